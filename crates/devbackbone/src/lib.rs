@@ -1,0 +1,1 @@
+//! A Backbone-compatible development server (see `shared/spec/backbone-api.md`).

@@ -1,0 +1,5 @@
+//! The `connector` binary.
+
+fn main() {
+    println!("enmeshed connector (work in progress)");
+}
