@@ -1,0 +1,452 @@
+//! The embedded backend: redb (pure Rust, ACID, crash-safe copy-on-write B-trees) in one file
+//! inside a configurable directory, or in memory for tests. redb serialises write transactions,
+//! so each single-document compare-and-set runs check-and-write atomically; its file lock
+//! keeps a second process off the same directory (the embedded store serves one replica).
+
+use std::cmp::Ordering;
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::backends::InMemoryBackend;
+use redb::{
+    Database, ReadableDatabase, ReadableTable, TableDefinition, TableError, WriteTransaction,
+};
+use serde_json::Value;
+
+use crate::document::{
+    VERSION_FIELD, parts, resolve_path, stored_version, validate_collection, validate_field_path,
+    validate_id,
+};
+use crate::error::{ConflictReason, Result, StoreError};
+use crate::filter::sort_cmp;
+use crate::{Filter, FindOptions, SortOrder, Store};
+
+/// File name of the database inside the data directory.
+const FILE_NAME: &str = "connector.redb";
+/// Which unique indexes exist: key `<collection>\u{1f}<field>`.
+const UNIQUE_META: TableDefinition<&str, ()> = TableDefinition::new("__meta_unique");
+/// Separates collection and field in [`UNIQUE_META`] keys; not allowed in collection names.
+const SEP: char = '\u{1f}';
+
+/// Embedded store on redb. Cheap to clone; clones share the database.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+    location: String,
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedStore")
+            .field("location", &self.location)
+            .finish()
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn docs_table(collection: &str) -> String {
+    format!("doc_{collection}")
+}
+
+fn index_table(collection: &str, field: &str) -> String {
+    format!("uniq_{collection}{SEP}{field}")
+}
+
+impl EmbeddedStore {
+    /// Opens (creating if needed) the store in `dir`; the state survives restarts.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Backend(format!(
+                "cannot create data directory '{}': {e}",
+                dir.display()
+            ))
+        })?;
+        let path = dir.join(FILE_NAME);
+        let db = Database::create(&path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => {
+                StoreError::AlreadyInUse(dir.display().to_string())
+            }
+            other => StoreError::Backend(format!("cannot open '{}': {other}", path.display())),
+        })?;
+        Ok(Self {
+            db: Arc::new(db),
+            location: path.display().to_string(),
+        })
+    }
+
+    /// A store that lives only in memory (tests, throw-away sandboxes).
+    pub fn in_memory() -> Result<Self> {
+        let db = Database::builder()
+            .create_with_backend(InMemoryBackend::new())
+            .map_err(backend)?;
+        Ok(Self {
+            db: Arc::new(db),
+            location: "memory".into(),
+        })
+    }
+
+    /// Runs blocking engine work off the async executor.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Database) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(|e| StoreError::Backend(format!("storage task failed: {e}")))?
+    }
+}
+
+fn decode(bytes: &[u8]) -> Result<Value> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn encode(value: &Value) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StoreError::InvalidDocument(e.to_string()))
+}
+
+/// The unique-index key of a document for `field`, or `None` if it lacks the field (sparse).
+fn unique_key(document: &Value, field: &str) -> Option<String> {
+    let found = resolve_path(document, field);
+    match found.as_slice() {
+        [] | [Value::Null] => None,
+        [one] => Some(one.to_string()),
+        many => Some(Value::Array(many.iter().map(|v| (*v).clone()).collect()).to_string()),
+    }
+}
+
+fn unique_fields(txn: &WriteTransaction, collection: &str) -> Result<Vec<String>> {
+    let meta = txn.open_table(UNIQUE_META).map_err(backend)?;
+    let prefix = format!("{collection}{SEP}");
+    let mut fields = Vec::new();
+    for entry in meta.iter().map_err(backend)? {
+        let (key, _) = entry.map_err(backend)?;
+        if let Some(field) = key.value().strip_prefix(&prefix) {
+            fields.push(field.to_owned());
+        }
+    }
+    Ok(fields)
+}
+
+/// Removes `document`'s unique keys owned by `id`.
+fn unindex(
+    txn: &WriteTransaction,
+    collection: &str,
+    fields: &[String],
+    id: &str,
+    document: &Value,
+) -> Result<()> {
+    for field in fields {
+        if let Some(key) = unique_key(document, field) {
+            let name = index_table(collection, field);
+            let mut index = txn
+                .open_table(TableDefinition::<&str, &str>::new(&name))
+                .map_err(backend)?;
+            let owned = index
+                .get(key.as_str())
+                .map_err(backend)?
+                .is_some_and(|owner| owner.value() == id);
+            if owned {
+                index.remove(key.as_str()).map_err(backend)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds `document`'s unique keys for `id`, refusing keys owned by another document.
+fn index(
+    txn: &WriteTransaction,
+    collection: &str,
+    fields: &[String],
+    id: &str,
+    document: &Value,
+) -> Result<()> {
+    for field in fields {
+        if let Some(key) = unique_key(document, field) {
+            let name = index_table(collection, field);
+            let mut index = txn
+                .open_table(TableDefinition::<&str, &str>::new(&name))
+                .map_err(backend)?;
+            let taken = index
+                .get(key.as_str())
+                .map_err(backend)?
+                .is_some_and(|owner| owner.value() != id);
+            if taken {
+                return Err(StoreError::Conflict {
+                    collection: collection.to_owned(),
+                    id: id.to_owned(),
+                    reason: ConflictReason::DuplicateKey {
+                        field: field.clone(),
+                    },
+                });
+            }
+            index.insert(key.as_str(), id).map_err(backend)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_doc(txn: &WriteTransaction, collection: &str, id: &str) -> Result<Option<Value>> {
+    let name = docs_table(collection);
+    let table = txn
+        .open_table(TableDefinition::<&str, &[u8]>::new(&name))
+        .map_err(backend)?;
+    let stored = table.get(id).map_err(backend)?;
+    stored.map(|bytes| decode(bytes.value())).transpose()
+}
+
+fn write_doc(txn: &WriteTransaction, collection: &str, id: &str, document: &Value) -> Result<()> {
+    let name = docs_table(collection);
+    let mut table = txn
+        .open_table(TableDefinition::<&str, &[u8]>::new(&name))
+        .map_err(backend)?;
+    table
+        .insert(id, encode(document)?.as_slice())
+        .map_err(backend)?;
+    Ok(())
+}
+
+fn remove_doc(txn: &WriteTransaction, collection: &str, id: &str) -> Result<()> {
+    let name = docs_table(collection);
+    let mut table = txn
+        .open_table(TableDefinition::<&str, &[u8]>::new(&name))
+        .map_err(backend)?;
+    table.remove(id).map_err(backend)?;
+    Ok(())
+}
+
+fn conflict(collection: &str, id: &str, reason: ConflictReason) -> StoreError {
+    StoreError::Conflict {
+        collection: collection.to_owned(),
+        id: id.to_owned(),
+        reason,
+    }
+}
+
+/// All documents of a collection in id order (a missing table is an empty collection).
+fn scan(db: &Database, collection: &str) -> Result<Vec<Value>> {
+    let txn = db.begin_read().map_err(backend)?;
+    let name = docs_table(collection);
+    let table = match txn.open_table(TableDefinition::<&str, &[u8]>::new(&name)) {
+        Ok(t) => t,
+        Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(backend(e)),
+    };
+    let mut out = Vec::new();
+    for entry in table.iter().map_err(backend)? {
+        let (_, bytes) = entry.map_err(backend)?;
+        out.push(decode(bytes.value())?);
+    }
+    Ok(out)
+}
+
+fn sort_documents(documents: &mut [Value], keys: &[(String, SortOrder)]) {
+    documents.sort_by(|a, b| {
+        for (path, order) in keys {
+            let ordering = sort_cmp(
+                resolve_path(a, path).first().copied(),
+                resolve_path(b, path).first().copied(),
+            );
+            let ordering = if *order == SortOrder::Descending {
+                ordering.reverse()
+            } else {
+                ordering
+            };
+            if ordering != Ordering::Equal {
+                return ordering;
+            }
+        }
+        Ordering::Equal
+    });
+}
+
+#[async_trait::async_trait]
+impl Store for EmbeddedStore {
+    async fn get(&self, collection: &str, id: &str) -> Result<Option<Value>> {
+        validate_collection(collection)?;
+        validate_id(id)?;
+        let (collection, id) = (collection.to_owned(), id.to_owned());
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let name = docs_table(&collection);
+            let table = match txn.open_table(TableDefinition::<&str, &[u8]>::new(&name)) {
+                Ok(t) => t,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(backend(e)),
+            };
+            let stored = table.get(id.as_str()).map_err(backend)?;
+            stored.map(|bytes| decode(bytes.value())).transpose()
+        })
+        .await
+    }
+
+    async fn find_with(
+        &self,
+        collection: &str,
+        filter: &Filter,
+        options: &FindOptions,
+    ) -> Result<Vec<Value>> {
+        validate_collection(collection)?;
+        for (path, _) in &options.sort {
+            validate_field_path(path)?;
+        }
+        let collection = collection.to_owned();
+        let all = self.blocking(move |db| scan(db, &collection)).await?;
+        let mut matching: Vec<Value> = all.into_iter().filter(|d| filter.matches(d)).collect();
+        if !options.sort.is_empty() {
+            sort_documents(&mut matching, &options.sort);
+        }
+        let limit = options.limit.unwrap_or(usize::MAX);
+        Ok(matching
+            .into_iter()
+            .skip(options.skip)
+            .take(limit)
+            .collect())
+    }
+
+    async fn insert(&self, collection: &str, mut document: Value) -> Result<Value> {
+        validate_collection(collection)?;
+        let id = {
+            let parts = parts(&mut document)?;
+            parts
+                .map
+                .insert(VERSION_FIELD.to_owned(), Value::from(1u64));
+            parts.id
+        };
+        let collection = collection.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(backend)?;
+            if read_doc(&txn, &collection, &id)?.is_some() {
+                return Err(conflict(&collection, &id, ConflictReason::DuplicateId));
+            }
+            let fields = unique_fields(&txn, &collection)?;
+            index(&txn, &collection, &fields, &id, &document)?;
+            write_doc(&txn, &collection, &id, &document)?;
+            txn.commit().map_err(backend)?;
+            Ok(document)
+        })
+        .await
+    }
+
+    async fn replace(&self, collection: &str, mut document: Value) -> Result<Value> {
+        validate_collection(collection)?;
+        let (id, expected) = {
+            let parts = parts(&mut document)?;
+            let expected = parts.version.ok_or_else(|| {
+                StoreError::InvalidDocument("replace needs the 'version' that was read".into())
+            })?;
+            let next = expected.checked_add(1).ok_or_else(|| {
+                StoreError::InvalidDocument("'version' cannot grow any further".into())
+            })?;
+            parts
+                .map
+                .insert(VERSION_FIELD.to_owned(), Value::from(next));
+            (parts.id, expected)
+        };
+        let collection = collection.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(backend)?;
+            let Some(stored) = read_doc(&txn, &collection, &id)? else {
+                return Err(StoreError::NotFound { collection, id });
+            };
+            let actual = stored_version(&stored)?;
+            if actual != expected {
+                return Err(conflict(
+                    &collection,
+                    &id,
+                    ConflictReason::VersionMismatch { expected, actual },
+                ));
+            }
+            let fields = unique_fields(&txn, &collection)?;
+            unindex(&txn, &collection, &fields, &id, &stored)?;
+            index(&txn, &collection, &fields, &id, &document)?;
+            write_doc(&txn, &collection, &id, &document)?;
+            txn.commit().map_err(backend)?;
+            Ok(document)
+        })
+        .await
+    }
+
+    async fn delete(
+        &self,
+        collection: &str,
+        id: &str,
+        expected_version: Option<u64>,
+    ) -> Result<bool> {
+        validate_collection(collection)?;
+        validate_id(id)?;
+        let (collection, id) = (collection.to_owned(), id.to_owned());
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(backend)?;
+            let Some(stored) = read_doc(&txn, &collection, &id)? else {
+                return Ok(false);
+            };
+            let actual = stored_version(&stored)?;
+            if let Some(expected) = expected_version
+                && expected != actual
+            {
+                return Err(conflict(
+                    &collection,
+                    &id,
+                    ConflictReason::VersionMismatch { expected, actual },
+                ));
+            }
+            let fields = unique_fields(&txn, &collection)?;
+            unindex(&txn, &collection, &fields, &id, &stored)?;
+            remove_doc(&txn, &collection, &id)?;
+            txn.commit().map_err(backend)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn ensure_unique_index(&self, collection: &str, field: &str) -> Result<()> {
+        validate_collection(collection)?;
+        validate_field_path(field)?;
+        let (collection, field) = (collection.to_owned(), field.to_owned());
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(backend)?;
+            let meta_key = format!("{collection}{SEP}{field}");
+            {
+                let meta = txn.open_table(UNIQUE_META).map_err(backend)?;
+                if meta.get(meta_key.as_str()).map_err(backend)?.is_some() {
+                    return Ok(());
+                }
+            }
+            // Build the index over existing documents inside the same transaction, so a
+            // concurrent insert either lands before (and is indexed) or after (and is checked).
+            let name = docs_table(&collection);
+            let existing: Vec<(String, Value)> = {
+                let table = txn
+                    .open_table(TableDefinition::<&str, &[u8]>::new(&name))
+                    .map_err(backend)?;
+                let mut out = Vec::new();
+                for entry in table.iter().map_err(backend)? {
+                    let (id, bytes) = entry.map_err(backend)?;
+                    out.push((id.value().to_owned(), decode(bytes.value())?));
+                }
+                out
+            };
+            let fields = [field];
+            for (id, document) in &existing {
+                index(&txn, &collection, &fields, id, document)?;
+            }
+            let mut meta = txn.open_table(UNIQUE_META).map_err(backend)?;
+            meta.insert(meta_key.as_str(), ()).map_err(backend)?;
+            drop(meta);
+            txn.commit().map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn check_health(&self) -> Result<()> {
+        self.blocking(|db| db.begin_read().map(drop).map_err(backend))
+            .await
+    }
+}
