@@ -61,6 +61,12 @@ export async function readInput() {
     return JSON.parse(Buffer.concat(chunks).toString("utf8"));
 }
 
+/** JSON of a value, cut to a readable length (a 70 kB hex string helps nobody in a test log). */
+export function shorten(value) {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length <= 160 ? text : `${text.slice(0, 120)}… (${text.length} chars)`;
+}
+
 /** Collects named checks of one item; a failed check records what differed instead of throwing. */
 export class Checks {
     constructor() {
@@ -70,7 +76,7 @@ export class Checks {
 
     eq(what, actual, expected) {
         this.count++;
-        if (actual !== expected) this.failures.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+        if (actual !== expected) this.failures.push(`${what}: got ${shorten(actual)}, expected ${shorten(expected)}`);
     }
 
     ok(what, condition) {
