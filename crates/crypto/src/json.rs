@@ -84,13 +84,13 @@ impl<'a> Obj<'a> {
             what,
             why: "expected a JSON object".into(),
         })?;
-        if let Some(t) = map.get("@type") {
-            if t.as_str() != Some(what) {
-                return Err(CryptoError::WrongType {
-                    expected: what,
-                    got: t.to_string(),
-                });
-            }
+        if let Some(t) = map.get("@type")
+            && t.as_str() != Some(what)
+        {
+            return Err(CryptoError::WrongType {
+                expected: what,
+                got: t.to_string(),
+            });
         }
         Ok(Self { map, what })
     }

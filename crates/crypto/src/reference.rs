@@ -364,12 +364,13 @@ impl Reference {
             return Err(bad(format!("invalid id `{id}`")));
         }
         let for_identity_truncated = o.opt_str("forIdentityTruncated")?;
-        if let Some(f) = &for_identity_truncated {
-            if !valid_for_identity(f) {
-                return Err(bad(
-                    "forIdentityTruncated must be 4 lowercase hex characters",
-                ));
-            }
+        if for_identity_truncated
+            .as_deref()
+            .is_some_and(|f| !valid_for_identity(f))
+        {
+            return Err(bad(
+                "forIdentityTruncated must be 4 lowercase hex characters",
+            ));
         }
         Ok(Self {
             id: id.to_owned(),
