@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine or an old one. Installs what the tests need, idempotently:
+#   - the pinned TypeScript libraries (npm ci in tests/, when node_modules is missing or stale),
+#   - the Python venv .venv-mongo with nx-27017 (for the MongoDB tests; installed only, nothing started),
+#   - cargo-fuzz (when `cargo fuzz` is missing),
+# then runs: every workspace test (cargo-nextest if present, else cargo test; the vector counts and the
+# interop tables are printed), the fuzz target build, and the short Rust/TypeScript benchmark comparison.
+#
+# Environment: SKIP_FUZZ=1 / SKIP_BENCH=1 leave those steps out (local use; CI runs everything).
+#              NMSHD_VECTORS_DIR overrides where the vectors are (default: ../shared/vectors).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+CARGO_FUZZ_VERSION="0.13.2"
+NX_27017_VERSION="0.8.1"
+
+step() { printf '\n==== %s\n' "$*"; }
+die() { printf 'test-all: %s\n' "$*" >&2; exit 1; }
+
+for tool in cargo node npm python3; do
+    command -v "$tool" >/dev/null || die "$tool is not on PATH (see README.md, 'On a fresh machine')"
+done
+
+vectors_dir="${NMSHD_VECTORS_DIR:-$root/../shared/vectors}"
+[[ -d "$vectors_dir" ]] || die "no test vectors at $vectors_dir: check out shared/ beside this repository or set NMSHD_VECTORS_DIR"
+
+step "node packages (tests/)"
+# npm ci wipes and reinstalls node_modules; only do that when the lock file changed since the last install.
+lock_hash="$(sha256sum tests/package-lock.json | cut -d' ' -f1)"
+stamp="tests/node_modules/.installed-lock-sha256"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" && -f tests/node_modules/@nmshd/crypto/package.json ]]; then
+    echo "up to date (package-lock.json unchanged)"
+else
+    (cd tests && npm ci --no-audit --no-fund)
+    echo "$lock_hash" > "$stamp"
+fi
+
+step "python venv .venv-mongo (nx-27017 $NX_27017_VERSION)"
+venv="$root/.venv-mongo"
+if [[ ! -x "$venv/bin/python" ]]; then
+    python3 -m venv "$venv"
+fi
+if "$venv/bin/python" -m pip show nx-27017 2>/dev/null | grep -qx "Version: $NX_27017_VERSION"; then
+    echo "up to date"
+else
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "nx-27017==$NX_27017_VERSION"
+    "$venv/bin/python" -m pip show nx-27017 | grep -x "Version: $NX_27017_VERSION" \
+        || die "nx-27017 $NX_27017_VERSION did not install into $venv"
+fi
+
+if [[ "${SKIP_FUZZ:-0}" != "1" ]]; then
+    step "cargo-fuzz"
+    if cargo fuzz --version >/dev/null 2>&1; then
+        cargo fuzz --version
+    else
+        cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION"
+    fi
+fi
+
+step "workspace tests"
+test_log="$(mktemp)"
+trap 'rm -f "$test_log"' EXIT
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --config-file "$root/scripts/nextest.toml" 2>&1 | tee "$test_log"
+    # nextest closes with "Summary [...] N tests run: P passed, ..." (and "F failed" when some did).
+    summary="$(grep -E '^ *Summary \[' "$test_log" | tail -1)"
+    passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
+    failed="$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
+else
+    echo "cargo-nextest not found: using cargo test"
+    cargo test --workspace --no-fail-fast 2>&1 | tee "$test_log"
+    # The vector counts and interop tables are printed only with --nocapture: run those again, visibly.
+    cargo test -p nmshd-wire --test vectors -- --nocapture every_vector_passes
+    cargo test -p nmshd-crypto --test node_interop -- --nocapture
+    # Sum the "test result: ok. P passed; F failed; ..." line of every test binary.
+    read -r passed failed < <(awk '/^test result:/ {
+        for (i = 1; i < NF; i++) { if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i }
+    } END { print p + 0, f + 0 }' "$test_log")
+fi
+[[ "${passed:-0}" -gt 0 ]] || die "the test run reported no passed test"
+
+if [[ "${SKIP_FUZZ:-0}" != "1" ]]; then
+    step "fuzz targets build (cargo fuzz build --sanitizer none, stable Rust)"
+    cargo fuzz build --sanitizer none
+    echo "built $(cargo fuzz list | wc -l) fuzz targets: $(cargo fuzz list | paste -sd' ')"
+fi
+
+if [[ "${SKIP_BENCH:-0}" != "1" ]]; then
+    step "benchmarks: Rust vs @nmshd/crypto (short)"
+    loadtests/crypto/compare.sh --short
+fi
+
+step "done"
+echo "test-all: ${passed} passed, ${failed:-0} failed"
