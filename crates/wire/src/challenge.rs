@@ -168,14 +168,23 @@ impl CreateIdentityBody {
     /// The JSON body as the client sends it.
     pub fn to_value(&self) -> Value {
         let mut map = Map::new();
-        map.insert("devicePassword".into(), Value::from(self.device_password.as_str()));
+        map.insert(
+            "devicePassword".into(),
+            Value::from(self.device_password.as_str()),
+        );
         map.insert(
             "identityPublicKey".into(),
             Value::from(self.identity_public_key.as_str()),
         );
-        map.insert("signedChallenge".into(), self.signed_challenge.to_value(false));
+        map.insert(
+            "signedChallenge".into(),
+            self.signed_challenge.to_value(false),
+        );
         map.insert("clientId".into(), Value::from(self.client_id.as_str()));
-        map.insert("clientSecret".into(), Value::from(self.client_secret.as_str()));
+        map.insert(
+            "clientSecret".into(),
+            Value::from(self.client_secret.as_str()),
+        );
         map.insert("identityVersion".into(), Value::from(self.identity_version));
         Value::Object(map)
     }

@@ -85,7 +85,11 @@ pub enum WireError {
 
 impl WireError {
     /// Shorthand for [`WireError::InvalidField`].
-    pub(crate) fn invalid(ty: &'static str, field: &'static str, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(
+        ty: &'static str,
+        field: &'static str,
+        reason: impl Into<String>,
+    ) -> Self {
         WireError::InvalidField {
             ty,
             field,

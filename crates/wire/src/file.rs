@@ -60,7 +60,10 @@ impl WireObject for FileMetadata {
             plaintext_hash: f.str("plaintextHash")?.to_owned(),
             secret_key: f.nested("secretKey", |v| Ok(SecretKey::from_value(v)?))?,
             filesize: f.u64("filesize")?,
-            filemodified: f.opt_str("filemodified")?.map(CoreDate::parse).transpose()?,
+            filemodified: f
+                .opt_str("filemodified")?
+                .map(CoreDate::parse)
+                .transpose()?,
             mimetype: f.str("mimetype")?.to_owned(),
         })
     }
@@ -152,7 +155,9 @@ pub struct PreparedFileUpload {
 /// Hashes, signs and encrypts a file and its metadata (`FileController.sendFile`).
 pub fn prepare_file_upload(input: &FileUploadInput<'_>) -> Result<PreparedFileUpload> {
     let plaintext_hash = sha512(input.plaintext);
-    let owner_signature = input.device_key.sign(&plaintext_hash, HashAlgorithm::Sha512);
+    let owner_signature = input
+        .device_key
+        .sign(&plaintext_hash, HashAlgorithm::Sha512);
     let cipher = encrypt_with_nonce(input.plaintext, input.cipher_key, input.content_nonce);
     let content = cipher.to_json(true).into_bytes();
     let cipher_hash = b64url_encode(&sha512(&content));
@@ -190,7 +195,10 @@ pub fn prepare_file_upload(input: &FileUploadInput<'_>) -> Result<PreparedFileUp
 }
 
 /// Decrypts `encryptedProperties` with the metadata key (the key of the FileReference).
-pub fn open_file_metadata(encrypted_properties: &str, metadata_key: &SecretKey) -> Result<FileMetadata> {
+pub fn open_file_metadata(
+    encrypted_properties: &str,
+    metadata_key: &SecretKey,
+) -> Result<FileMetadata> {
     let cipher = Cipher::from_base64(encrypted_properties)?;
     let plaintext = decrypt(&cipher, metadata_key)?;
     let text = String::from_utf8(plaintext).map_err(|_| WireError::NotUtf8("file metadata"))?;

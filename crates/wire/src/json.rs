@@ -149,7 +149,9 @@ pub fn js_number_to_string(x: f64) -> String {
     }
     // Rust's `{:e}` gives the shortest digits that round-trip, like ECMAScript requires.
     let formatted = format!("{:e}", x.abs());
-    let (mantissa, exponent) = formatted.split_once('e').unwrap_or((formatted.as_str(), "0"));
+    let (mantissa, exponent) = formatted
+        .split_once('e')
+        .unwrap_or((formatted.as_str(), "0"));
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let k = digits.len() as i32;
@@ -178,7 +180,7 @@ pub fn js_number_to_string(x: f64) -> String {
             out.push_str(rest);
         }
         out.push('e');
-        out.push(if n - 1 >= 0 { '+' } else { '-' });
+        out.push(if n > 0 { '+' } else { '-' });
         out.push_str(&(n - 1).abs().to_string());
     }
     out
@@ -216,7 +218,10 @@ mod tests {
     #[test]
     fn strings_escape_like_json_stringify() {
         let v = json!("a\"b\\c\n\t\u{1}\u{1f}/é\u{2028}✓");
-        assert_eq!(stringify(&v), "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f/é\u{2028}✓\"");
+        assert_eq!(
+            stringify(&v),
+            "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f/é\u{2028}✓\""
+        );
     }
 
     #[test]

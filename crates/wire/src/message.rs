@@ -229,7 +229,9 @@ pub fn build_message(
     body_nonce: [u8; 24],
 ) -> Result<BuiltMessage> {
     if recipients.is_empty() {
-        return Err(WireError::InvalidInput("a message needs at least one recipient".into()));
+        return Err(WireError::InvalidInput(
+            "a message needs at least one recipient".into(),
+        ));
     }
     let serialized_key = message_key.to_json(false);
     let attachment_ids = attachments.iter().map(|a| a.id.clone()).collect();

@@ -17,7 +17,10 @@ impl PasswordInput {
     /// parameters, standard base64 with padding. This is the `password` of POST bodies and of the
     /// `password=` query of GETs.
     pub fn hash_for_backbone(&self) -> Result<String> {
-        Ok(pwhash::hash_password_for_backbone(&self.password, &self.salt)?)
+        Ok(pwhash::hash_password_for_backbone(
+            &self.password,
+            &self.salt,
+        )?)
     }
 
     /// The `passwordType` the runtime derives: `pin<n>` for an all-digit password of 4…16 digits,

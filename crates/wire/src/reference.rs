@@ -61,7 +61,11 @@ pub fn password_protection_from_value(value: &Value) -> Result<SharedPasswordPro
             .and_then(|n| n.parse::<u8>().ok())
             .is_some_and(|n| (4..=16).contains(&n));
     if !valid_type {
-        return Err(WireError::invalid(TY, "passwordType", "expected pw or pin4…pin16"));
+        return Err(WireError::invalid(
+            TY,
+            "passwordType",
+            "expected pw or pin4…pin16",
+        ));
     }
     let salt_bytes = b64url_decode(f.str("salt")?)?;
     let salt: [u8; 16] = salt_bytes
@@ -73,7 +77,9 @@ pub fn password_protection_from_value(value: &Value) -> Result<SharedPasswordPro
             v.as_u64()
                 .filter(|i| *i <= 99)
                 .map(|i| i as u8)
-                .ok_or_else(|| WireError::invalid(TY, "passwordLocationIndicator", "expected 0…99"))?,
+                .ok_or_else(|| {
+                    WireError::invalid(TY, "passwordLocationIndicator", "expected 0…99")
+                })?,
         ),
     };
     Ok(SharedPasswordProtection {
@@ -117,14 +123,21 @@ pub fn reference_from_value(value: &Value, kind: ReferenceKind) -> Result<Refere
         return Err(WireError::invalid(
             ty,
             "id",
-            format!("expected {}… with 20 alphanumeric characters", kind.id_prefix()),
+            format!(
+                "expected {}… with 20 alphanumeric characters",
+                kind.id_prefix()
+            ),
         ));
     }
     let for_identity_truncated = f.opt_str("forIdentityTruncated")?.map(str::to_owned);
     if let Some(t) = &for_identity_truncated
         && !(t.len() == 4 && t.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
     {
-        return Err(WireError::invalid(ty, "forIdentityTruncated", "expected 4 lowercase hex characters"));
+        return Err(WireError::invalid(
+            ty,
+            "forIdentityTruncated",
+            "expected 4 lowercase hex characters",
+        ));
     }
     Ok(Reference {
         id: id.to_owned(),

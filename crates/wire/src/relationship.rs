@@ -7,8 +7,8 @@ use crate::json;
 use crate::serial::{Fields, SerialObject, WireObject};
 use nmshd_crypto::{
     Cipher, HashAlgorithm, RelationshipPublicRequest, RelationshipPublicResponse,
-    RelationshipRequestSecrets, RelationshipSecrets, Signature, SignaturePrivateKey,
-    b64url_decode, b64url_encode, encrypt_with_nonce,
+    RelationshipRequestSecrets, RelationshipSecrets, Signature, SignaturePrivateKey, b64url_decode,
+    b64url_encode, encrypt_with_nonce,
 };
 use serde_json::{Map, Value};
 
@@ -61,11 +61,18 @@ fn signed_to_value(s: &SignedContent, ty: &str, member: &str, verbose: bool) -> 
     SerialObject::new()
         .field(member, s.serialized.as_str())
         .field("deviceSignature", s.device_signature.to_value(false))
-        .field("relationshipSignature", s.relationship_signature.to_value(false))
+        .field(
+            "relationshipSignature",
+            s.relationship_signature.to_value(false),
+        )
         .finish(ty, verbose)
 }
 
-fn signed_from_value(value: &Value, ty: &'static str, member: &'static str) -> Result<SignedContent> {
+fn signed_from_value(
+    value: &Value,
+    ty: &'static str,
+    member: &'static str,
+) -> Result<SignedContent> {
     let f = Fields::new(value, ty)?;
     Ok(SignedContent {
         serialized: f.str(member)?.to_owned(),
@@ -99,7 +106,12 @@ impl WireObject for RelationshipCreationResponseContentSigned {
     const TYPE: &'static str = "RelationshipCreationResponseContentSigned";
 
     fn to_value(&self, verbose: bool) -> Value {
-        signed_to_value(&self.0, Self::TYPE, "serializedCreationResponseContent", verbose)
+        signed_to_value(
+            &self.0,
+            Self::TYPE,
+            "serializedCreationResponseContent",
+            verbose,
+        )
     }
 
     fn from_value(value: &Value) -> Result<Self> {
@@ -263,7 +275,10 @@ pub fn build_creation_content(
     let creation_content = to_base64(&cipher);
     let mut body = Map::new();
     body.insert("relationshipTemplateId".into(), Value::from(template_id));
-    body.insert("creationContent".into(), Value::from(creation_content.as_str()));
+    body.insert(
+        "creationContent".into(),
+        Value::from(creation_content.as_str()),
+    );
     Ok(BuiltCreationContent {
         serialized_wrapper,
         signed,
@@ -295,7 +310,10 @@ pub fn open_creation_content(
     let text = String::from_utf8(plaintext).map_err(|_| WireError::NotUtf8("creation content"))?;
     let signed = RelationshipCreationContentSigned::from_json(&text)?;
     let signature_key = &cipher.public_creation_content_crypto.signature_key;
-    if !signature_key.verify(signed.0.serialized.as_bytes(), &signed.0.relationship_signature) {
+    if !signature_key.verify(
+        signed.0.serialized.as_bytes(),
+        &signed.0.relationship_signature,
+    ) {
         return Err(WireError::InvalidSignature("relationship creation content"));
     }
     let wrapper = RelationshipCreationContentWrapper::from_json(&signed.0.serialized)?;
@@ -330,7 +348,9 @@ pub struct BuiltCreationResponseContent {
 }
 
 /// The creation response wrapper and its serialization, for callers that sign the device part themselves.
-pub fn creation_response_wrapper(relationship_id: &str) -> (RelationshipCreationResponseContentWrapper, String) {
+pub fn creation_response_wrapper(
+    relationship_id: &str,
+) -> (RelationshipCreationResponseContentWrapper, String) {
     let wrapper = RelationshipCreationResponseContentWrapper {
         relationship_id: relationship_id.to_owned(),
     };
@@ -397,11 +417,16 @@ pub fn open_creation_response_content(
         request_secrets,
     )?;
     let plaintext = secrets.decrypt(&cipher.cipher)?;
-    let text =
-        String::from_utf8(plaintext).map_err(|_| WireError::NotUtf8("creation response content"))?;
+    let text = String::from_utf8(plaintext)
+        .map_err(|_| WireError::NotUtf8("creation response content"))?;
     let signed = RelationshipCreationResponseContentSigned::from_json(&text)?;
-    if !secrets.verify_peer(signed.0.serialized.as_bytes(), &signed.0.relationship_signature) {
-        return Err(WireError::InvalidSignature("relationship creation response content"));
+    if !secrets.verify_peer(
+        signed.0.serialized.as_bytes(),
+        &signed.0.relationship_signature,
+    ) {
+        return Err(WireError::InvalidSignature(
+            "relationship creation response content",
+        ));
     }
     let wrapper = RelationshipCreationResponseContentWrapper::from_json(&signed.0.serialized)?;
     Ok(OpenedCreationResponseContent {

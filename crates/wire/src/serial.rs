@@ -69,9 +69,11 @@ impl SerialObject {
     /// `toJSON(verbose)` of a class with the given `@version` (written only when verbose and ≠ 1).
     pub fn finish_versioned(mut self, type_name: &str, version: u32, verbose: bool) -> Value {
         if verbose {
-            self.members.push(("@type".to_owned(), Value::from(type_name)));
+            self.members
+                .push(("@type".to_owned(), Value::from(type_name)));
             if version != 1 {
-                self.members.push(("@version".to_owned(), Value::from(version)));
+                self.members
+                    .push(("@version".to_owned(), Value::from(version)));
             }
         }
         self.members.sort_by(|(a, _), (b, _)| js_cmp(a, b));

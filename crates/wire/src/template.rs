@@ -254,11 +254,10 @@ pub fn open_template(content: &str, secret_key: &SecretKey) -> Result<OpenedTemp
     let text = String::from_utf8(plaintext).map_err(|_| WireError::NotUtf8("template"))?;
     let signed = RelationshipTemplateSigned::from_json(&text)?;
     let wrapper = RelationshipTemplateContentWrapper::from_json(&signed.serialized_template)?;
-    if !wrapper
-        .identity
-        .public_key
-        .verify(signed.serialized_template.as_bytes(), &signed.device_signature)
-    {
+    if !wrapper.identity.public_key.verify(
+        signed.serialized_template.as_bytes(),
+        &signed.device_signature,
+    ) {
         return Err(WireError::InvalidSignature("template"));
     }
     Ok(OpenedTemplate { signed, wrapper })

@@ -7,9 +7,9 @@
 //! verified.
 
 use nmshd_crypto::{
-    CipherNonce, ExchangeKeypair, Reference, RelationshipRequestSecrets, RelationshipSecrets,
-    SecretKey, SharedPasswordProtection, SignatureKeypair, encrypt_with_counter,
-    encrypt_with_nonce, Cipher,
+    Cipher, CipherNonce, ExchangeKeypair, Reference, RelationshipRequestSecrets,
+    RelationshipSecrets, SecretKey, SharedPasswordProtection, SignatureKeypair,
+    encrypt_with_counter, encrypt_with_nonce,
 };
 use nmshd_wire::challenge::ChallengeSigned;
 use nmshd_wire::file::{
@@ -26,8 +26,8 @@ use nmshd_wire::reference::{
 use nmshd_wire::relationship::{
     RelationshipCreationContentCipher, RelationshipCreationContentWrapper,
     RelationshipCreationResponseContentSigned, SignedContent, build_creation_content,
-    creation_response_wrapper, from_base64, open_creation_content,
-    open_creation_response_content, seal_creation_response, verify_creation_device_signature,
+    creation_response_wrapper, from_base64, open_creation_content, open_creation_response_content,
+    seal_creation_response, verify_creation_device_signature,
 };
 use nmshd_wire::template::{
     RelationshipTemplateContentWrapper, RelationshipTemplatePublicKey, TemplateSealInput,
@@ -77,7 +77,9 @@ fn eq(label: &str, ours: impl AsRef<str>, theirs: impl AsRef<str>) -> Check {
     if ours == theirs {
         Ok(())
     } else {
-        Err(format!("{label} differs:\n  rust: {ours}\n  ts:   {theirs}"))
+        Err(format!(
+            "{label} differs:\n  rust: {ours}\n  ts:   {theirs}"
+        ))
     }
 }
 
@@ -117,7 +119,11 @@ fn check_reference_forms(v: &Value, reference: &Reference) -> Check {
         eq("referenceWithBaseUrl", based.truncate(), expected)?;
     }
     if let Some(expected) = url {
-        eq("referenceUrl", based.to_url(None).map_err(e("to_url"))?, expected)?;
+        eq(
+            "referenceUrl",
+            based.to_url(None).map_err(e("to_url"))?,
+            expected,
+        )?;
     }
     if let Some(expected) = opt_s(v, "referenceUrlWithAppId") {
         let app = expected
@@ -160,7 +166,11 @@ fn check_signed_challenge(v: &Value) -> Check {
     )?;
     let challenge = Challenge::from_json(s(v, "challengeSerialized")?).map_err(e("challenge"))?;
     let signed = ChallengeSigned::sign(&challenge, &keypair.private);
-    eq("challengeSerialized", &signed.challenge, s(v, "challengeSerialized")?)?;
+    eq(
+        "challengeSerialized",
+        &signed.challenge,
+        s(v, "challengeSerialized")?,
+    )?;
     eq(
         "signatureSerialized",
         signed.signature.to_json(true),
@@ -193,7 +203,11 @@ fn check_challenge(v: &Value) -> Check {
     let verbose = s(v, "challengeSerializedVerbose")?;
     let a = Challenge::from_json(non_verbose).map_err(e("non-verbose"))?;
     let b = Challenge::from_json(verbose).map_err(e("verbose"))?;
-    eq("challengeSerializedNonVerbose", a.to_json(false), non_verbose)?;
+    eq(
+        "challengeSerializedNonVerbose",
+        a.to_json(false),
+        non_verbose,
+    )?;
     eq("challengeSerializedVerbose", b.to_json(true), verbose)?;
     if a != b {
         return Err("verbose and non-verbose challenges parse differently".into());
@@ -283,7 +297,11 @@ fn check_template(v: &Value) -> Check {
         eq("cipherSerialized", sealed.cipher.to_json(true), cipher)?;
     }
     eq("backboneContent", &sealed.content, s(v, "backboneContent")?)?;
-    eq("backbonePostBody", sealed.body.to_json(), json::stringify(body))?;
+    eq(
+        "backbonePostBody",
+        sealed.body.to_json(),
+        json::stringify(body),
+    )?;
     if let (Some(p), Some(expected)) = (&password, opt_s(v, "hashedPasswordForBackbone")) {
         eq(
             "hashedPasswordForBackbone",
@@ -350,7 +368,11 @@ fn check_token(v: &Value) -> Check {
     }
     eq("backboneContent", &sealed.content, s(v, "backboneContent")?)?;
     if let Some(body) = body {
-        eq("backbonePostBody", sealed.body.to_json(), json::stringify(body))?;
+        eq(
+            "backbonePostBody",
+            sealed.body.to_json(),
+            json::stringify(body),
+        )?;
     }
     if let (Some(p), Some(expected)) = (&password, opt_s(v, "hashedPasswordForBackbone")) {
         eq(
@@ -439,13 +461,21 @@ fn check_file(v: &Value) -> Check {
         hex::encode(&prepared.fields.content),
         s(v, "uploadedContentHex")?,
     )?;
-    eq("cipherHash", &prepared.fields.cipher_hash, s(v, "cipherHash")?)?;
+    eq(
+        "cipherHash",
+        &prepared.fields.cipher_hash,
+        s(v, "cipherHash")?,
+    )?;
     eq(
         "ownerSignatureSerialized",
         prepared.owner_signature.to_json(true),
         s(v, "ownerSignatureSerialized")?,
     )?;
-    eq("ownerSignature", &prepared.fields.owner_signature, s(v, "ownerSignature")?)?;
+    eq(
+        "ownerSignature",
+        &prepared.fields.owner_signature,
+        s(v, "ownerSignature")?,
+    )?;
     eq(
         "fileMetadataSerialized",
         &prepared.serialized_metadata,
@@ -460,11 +490,18 @@ fn check_file(v: &Value) -> Check {
         .as_object()
         .ok_or("backbonePostFields is not an object")?;
     let ours = prepared.fields.text_fields();
-    if expected_fields.keys().any(|k| k != "content" && !ours.iter().any(|(n, _)| n == k)) {
+    if expected_fields
+        .keys()
+        .any(|k| k != "content" && !ours.iter().any(|(n, _)| n == k))
+    {
         return Err("backbonePostFields has a field we do not produce".into());
     }
     for (name, value) in &ours {
-        eq(&format!("backbonePostFields.{name}"), value, s(fields, name)?)?;
+        eq(
+            &format!("backbonePostFields.{name}"),
+            value,
+            s(fields, name)?,
+        )?;
     }
 
     // references
@@ -510,7 +547,8 @@ fn check_file(v: &Value) -> Check {
 
 fn check_creation_content(v: &Value) -> Check {
     let requestor = &v["requestor"];
-    let device = SignatureKeypair::from_json(s(requestor, "deviceKeypair")?).map_err(e("device"))?;
+    let device =
+        SignatureKeypair::from_json(s(requestor, "deviceKeypair")?).map_err(e("device"))?;
     let identity =
         Identity::from_json(s(requestor, "identitySerialized")?).map_err(e("identity"))?;
     let request_secrets = RelationshipRequestSecrets::from_json(s(v, "requestSecretsSerialized")?)
@@ -637,11 +675,9 @@ fn check_creation_response(v: &Value) -> Check {
     // requestor side
     let request_secrets = RelationshipRequestSecrets::from_json(s(v, "requestSecretsSerialized")?)
         .map_err(e("request secrets"))?;
-    let opened = open_creation_response_content(
-        s(v, "backboneCreationResponseContent")?,
-        &request_secrets,
-    )
-    .map_err(e("open"))?;
+    let opened =
+        open_creation_response_content(s(v, "backboneCreationResponseContent")?, &request_secrets)
+            .map_err(e("open"))?;
     eq(
         "requestorSecretsSerializedAfterConversion",
         opened.secrets.to_json(true),
@@ -661,7 +697,11 @@ fn check_message(v: &Value) -> Check {
     let sample = v.get("sample").and_then(Value::as_bool) == Some(true);
     let wrapper_text = s(v, "messageContentWrapperSerialized")?;
     let wrapper = MessageContentWrapper::from_json(wrapper_text).map_err(e("wrapper"))?;
-    eq("messageContentWrapperSerialized", wrapper.to_json(true), wrapper_text)?;
+    eq(
+        "messageContentWrapperSerialized",
+        wrapper.to_json(true),
+        wrapper_text,
+    )?;
     let signed_text = s(v, "messageSignedSerialized")?;
     let signed = MessageSigned::from_json(signed_text).map_err(e("signed"))?;
     eq("messageSignedSerialized", signed.to_json(true), signed_text)?;
@@ -709,7 +749,10 @@ fn check_message(v: &Value) -> Check {
     for (entry, counter) in entries.iter().zip(&counters) {
         let cipher = Cipher::from_base64(&entry.encrypted_key).map_err(e("encryptedKey"))?;
         if cipher.nonce != CipherNonce::Counter(*counter as u32) {
-            return Err(format!("encryptedKey of {} has another counter", entry.address));
+            return Err(format!(
+                "encryptedKey of {} has another counter",
+                entry.address
+            ));
         }
         let secrets = secrets_of(&entry.address)?;
         let opened = open_message(body_text, &entry.encrypted_key, &entry.address, &secrets)
@@ -768,8 +811,16 @@ fn check_message(v: &Value) -> Check {
             body_nonce,
         )
         .map_err(e("build"))?;
-        eq("messageContentWrapperSerialized", &built.serialized_wrapper, wrapper_text)?;
-        eq("messageSignedSerialized", &built.serialized_signed, signed_text)?;
+        eq(
+            "messageContentWrapperSerialized",
+            &built.serialized_wrapper,
+            wrapper_text,
+        )?;
+        eq(
+            "messageSignedSerialized",
+            &built.serialized_signed,
+            signed_text,
+        )?;
         if let Some(sigs) = v["relationshipSignaturesSerialized"].as_array() {
             for (ours, theirs) in built.signed.signatures.iter().zip(sigs) {
                 eq(
@@ -779,7 +830,11 @@ fn check_message(v: &Value) -> Check {
                 )?;
             }
         }
-        eq("backbonePostBody (build_message)", built.body.to_json(), json::stringify(body))?;
+        eq(
+            "backbonePostBody (build_message)",
+            built.body.to_json(),
+            json::stringify(body),
+        )?;
     }
     Ok(())
 }
