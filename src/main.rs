@@ -1,5 +1,20 @@
-//! The `connector` binary.
+//! The `connector` binary: parse the command line, run the command, exit 1 with one readable
+//! message on failure.
 
-fn main() {
-    println!("enmeshed connector (work in progress)");
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = connector::cli::Cli::parse();
+    connector::logging::init("info");
+    match connector::cli::run(cli).await.map_err(anyhow::Error::from) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Plain text on stderr: startup errors are read by people, not log collectors.
+            eprintln!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,178 @@
+//! The command line: `connector start`, `connector backbone`, `connector dev`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Value, json};
+
+use crate::config::{self, ConfigSources, check_api_key_policy};
+use crate::startup::{Application, RunOptions, StartupError};
+
+/// The enmeshed Connector.
+#[derive(Debug, Parser)]
+#[command(
+    name = "connector",
+    version,
+    about = "enmeshed Connector: REST API for one organization identity"
+)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the Connector with configuration from defaults, the config file
+    /// (--config, else CUSTOM_CONFIG_LOCATION, else ./config.json) and the environment.
+    Start(StartArgs),
+    /// Run the development Backbone on its own.
+    Backbone(BackboneArgs),
+    /// One-command sandbox: an in-process dev Backbone, the embedded store in ./data, a generated
+    /// API key (printed), HTTP on 127.0.0.1:8080 unless configured otherwise.
+    Dev(StartArgs),
+}
+
+/// Options of `start` and `dev`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Config file; overrides CUSTOM_CONFIG_LOCATION.
+    #[arg(short = 'c', long = "config")]
+    pub config: Option<PathBuf>,
+}
+
+/// Options of `backbone`.
+#[derive(Debug, Args)]
+pub struct BackboneArgs {
+    /// Port to listen on (127.0.0.1).
+    #[arg(long, env = "BACKBONE_PORT")]
+    pub port: u16,
+    /// Directory for the Backbone's state (in memory when absent).
+    #[arg(long, env = "BACKBONE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// OAuth client id Connectors must present.
+    #[arg(long, env = "BACKBONE_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// OAuth client secret Connectors must present.
+    #[arg(long, env = "BACKBONE_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The Connector could not start.
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    /// The server stopped with an I/O error.
+    #[error("The HTTP server failed: {0}")]
+    Serve(#[from] std::io::Error),
+    /// The dev Backbone failed.
+    #[error("The development Backbone failed: {0}")]
+    Backbone(String),
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Start(args) => start(args).await,
+        Command::Backbone(args) => crate::sandbox::run_backbone(args),
+        Command::Dev(args) => crate::sandbox::run_dev(args),
+    }
+}
+
+async fn start(args: StartArgs) -> Result<(), CliError> {
+    let loaded =
+        config::load(&ConfigSources::from_process(args.config)).map_err(StartupError::from)?;
+    let app = Application::build(loaded, RunOptions::default())?;
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+/// Characters of generated keys and secrets.
+const KEY_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+/// A random string of `len` characters from an unambiguous alphabet.
+pub fn random_token(len: usize) -> String {
+    (0..len)
+        .map(|_| char::from(KEY_ALPHABET[rand::random_range(0..KEY_ALPHABET.len())]))
+        .collect()
+}
+
+/// A fresh API key that meets the real Connector's key policy.
+pub fn generate_api_key() -> String {
+    loop {
+        let key = format!("dev_{}", random_token(40));
+        let mut keys = std::collections::BTreeMap::new();
+        keys.insert(
+            "dev".to_owned(),
+            config::ApiKeyEntry {
+                key: key.as_str().into(),
+                enabled: None,
+                description: None,
+                expires_at: None,
+                scopes: None,
+            },
+        );
+        if check_api_key_policy(&keys, time::OffsetDateTime::now_utc()).is_ok() {
+            return key;
+        }
+    }
+}
+
+/// The sandbox's configuration layers: defaults the config file and environment may override
+/// (listen address, store, the generated key as one more key) and overrides they may not (the
+/// in-process Backbone and its credentials).
+pub fn dev_layers(
+    backbone_base_url: &str,
+    client_id: &str,
+    client_secret: &str,
+    api_key: &str,
+) -> (Value, Value) {
+    let mode_defaults = json!({
+        "database": { "driver": "embedded", "folder": "./data" },
+        "infrastructure": { "httpServer": { "host": "127.0.0.1", "port": 8080 } },
+    });
+    let overrides = json!({
+        "transportLibrary": {
+            "baseUrl": backbone_base_url,
+            "platformClientId": client_id,
+            "platformClientSecret": client_secret,
+        },
+        "infrastructure": { "httpServer": { "authentication": { "apiKey": { "keys": {
+            "dev": { "key": api_key, "description": "generated by connector dev" }
+        }}}}},
+    });
+    (mode_defaults, overrides)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_meet_the_policy() {
+        for _ in 0..20 {
+            let key = generate_api_key();
+            assert!(key.len() >= 30);
+        }
+    }
+
+    #[test]
+    fn dev_layers_keep_the_backbone_but_let_the_port_be_configured() {
+        let (mode, overrides) = dev_layers("http://127.0.0.1:1234", "id", "secret", "k");
+        let sources = ConfigSources {
+            env: vec![("infrastructure__httpServer__port".into(), "9999".into())],
+            mode_defaults: mode,
+            overrides,
+            base_dir: Some(std::env::temp_dir().join("connector-no-such-dir")),
+            ..ConfigSources::default()
+        };
+        let merged = crate::config::load(&sources);
+        let err = merged
+            .expect_err("weak generated key 'k' is refused by the policy")
+            .to_string();
+        assert!(err.contains("apiKey.keys"), "{err}");
+    }
+}

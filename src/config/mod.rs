@@ -1,0 +1,146 @@
+//! Configuration in the real Connector's shape (`connector-operations.md` §1): one JSON tree from
+//! defaults, a config file, the environment and overrides ([`sources`]), deserialised into
+//! [`Settings`] and validated at startup with one readable error naming the key.
+
+mod settings;
+mod sources;
+mod validate;
+
+use serde_json::Value;
+
+pub use settings::{
+    ApiKeyEntry, ApiKeySettings, AuthenticationSettings, DatabaseDriver, DatabaseSettings,
+    HttpServerSettings, InfrastructureSettings, RedisSettings, Settings, TransportSettings,
+};
+pub use sources::{
+    CUSTOM_CONFIG_LOCATION, ConfigSources, DEFAULT_CONFIG_FILE, deep_merge, defaults,
+};
+pub use validate::{check_api_key_policy, is_enabled};
+
+/// Why the configuration cannot be used. Each message names the key or file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file exists but cannot be read or parsed.
+    #[error("The configuration file '{path}' cannot be used: {message}")]
+    File {
+        /// Path of the file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A key has a wrong type, is missing or violates a rule.
+    #[error(
+        "The configuration is not valid: '{key}': {message} (sources: built-in defaults, config file, environment variables)"
+    )]
+    Invalid {
+        /// Dotted key path, e.g. `infrastructure.httpServer.port`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(key: &str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            key: key.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The loaded configuration: typed settings plus the merged JSON tree (for `/Monitoring/Support`).
+#[derive(Clone)]
+pub struct LoadedConfig {
+    /// Typed, validated settings.
+    pub settings: Settings,
+    /// The effective configuration as merged JSON (contains secrets; use [`redacted`]).
+    effective: Value,
+}
+
+/// `Debug` shows the typed settings (secrets redacted) and never the raw merged tree.
+impl std::fmt::Debug for LoadedConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedConfig")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LoadedConfig {
+    /// The effective configuration with the real Connector's redactions applied.
+    pub fn redacted(&self) -> Value {
+        redacted(&self.effective, &self.settings)
+    }
+}
+
+/// Loads, merges, deserialises and validates the configuration.
+pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, ConfigError> {
+    let effective = sources::merge_sources(sources)?;
+    let settings = parse(&effective)?;
+    validate::validate(&settings)?;
+    Ok(LoadedConfig {
+        settings,
+        effective,
+    })
+}
+
+fn parse(effective: &Value) -> Result<Settings, ConfigError> {
+    let mut track = serde_path_to_error::Track::new();
+    let deserializer = serde_path_to_error::Deserializer::new(effective, &mut track);
+    serde::Deserialize::deserialize(deserializer).map_err(|e: serde_json::Error| {
+        let path = track.path().to_string();
+        let key = if path == "." {
+            "(root)".to_owned()
+        } else {
+            path
+        };
+        ConfigError::invalid(&key, e.to_string())
+    })
+}
+
+/// Redactions as in the real `/Monitoring/Support`: the connection string and platform client
+/// secret become `***`, each authentication mechanism becomes `redacted (enabled|disabled)`.
+/// The Redis URL may carry a password, so it is redacted too.
+fn redacted(effective: &Value, settings: &Settings) -> Value {
+    let mut out = effective.clone();
+    if let Some(db) = out.get_mut("database").and_then(Value::as_object_mut)
+        && db.contains_key("connectionString")
+    {
+        db.insert("connectionString".into(), Value::from("***"));
+    }
+    if let Some(tl) = out
+        .get_mut("transportLibrary")
+        .and_then(Value::as_object_mut)
+        && tl.contains_key("platformClientSecret")
+    {
+        tl.insert("platformClientSecret".into(), Value::from("***"));
+    }
+    let auth = &settings.infrastructure.http_server.authentication;
+    let flags = [
+        ("apiKey", auth.api_key.is_enabled()),
+        ("oidc", is_enabled(&auth.oidc)),
+        ("jwtBearer", is_enabled(&auth.jwt_bearer)),
+    ];
+    if let Some(map) = out
+        .pointer_mut("/infrastructure/httpServer/authentication")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, enabled) in flags {
+            let text = if enabled {
+                "redacted (enabled)"
+            } else {
+                "redacted (disabled)"
+            };
+            map.insert(name.into(), Value::from(text));
+        }
+    }
+    if let Some(redis) = out
+        .pointer_mut("/infrastructure/redis")
+        .and_then(Value::as_object_mut)
+        && redis.contains_key("url")
+    {
+        redis.insert("url".into(), Value::from("***"));
+    }
+    out
+}

@@ -1,0 +1,252 @@
+//! The one error type of the Connector's HTTP edge: each case knows its enmeshed error code and
+//! HTTP status (`connector-api.md` §4), and `impl ResponseError` (the only one) renders the error
+//! envelope `{"error":{"id","code","message","docs","time"}}`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ALLOW, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use connector_store::now_iso;
+
+/// Prefix of the documentation link; the anchor is the code verbatim.
+const DOCS_BASE: &str = "https://enmeshed.eu/integrate/error-codes#";
+/// Alphabet of error ids: no I, O, 0, 1.
+const ERROR_ID_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// Result alias for the Connector.
+pub type Result<T, E = ConnectorError> = std::result::Result<T, E>;
+
+/// Every error a client can see.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// Missing or invalid credentials (answered after the failed-auth delay).
+    #[error("Unauthorized.")]
+    Unauthorized,
+    /// Authenticated, but no scope permits the route.
+    #[error("You are not allowed to access this endpoint.")]
+    Forbidden,
+    /// No route has this path.
+    #[error("The requested route does not exist.")]
+    RouteDoesNotExist,
+    /// The path exists, the method does not; `allow` lists the declared methods.
+    #[error("The request method is not supported for the requested resource.")]
+    MethodNotAllowed {
+        /// Methods declared for the path, in declaration order.
+        allow: Vec<String>,
+    },
+    /// The `Accept` header cannot be satisfied.
+    #[error(
+        "The requested resource is capable of generating only content not acceptable according to the Accept headers sent in the request."
+    )]
+    NotAcceptable,
+    /// The body is not JSON.
+    #[error("The given payload is not a valid json object.")]
+    InvalidJsonInPayload,
+    /// The body exceeds the limit (the real Connector answers 500 here; 413 is clearer).
+    #[error("The request body is larger than the limit of {limit} bytes.")]
+    PayloadTooLarge {
+        /// Limit in bytes.
+        limit: usize,
+    },
+    /// A route of the real Connector that this build does not serve yet.
+    #[error("The route {method} {path} is not implemented yet by this Connector.")]
+    NotImplemented {
+        /// HTTP method.
+        method: String,
+        /// Route template.
+        path: String,
+    },
+    /// A use-case error with an enmeshed code (`error.runtime.…`, `error.transport.…`, …).
+    #[error("{message}")]
+    Application {
+        /// Error code.
+        code: String,
+        /// Message for the client.
+        message: String,
+    },
+    /// A Backbone error passed through with the Backbone's status.
+    #[error("{message}")]
+    Backbone {
+        /// HTTP status the Backbone answered.
+        status: u16,
+        /// Backbone error code (`error.platform.…`).
+        code: String,
+        /// Backbone reason.
+        message: String,
+    },
+    /// Anything else; the cause is logged, never sent.
+    #[error("An unexpected error occurred.")]
+    Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ConnectorError {
+    /// `error.runtime.validation.invalidPropertyValue` with `message`.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::application("error.runtime.validation.invalidPropertyValue", message)
+    }
+
+    /// An application error with an explicit code.
+    pub fn application(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Application {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// `error.runtime.recordNotFound` for `entity` (e.g. `Token`), with the real message.
+    pub fn record_not_found(entity: &str) -> Self {
+        Self::application(
+            "error.runtime.recordNotFound",
+            format!("{entity} not found. Make sure the ID exists and the record is not expired."),
+        )
+    }
+
+    /// Wraps an unexpected failure.
+    pub fn unexpected(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Unexpected(Box::new(cause))
+    }
+
+    /// The enmeshed error code.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Unauthorized => "error.connector.unauthorized",
+            Self::Forbidden => "error.connector.forbidden",
+            Self::RouteDoesNotExist => "error.connector.http.routeDoesNotExist",
+            Self::MethodNotAllowed { .. } => "error.connector.http.methodNotAllowed",
+            Self::NotAcceptable => "error.connector.http.notAcceptable",
+            Self::InvalidJsonInPayload => "error.connector.validation.invalidJsonInPayload",
+            Self::PayloadTooLarge { .. } => "error.connector.http.payloadTooLarge",
+            Self::NotImplemented { .. } => "error.connector.notImplemented",
+            Self::Application { code, .. } | Self::Backbone { code, .. } => code,
+            Self::Unexpected(_) => "error.connector.unexpected",
+        }
+    }
+}
+
+impl From<connector_store::StoreError> for ConnectorError {
+    fn from(error: connector_store::StoreError) -> Self {
+        Self::unexpected(error)
+    }
+}
+
+/// A fresh error id: `ERR` + 17 characters from [`ERROR_ID_ALPHABET`].
+pub fn new_error_id() -> String {
+    let mut id = String::with_capacity(20);
+    id.push_str("ERR");
+    for _ in 0..17 {
+        let index = rand::random_range(0..ERROR_ID_ALPHABET.len());
+        id.push(char::from(ERROR_ID_ALPHABET[index]));
+    }
+    id
+}
+
+impl ResponseError for ConnectorError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::RouteDoesNotExist => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::InvalidJsonInPayload => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
+            Self::Application { code, .. } => {
+                if code == "error.runtime.recordNotFound"
+                    || code == "error.transport.recordNotFound"
+                {
+                    StatusCode::NOT_FOUND
+                } else if code.starts_with("error.platform.") {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::BAD_REQUEST
+                }
+            }
+            // A Backbone status outside 100–599 is sanitised to 500, as the real handler does.
+            Self::Backbone { status, .. } => StatusCode::from_u16(*status)
+                .ok()
+                .filter(|s| (100..=599).contains(&s.as_u16()))
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let id = new_error_id();
+        let status = self.status_code();
+        if matches!(self, Self::NotImplemented { .. }) {
+            tracing::warn!(error.id = %id, error.code = self.code(), "{self}");
+        } else if status.is_server_error() {
+            tracing::error!(error.id = %id, error.code = self.code(), error.cause = ?CauseChain(self), "request failed");
+        } else {
+            tracing::debug!(error.id = %id, error.code = self.code(), "request refused: {self}");
+        }
+        let code = self.code();
+        let body = json!({
+            "error": {
+                "id": id,
+                "code": code,
+                "message": self.to_string(),
+                "docs": format!("{DOCS_BASE}{code}"),
+                "time": now_iso(),
+            }
+        });
+        let mut response = HttpResponse::build(status);
+        if let Self::MethodNotAllowed { allow } = self
+            && let Ok(value) = HeaderValue::from_str(&allow.join(", "))
+        {
+            response.insert_header((ALLOW, value));
+        }
+        response.json(body)
+    }
+}
+
+/// Debug formatting that walks `source()`, for logs only.
+struct CauseChain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Debug for CauseChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut current = self.0.source();
+        while let Some(cause) = current {
+            write!(f, ": {cause}")?;
+            current = cause.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_ids_have_the_real_shape() {
+        let id = new_error_id();
+        assert_eq!(id.len(), 20);
+        assert!(id.starts_with("ERR"));
+        assert!(id[3..].bytes().all(|b| ERROR_ID_ALPHABET.contains(&b)));
+    }
+
+    #[test]
+    fn application_codes_map_to_statuses() {
+        let status = |code: &str| {
+            ConnectorError::application(code, "m")
+                .status_code()
+                .as_u16()
+        };
+        assert_eq!(status("error.runtime.recordNotFound"), 404);
+        assert_eq!(status("error.transport.recordNotFound"), 404);
+        assert_eq!(status("error.platform.validation.x"), 500);
+        assert_eq!(status("error.runtime.identityMetadata.notFound"), 400);
+        let backbone = |status| ConnectorError::Backbone {
+            status,
+            code: "c".into(),
+            message: "m".into(),
+        };
+        assert_eq!(backbone(429).status_code().as_u16(), 429);
+        assert_eq!(backbone(42).status_code().as_u16(), 500);
+        assert_eq!(backbone(700).status_code().as_u16(), 500);
+    }
+}

@@ -1,0 +1,97 @@
+//! Health checks behind `/health` (`connector-api.md` §8.1): the store answers, the Backbone's
+//! `/health` answers 2xx, and the Backbone accepts this Connector's credentials.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use connector_store::Store;
+use serde_json::{Value, json};
+
+/// Checks the Backbone login; provided by the transport layer once it exists.
+#[async_trait::async_trait]
+pub trait BackboneAuthProbe: Send + Sync + std::fmt::Debug {
+    /// True when a Backbone token can be obtained with the device credentials.
+    async fn can_authenticate(&self) -> bool;
+}
+
+/// Outcome of one health evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthReport {
+    /// Store answered.
+    pub database: bool,
+    /// Backbone `/health` answered 2xx.
+    pub backbone_connection: bool,
+    /// Backbone login works.
+    pub backbone_authentication: bool,
+}
+
+impl HealthReport {
+    /// All services healthy.
+    pub fn is_healthy(&self) -> bool {
+        self.database && self.backbone_connection && self.backbone_authentication
+    }
+
+    /// The real body: `{isHealthy, services: {database, backboneConnection, backboneAuthentication}}`.
+    pub fn to_json(&self) -> Value {
+        let word = |ok: bool| if ok { "healthy" } else { "unhealthy" };
+        json!({
+            "isHealthy": self.is_healthy(),
+            "services": {
+                "database": word(self.database),
+                "backboneConnection": word(self.backbone_connection),
+                "backboneAuthentication": word(self.backbone_authentication),
+            }
+        })
+    }
+}
+
+/// Runs the checks.
+#[derive(Debug, Clone)]
+pub struct HealthChecker {
+    store: Arc<dyn Store>,
+    backbone_health_url: String,
+    client: reqwest::Client,
+    auth_probe: Option<Arc<dyn BackboneAuthProbe>>,
+}
+
+impl HealthChecker {
+    /// A checker for `store` and the Backbone at `backbone_base_url`. Without an auth probe
+    /// (no transport layer yet) the Backbone login is reported unhealthy: it cannot be shown to work.
+    pub fn new(
+        store: Arc<dyn Store>,
+        backbone_base_url: &str,
+        auth_probe: Option<Arc<dyn BackboneAuthProbe>>,
+    ) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Self {
+            store,
+            backbone_health_url: format!("{}/health", backbone_base_url.trim_end_matches('/')),
+            client,
+            auth_probe,
+        }
+    }
+
+    /// Evaluates all services.
+    pub async fn check(&self) -> HealthReport {
+        let database = self.store.check_health().await.is_ok();
+        let backbone_connection = match self.client.get(&self.backbone_health_url).send().await {
+            Ok(response) => response.status().is_success(),
+            Err(error) => {
+                tracing::debug!(%error, url = %self.backbone_health_url, "backbone health check failed");
+                false
+            }
+        };
+        let backbone_authentication = match &self.auth_probe {
+            Some(probe) => probe.can_authenticate().await,
+            None => false,
+        };
+        HealthReport {
+            database,
+            backbone_connection,
+            backbone_authentication,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The actix-web HTTP edge: middleware (telemetry outermost, then the route gate), the JSON body
+//! limits and errors, and the registration of every catalog route.
+
+pub mod accept;
+pub mod auth;
+pub mod catalog;
+pub mod gate;
+pub mod scope;
+pub mod telemetry;
+
+use actix_web::error::JsonPayloadError;
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, Route, guard, web};
+
+use crate::error::ConnectorError;
+use crate::routes;
+use catalog::{RouteSpec, registration_order};
+
+/// Request body limit of the real Connector (`express.json({limit: "2mb"})`).
+pub const JSON_LIMIT: usize = 2 * 1024 * 1024;
+
+/// JSON extractor settings: 2 MB, malformed bodies answered in the Connector's format.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .error_handler(json_error)
+}
+
+fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    match error {
+        JsonPayloadError::OverflowKnownLength { limit, .. }
+        | JsonPayloadError::Overflow { limit } => ConnectorError::PayloadTooLarge { limit }.into(),
+        _ => ConnectorError::InvalidJsonInPayload.into(),
+    }
+}
+
+/// Registers every route of the catalog: implemented ones with their handlers, all others with
+/// the "not implemented yet" answer (never a fake success).
+pub fn configure(cfg: &mut web::ServiceConfig, debug: bool) {
+    for spec in registration_order(debug) {
+        let Ok(method) = Method::from_bytes(spec.method.as_bytes()) else {
+            continue;
+        };
+        cfg.service(
+            web::resource(spec.path)
+                .guard(guard::Method(method))
+                .route(handler_for(spec)),
+        );
+    }
+}
+
+fn handler_for(spec: RouteSpec) -> Route {
+    match (spec.method, spec.path) {
+        ("GET", "/health") => web::route().to(routes::health::health),
+        ("GET", "/Monitoring/Version") => web::route().to(routes::monitoring::version),
+        ("GET", "/Monitoring/Requests") => web::route().to(routes::monitoring::requests),
+        ("GET", "/Monitoring/Support") => web::route().to(routes::monitoring::support),
+        (method, path) => web::route().to(move || async move {
+            Err::<HttpResponse, _>(ConnectorError::NotImplemented {
+                method: method.to_owned(),
+                path: path.to_owned(),
+            })
+        }),
+    }
+}
+
+/// Fallback after the gate (only reachable if the router and the catalog disagree).
+pub async fn route_does_not_exist() -> Result<HttpResponse, ConnectorError> {
+    Err(ConnectorError::RouteDoesNotExist)
+}

@@ -1,0 +1,153 @@
+//! Building and running the application: open the store, bind the listener, assemble the
+//! actix-web app with its middleware and routes.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use connector_store::{EmbeddedStore, Store, StoreError};
+
+use crate::config::{ConfigError, DatabaseDriver, LoadedConfig};
+use crate::health::HealthChecker;
+use crate::http::auth::Authenticator;
+use crate::http::gate::{GateConfig, gate};
+use crate::http::telemetry::{RequestCounter, telemetry};
+use crate::http::{configure, json_config, route_does_not_exist};
+use crate::state::{AppState, VersionInfo};
+
+/// Why the Connector cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Configuration problem.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store cannot be opened.
+    #[error("The database cannot be opened: {0}")]
+    Store(#[from] StoreError),
+    /// The listener cannot be bound.
+    #[error("Cannot listen on {address}: {source}")]
+    Bind {
+        /// host:port.
+        address: String,
+        /// OS error.
+        source: std::io::Error,
+    },
+    /// Configured, but not available in this build.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Knobs that are not configuration of the real Connector (tests, sandbox).
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// Failed-authentication delay range in seconds.
+    pub failed_auth_delay_secs: std::ops::RangeInclusive<u64>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            workers: 2,
+            failed_auth_delay_secs: 1..=4,
+        }
+    }
+}
+
+/// A built, listening, not yet running Connector.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// Opens the store the configuration names.
+pub fn open_store(config: &LoadedConfig) -> Result<Arc<dyn Store>, StartupError> {
+    let database = &config.settings.database;
+    match database.driver {
+        DatabaseDriver::Embedded => Ok(Arc::new(EmbeddedStore::open(&database.folder)?)),
+        DatabaseDriver::Mongodb => Err(StartupError::Unsupported(
+            "database.driver 'mongodb' is not available in this build yet; use 'embedded' (the default)".into(),
+        )),
+    }
+}
+
+impl Application {
+    /// Opens the store and binds the HTTP listener.
+    pub fn build(config: LoadedConfig, options: RunOptions) -> Result<Self, StartupError> {
+        let store = open_store(&config)?;
+        let settings = &config.settings;
+        let http = &settings.infrastructure.http_server;
+        if !http.enabled {
+            return Err(StartupError::Unsupported(
+                "infrastructure.httpServer.enabled is false, but this build has nothing to run without the HTTP server".into(),
+            ));
+        }
+        let address = format!("{}:{}", http.host, http.port);
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address, source })?
+            .port();
+
+        let debug = settings.debug;
+        let gate_config = web::Data::new(GateConfig {
+            authenticator: Authenticator::from_settings(settings),
+            debug,
+            failed_auth_delay_secs: options.failed_auth_delay_secs,
+        });
+        let health = HealthChecker::new(
+            Arc::clone(&store),
+            &settings.transport_library.base_url,
+            None,
+        );
+        let state = web::Data::new(AppState {
+            config,
+            store,
+            health,
+            version: VersionInfo::default(),
+        });
+        let counter = web::Data::new(RequestCounter::default());
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(gate_config.clone())
+                .app_data(counter.clone())
+                .app_data(json_config())
+                .configure(|cfg| configure(cfg, debug))
+                .default_service(web::to(route_does_not_exist))
+                .wrap(from_fn(gate))
+                .wrap(from_fn(telemetry))
+        })
+        .workers(options.workers.max(1))
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            address: format!("port {port}"),
+            source,
+        })?
+        .run();
+        tracing::info!(port, "Listening on port {port}");
+        Ok(Self { port, server })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGINT/SIGTERM or [`ServerHandle::stop`]).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,126 @@
+//! The error envelope, 404/405/406, the JSON body errors and "not implemented yet".
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn unknown_route_is_404_after_authentication() {
+    let app = spawn_app().await;
+    let error = assert_error(
+        app.get("/api/core/v1/Tokens", Some(FULL_KEY)).await,
+        404,
+        "error.connector.http.routeDoesNotExist",
+    )
+    .await;
+    assert_eq!(error["message"], "The requested route does not exist.");
+    assert_error(
+        app.get("/nothing/here", Some(FULL_KEY)).await,
+        404,
+        "error.connector.http.routeDoesNotExist",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_with_allow() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .patch(app.url("/api/core/v1/Files"))
+        .header("X-API-KEY", FULL_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET");
+    assert_error(response, 405, "error.connector.http.methodNotAllowed").await;
+    let response = app
+        .client
+        .put(app.url("/api/core/v1/Tokens/Own"))
+        .header("X-API-KEY", FULL_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "POST, GET");
+    let error = assert_error(response, 405, "error.connector.http.methodNotAllowed").await;
+    assert_eq!(
+        error["message"],
+        "The request method is not supported for the requested resource."
+    );
+}
+
+#[tokio::test]
+async fn unsatisfiable_accept_is_406() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/core/v1/Messages"))
+        .header("X-API-KEY", FULL_KEY)
+        .header("Accept", "image/png")
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 406, "error.connector.http.notAcceptable").await;
+    // a PNG-capable route accepts it (and is not implemented yet)
+    let response = app
+        .client
+        .get(app.url("/api/core/v1/Tokens/TOKabcdefghijklmnopq"))
+        .header("X-API-KEY", FULL_KEY)
+        .header("Accept", "image/png")
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 501, "error.connector.notImplemented").await;
+}
+
+#[tokio::test]
+async fn routes_without_transport_answer_not_implemented_never_success() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/API/CORE/V1/messages/"))
+        .header("X-API-KEY", FULL_KEY)
+        .json(&serde_json::json!({"recipients": [], "content": {}}))
+        .send()
+        .await
+        .unwrap();
+    let error = assert_error(response, 501, "error.connector.notImplemented").await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("POST /api/core/v1/Messages"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn status_mapping_of_application_errors() {
+    use actix_web::ResponseError;
+    use connector::ConnectorError;
+    assert_eq!(
+        ConnectorError::record_not_found("Token")
+            .status_code()
+            .as_u16(),
+        404
+    );
+    assert_eq!(ConnectorError::validation("x").status_code().as_u16(), 400);
+    assert_eq!(
+        ConnectorError::InvalidJsonInPayload.code(),
+        "error.connector.validation.invalidJsonInPayload"
+    );
+    let response = ConnectorError::record_not_found("Token").error_response();
+    assert_eq!(response.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn success_envelope_helpers() {
+    use actix_web::body::to_bytes;
+    let created = connector::envelope::created(&serde_json::json!({"id": "TOK1"}));
+    assert_eq!(created.status().as_u16(), 201);
+    assert_eq!(created.headers().get("location").unwrap(), "_");
+    let body = to_bytes(created.into_body()).await.unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!({"result": {"id": "TOK1"}})
+    );
+    assert_eq!(connector::envelope::no_content().status().as_u16(), 204);
+}

@@ -1,0 +1,9 @@
+//! HTTP-level tests of the Connector edge: one test binary, one module per feature.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod config;
+mod errors;
+mod health;
+mod helpers;
+mod telemetry;
