@@ -11,6 +11,9 @@
 //! - **Numbers** use ECMAScript `Number::toString`: shortest round-trip digits, plain notation for
 //!   1e-7 < |x| < 1e21, otherwise `1.5e+21` / `1e-7`; `-0` is written `0`.
 //!
+//! Parsing uses `serde_json` with `float_roundtrip` (enabled by this crate), so a parsed number is the
+//! same double `JSON.parse` yields and prints the same digits again.
+//!
 //! Known gap: JSON numbers are IEEE doubles in JavaScript. Integers beyond ±2⁵³ are written here as
 //! the double they round to (as `JSON.stringify(JSON.parse(text))` would), so they do not round-trip
 //! exactly — the same loss the TypeScript side has.
@@ -231,6 +234,28 @@ mod tests {
             stringify(&v),
             r#"{"2":4,"10":2,"b":1,"a":3,"01":5,"4294967295":6}"#
         );
+    }
+
+    /// Inputs and the output of node 20 `JSON.stringify(JSON.parse(text))`, recorded by hand.
+    #[test]
+    fn matches_node_json_stringify() {
+        let cases = [
+            (
+                "[1e21,1e20,123456789012345680000,1e-7,1.5e-7,0.000001,-0,2.5e300,5e-324,0.1,0.30000000000000004,1.7976931348623157e308,9007199254740993,-9007199254740993,12345678901234567890,100,1.0,1e2,4.35,0.000123,123e-20,1.5e+22]",
+                "[1e+21,100000000000000000000,123456789012345680000,1e-7,1.5e-7,0.000001,0,2.5e+300,5e-324,0.1,0.30000000000000004,1.7976931348623157e+308,9007199254740992,-9007199254740992,12345678901234567000,100,1,100,4.35,0.000123,1.23e-18,1.5e+22]",
+            ),
+            (
+                r#""a\"b\\c\n\t\u0001\u001f/é\u2028\u2029✓\u007f\ud83d\ude00""#,
+                "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f/é\u{2028}\u{2029}✓\u{7f}😀\"",
+            ),
+            (
+                r#"{"b":1,"10":2,"a":3,"2":4,"01":5,"4294967295":6,"4294967294":7,"-1":8,"1.5":9}"#,
+                r#"{"2":4,"10":2,"4294967294":7,"b":1,"a":3,"01":5,"4294967295":6,"-1":8,"1.5":9}"#,
+            ),
+        ];
+        for (input, node) in cases {
+            assert_eq!(stringify(&parse(input).unwrap()), node, "{input}");
+        }
     }
 
     #[test]
