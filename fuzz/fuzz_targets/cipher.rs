@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use nmshd_crypto::{Cipher, CipherNonce, SecretKey, decrypt, decrypt_with_counter};
 
 fuzz_target!(|data: &[u8]| {
-    let Some(cipher) = nmshd_crypto_fuzz::json_roundtrip::<Cipher>(data) else { return };
+    let Some(cipher) = nmshd_crypto_fuzz::json_roundtrip::<Cipher>(data) else {
+        return;
+    };
     let key = SecretKey::from_bytes([7; 32]);
     match cipher.nonce {
         CipherNonce::Nonce(_) => {

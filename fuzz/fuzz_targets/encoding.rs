@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use nmshd_crypto::{b64_decode, b64_encode, b64url_decode, b64url_encode};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(bytes) = b64url_decode(text) {
         assert_eq!(b64url_decode(&b64url_encode(&bytes)).as_ref(), Ok(&bytes));
     }

@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use nmshd_crypto::{PrivateStateReceive, PrivateStateTransmit};
 
 fuzz_target!(|data: &[u8]| {
-    let Some(state) = nmshd_crypto_fuzz::json_roundtrip::<PrivateStateReceive>(data) else { return };
+    let Some(state) = nmshd_crypto_fuzz::json_roundtrip::<PrivateStateReceive>(data) else {
+        return;
+    };
     let mut sender = PrivateStateTransmit::new(state.key.clone(), state.nonce);
     sender.counter = state.counter;
     if let Ok(cipher) = sender.encrypt(b"fuzz") {

@@ -16,7 +16,10 @@ pub fn json_roundtrip<T: CryptoJson + PartialEq + Debug>(data: &[u8]) -> Option<
         for verbose in [true, false] {
             let json = value.to_json(verbose);
             match T::from_json(&json) {
-                Ok(again) => assert_eq!(again, value, "JSON round trip (verbose={verbose}) changed the value: {json}"),
+                Ok(again) => assert_eq!(
+                    again, value,
+                    "JSON round trip (verbose={verbose}) changed the value: {json}"
+                ),
                 Err(e) => panic!("own JSON (verbose={verbose}) does not parse: {e}: {json}"),
             }
         }
