@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod logging;
+pub mod query;
 pub mod routes;
 pub mod sandbox;
 pub mod startup;
