@@ -520,3 +520,95 @@ fn parsers_reject_wrong_shapes() {
     let wrong: Result<RelationshipCreationContentCipher, _> = from_base64(&to_base64(&good));
     assert!(matches!(wrong, Err(WireError::WrongType { .. })));
 }
+
+/// Serializations recorded from `@nmshd/transport` 7.0.0 / `@nmshd/core-types` 7.0.0 on node for shapes
+/// the vector files do not cover (optional members absent, location indicator, full attachment).
+#[test]
+fn matches_recorded_typescript_serializations() {
+    use nmshd_crypto::SharedPasswordProtection;
+    use nmshd_wire::file::FileMetadata;
+    use nmshd_wire::message::MessageContentWrapper;
+    use nmshd_wire::reference::{ReferenceKind, reference_to_value};
+    use nmshd_wire::token::TokenContentRelationshipTemplate;
+
+    let key =
+        SecretKey::from_json(r#"{"key":"k65ejP2lC54rUG-3clBR17lhwCVBO6hkW4nrBBo5684","alg":3}"#)
+            .unwrap();
+    let salt: [u8; 16] = nmshd_crypto::b64url_decode("9bRH33ZSfxE12aGpBO6tqQ")
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let metadata = FileMetadata {
+        title: None,
+        description: None,
+        filename: "a.bin".into(),
+        tags: None,
+        plaintext_hash: "abc".into(),
+        secret_key: key.clone(),
+        filesize: 3,
+        filemodified: None,
+        mimetype: "application/octet-stream".into(),
+    };
+    assert_eq!(
+        metadata.to_json(true),
+        r#"{"@type":"FileMetadata","filename":"a.bin","filesize":3,"mimetype":"application/octet-stream","plaintextHash":"abc","secretKey":{"key":"k65ejP2lC54rUG-3clBR17lhwCVBO6hkW4nrBBo5684","alg":3}}"#
+    );
+    let token = TokenContentRelationshipTemplate {
+        template_id: "RLT1q235W57zDiGscUgv".into(),
+        secret_key: key.clone(),
+        for_identity: None,
+        password_protection: Some(SharedPasswordProtection {
+            password_type: "pin4".into(),
+            salt,
+            password_location_indicator: Some(5),
+            password: None,
+        }),
+    };
+    let expected = r#"{"@type":"TokenContentRelationshipTemplate","passwordProtection":{"passwordLocationIndicator":5,"passwordType":"pin4","salt":"9bRH33ZSfxE12aGpBO6tqQ"},"secretKey":{"key":"k65ejP2lC54rUG-3clBR17lhwCVBO6hkW4nrBBo5684","alg":3},"templateId":"RLT1q235W57zDiGscUgv"}"#;
+    assert_eq!(token.to_json(true), expected);
+    assert_eq!(
+        TokenContentRelationshipTemplate::from_json(expected).unwrap(),
+        token
+    );
+
+    let attachment = Reference {
+        id: "FILpSBDzT3WWqtdjdGOy".into(),
+        backbone_base_url: Some("http://localhost:8090".into()),
+        key: key.clone(),
+        for_identity_truncated: Some("87d5".into()),
+        password_protection: Some(SharedPasswordProtection {
+            password_type: "pw".into(),
+            salt,
+            password_location_indicator: None,
+            password: None,
+        }),
+    };
+    let wrapper = MessageContentWrapper {
+        attachments: vec![attachment],
+        content: nmshd_wire::json::parse(
+            r#"{"@type":"ArbitraryMessageContent","value":{"b":[1.5,"x\u0001"],"2":1}}"#,
+        )
+        .unwrap(),
+        created_at: CoreDate::parse("2025-03-04T06:06:07.89+01:00").unwrap(),
+        recipients: vec!["did:e:localhost:dids:c24420b16abaf3f781a812".into()],
+    };
+    let expected = r#"{"@type":"MessageContentWrapper","attachments":[{"backboneBaseUrl":"http://localhost:8090","forIdentityTruncated":"87d5","id":"FILpSBDzT3WWqtdjdGOy","key":{"key":"k65ejP2lC54rUG-3clBR17lhwCVBO6hkW4nrBBo5684","alg":3},"passwordProtection":{"passwordType":"pw","salt":"9bRH33ZSfxE12aGpBO6tqQ"}}],"content":{"@type":"ArbitraryMessageContent","value":{"2":1,"b":[1.5,"x\u0001"]}},"createdAt":"2025-03-04T05:06:07.890Z","recipients":["did:e:localhost:dids:c24420b16abaf3f781a812"]}"#;
+    assert_eq!(wrapper.to_json(true), expected);
+    assert_eq!(MessageContentWrapper::from_json(expected).unwrap(), wrapper);
+
+    let token_reference = Reference {
+        id: "TOK9xOFjpXaphVukFEC4".into(),
+        backbone_base_url: None,
+        key,
+        for_identity_truncated: None,
+        password_protection: None,
+    };
+    assert_eq!(
+        nmshd_wire::json::stringify(&reference_to_value(
+            &token_reference,
+            ReferenceKind::Token,
+            true
+        )),
+        r#"{"@type":"TokenReference","id":"TOK9xOFjpXaphVukFEC4","key":{"key":"k65ejP2lC54rUG-3clBR17lhwCVBO6hkW4nrBBo5684","alg":3}}"#
+    );
+}
