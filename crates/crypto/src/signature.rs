@@ -116,6 +116,8 @@ inherent_json!(SignaturePublicKey);
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignaturePrivateKey {
     bytes: [u8; 64],
+    /// Expanded once, so signing does not redo the seed hashing and base-point multiplication.
+    signing: SigningKey,
     /// Optional key id written as `id`.
     pub id: Option<String>,
 }
@@ -137,11 +139,15 @@ impl std::fmt::Debug for SignaturePrivateKey {
 impl SignaturePrivateKey {
     /// Builds the libsodium form from a 32-byte seed.
     pub fn from_seed(seed: [u8; 32]) -> Self {
-        let public = SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+        let signing = SigningKey::from_bytes(&seed);
         let mut bytes = [0u8; 64];
         bytes[..32].copy_from_slice(&seed);
-        bytes[32..].copy_from_slice(&public);
-        Self { bytes, id: None }
+        bytes[32..].copy_from_slice(signing.verifying_key().as_bytes());
+        Self {
+            bytes,
+            signing,
+            id: None,
+        }
     }
 
     /// Accepts the 64-byte `seed ‖ public` form; the public half must belong to the seed.
@@ -179,9 +185,8 @@ impl SignaturePrivateKey {
 
     /// Ed25519 detached signature over the raw message, labelled `alg`.
     pub fn sign(&self, message: &[u8], alg: HashAlgorithm) -> Signature {
-        let signing = SigningKey::from_bytes(&self.seed());
         Signature {
-            bytes: signing.sign(message).to_bytes(),
+            bytes: self.signing.sign(message).to_bytes(),
             alg,
         }
     }
