@@ -445,3 +445,19 @@ pub fn accept_body(creation_response_content: &str) -> String {
     );
     json::stringify(&Value::Object(map))
 }
+
+/// Templator side in one call (`createNewRelationshipByIncomingCreation`): parses the Backbone
+/// `creationContent`, derives fresh templator secrets from the embedded public request and the stored
+/// template keypair, and opens the content with them. Keep the returned secrets for the relationship.
+pub fn templator_open_creation_content(
+    creation_content: &str,
+    template_keypair: &nmshd_crypto::ExchangeKeypair,
+) -> Result<(RelationshipSecrets, OpenedCreationContent)> {
+    let cipher: RelationshipCreationContentCipher = from_base64(creation_content)?;
+    let secrets = RelationshipSecrets::from_relationship_request(
+        &cipher.public_creation_content_crypto,
+        template_keypair,
+    )?;
+    let opened = open_creation_content(&cipher, &secrets)?;
+    Ok((secrets, opened))
+}

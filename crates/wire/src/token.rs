@@ -175,6 +175,16 @@ impl CreateTokenBody {
     }
 }
 
+/// Body of `POST /api/v2/Tokens/{id}/UpdateContent` (filling a password-protected empty token):
+/// `{"id","newContent","password"}` with `newContent` encrypted under the token's existing key.
+pub fn update_token_content_body(id: &str, new_content: &str, password_hash: &str) -> String {
+    let mut map = Map::new();
+    map.insert("id".into(), Value::from(id));
+    map.insert("newContent".into(), Value::from(new_content));
+    map.insert("password".into(), Value::from(password_hash));
+    json::stringify(&Value::Object(map))
+}
+
 /// The result of [`seal_token`].
 #[derive(Debug, Clone)]
 pub struct SealedToken {

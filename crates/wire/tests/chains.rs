@@ -295,6 +295,13 @@ fn relationship_and_messages_end_to_end() {
     .unwrap();
     let opened = open_creation_content(&cipher, &templator_secrets).unwrap();
     assert_eq!(opened.wrapper.content, content);
+    let (other_secrets, again) = nmshd_wire::relationship::templator_open_creation_content(
+        &built.creation_content,
+        &template_kp,
+    )
+    .unwrap();
+    assert_eq!(again, opened);
+    assert_eq!(other_secrets.request_key, templator_secrets.request_key);
     assert_eq!(opened.wrapper.identity, requestor);
 
     // a wrong template keypair cannot decrypt
