@@ -2,9 +2,14 @@
 //! behind a sandbox Connector.
 //!
 //! The `devbackbone` crate does not export its server yet, so both commands refuse to run with
-//! a clear message instead of pretending to work.
+//! a clear message instead of pretending to work; [`build_dev_connector`] is the sandbox
+//! Connector half, ready for the Backbone half.
 
-use crate::cli::{BackboneArgs, CliError, StartArgs};
+use std::path::PathBuf;
+
+use crate::cli::{BackboneArgs, CliError, StartArgs, dev_layers, generate_api_key};
+use crate::config::{self, ConfigSources};
+use crate::startup::{Application, RunOptions, StartupError};
 
 const MISSING: &str =
     "the development Backbone is not part of this build yet (crate devbackbone has no server)";
@@ -17,4 +22,61 @@ pub fn run_backbone(_args: BackboneArgs) -> Result<(), CliError> {
 /// `connector dev`.
 pub fn run_dev(_args: StartArgs) -> Result<(), CliError> {
     Err(CliError::Backbone(MISSING.into()))
+}
+
+/// Where the sandbox Connector's Backbone is and how to log in.
+#[derive(Debug, Clone)]
+pub struct SandboxBackbone {
+    /// Base URL, e.g. `http://127.0.0.1:40123`.
+    pub base_url: String,
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: String,
+}
+
+/// A sandbox Connector, built and listening, with the API key it generated.
+pub struct DevConnector {
+    /// The application (call `run_until_stopped`).
+    pub app: Application,
+    /// The generated API key (all permissions).
+    pub api_key: String,
+    /// Data directory of the embedded store.
+    pub data_folder: PathBuf,
+}
+
+/// Builds the sandbox Connector against `backbone`: configuration from the usual sources on top
+/// of the sandbox defaults, plus a freshly generated API key.
+pub fn build_dev_connector(
+    mut sources: ConfigSources,
+    backbone: &SandboxBackbone,
+) -> Result<DevConnector, CliError> {
+    let api_key = generate_api_key();
+    let (mode_defaults, overrides) = dev_layers(
+        &backbone.base_url,
+        &backbone.client_id,
+        &backbone.client_secret,
+        &api_key,
+    );
+    sources.mode_defaults = mode_defaults;
+    sources.overrides = overrides;
+    let loaded = config::load(&sources).map_err(StartupError::from)?;
+    let data_folder = loaded.settings.database.folder.clone();
+    let app = Application::build(loaded, RunOptions::default())?;
+    Ok(DevConnector {
+        app,
+        api_key,
+        data_folder,
+    })
+}
+
+/// The banner `connector dev` prints.
+pub fn banner(dev: &DevConnector, host: &str, backbone: &SandboxBackbone) -> String {
+    format!(
+        "enmeshed Connector sandbox\n  Connector: http://{host}:{port}\n  API key:   {key}   (send it as header X-API-KEY)\n  Backbone:  {backbone}\n  Data:      {data}\n",
+        port = dev.app.port(),
+        key = dev.api_key,
+        backbone = backbone.base_url,
+        data = dev.data_folder.display(),
+    )
 }

@@ -76,13 +76,29 @@ impl LoadedConfig {
 
 /// Loads, merges, deserialises and validates the configuration.
 pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, ConfigError> {
-    let effective = sources::merge_sources(sources)?;
+    let mut effective = sources::merge_sources(sources)?;
+    disable_sync_when_sse_is_enabled(&mut effective);
     let settings = parse(&effective)?;
     validate::validate(&settings)?;
     Ok(LoadedConfig {
         settings,
         effective,
     })
+}
+
+/// Exactly one ingestion path: with both modules on, the real Connector warns and turns sync off.
+fn disable_sync_when_sse_is_enabled(effective: &mut Value) {
+    let on = |v: &Value, name: &str| {
+        v.pointer(&format!("/modules/{name}/enabled")) == Some(&Value::Bool(true))
+    };
+    if on(effective, "sync") && on(effective, "sse") {
+        tracing::warn!(
+            "The SSE and Sync modules cannot be enabled at the same time, the Sync module will be disabled."
+        );
+        if let Some(enabled) = effective.pointer_mut("/modules/sync/enabled") {
+            *enabled = Value::Bool(false);
+        }
+    }
 }
 
 fn parse(effective: &Value) -> Result<Settings, ConfigError> {

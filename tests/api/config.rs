@@ -221,3 +221,16 @@ fn process_sources_read_the_real_environment_shape() {
     let sources = ConfigSources::from_process(None);
     assert_eq!(sources.config_path().0.file_name().unwrap(), "config.json");
 }
+
+#[test]
+fn sse_wins_over_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = base_env(dir.path());
+    env.push(("modules__sync__enabled".into(), "true".into()));
+    env.push(("modules__sse__enabled".into(), "true".into()));
+    let s = config::load(&isolated_sources(dir.path(), env))
+        .unwrap()
+        .settings;
+    assert_eq!(s.modules["sync"]["enabled"], false);
+    assert_eq!(s.modules["sse"]["enabled"], true);
+}

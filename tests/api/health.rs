@@ -78,3 +78,55 @@ async fn support_redacts_secrets() {
     assert!(body["identityInfo"]["error"].is_string());
     assert_eq!(body["health"]["isHealthy"], false);
 }
+
+#[tokio::test]
+async fn the_sandbox_connector_serves_with_its_generated_key() {
+    use connector::sandbox::{SandboxBackbone, build_dev_connector};
+    let backbone = SandboxBackbone {
+        base_url: fake_backbone().await,
+        client_id: "dev".into(),
+        client_secret: "dev-secret".into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        (
+            "infrastructure__httpServer__port".to_owned(),
+            "0".to_owned(),
+        ),
+        (
+            "database__folder".to_owned(),
+            dir.path().join("data").display().to_string(),
+        ),
+    ];
+    let dev = build_dev_connector(isolated_sources(dir.path(), env), &backbone).unwrap();
+    let banner = connector::sandbox::banner(&dev, "127.0.0.1", &backbone);
+    assert!(
+        banner.contains(&dev.api_key) && banner.contains(&backbone.base_url),
+        "{banner}"
+    );
+    let address = format!("http://127.0.0.1:{}", dev.app.port());
+    let key = dev.api_key.clone();
+    let handle = dev.app.handle();
+    tokio::spawn(dev.app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let response = client
+        .get(format!("{address}/Monitoring/Version"))
+        .header("X-API-KEY", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = client
+        .get(format!("{address}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["services"]["backboneConnection"], "healthy",
+        "the sandbox points at its Backbone: {body}"
+    );
+    handle.stop(false).await;
+}
