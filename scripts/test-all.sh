@@ -27,16 +27,9 @@ vectors_dir="${NMSHD_VECTORS_DIR:-$root/../shared/vectors}"
 [[ -d "$vectors_dir" ]] || die "no test vectors at $vectors_dir: check out shared/ beside this repository or set NMSHD_VECTORS_DIR"
 
 step "node packages (tests/)"
-# npm ci wipes and reinstalls node_modules, so only when the installed tree is missing or stale: npm's own
-# record of the installed tree (node_modules/.package-lock.json) older than the manifests, or `npm ls`
-# finding a missing or mismatched package.
-installed="tests/node_modules/.package-lock.json"
-if [[ -f "$installed" && ! tests/package-lock.json -nt "$installed" && ! tests/package.json -nt "$installed" ]] \
-    && (cd tests && npm ls --all >/dev/null 2>&1); then
-    echo "up to date"
-else
-    (cd tests && npm ci --no-audit --no-fund)
-fi
+# shellcheck source=scripts/ensure-node-packages.sh
+source "$root/scripts/ensure-node-packages.sh"
+ensure_node_packages
 
 step "python venv .venv-mongo (nx-27017 $NX_27017_VERSION)"
 venv="$root/.venv-mongo"
