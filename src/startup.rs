@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use connector_store::{EmbeddedStore, Store, StoreError};
 
@@ -14,7 +14,7 @@ use crate::health::HealthChecker;
 use crate::http::auth::Authenticator;
 use crate::http::gate::{GateConfig, gate};
 use crate::http::telemetry::{RequestCounter, telemetry};
-use crate::http::{configure, json_config, route_does_not_exist};
+use crate::http::{configure, json_config, route_does_not_exist, security_headers};
 use crate::state::{AppState, VersionInfo};
 
 /// Why the Connector cannot start.
@@ -123,6 +123,8 @@ impl Application {
                 .configure(|cfg| configure(cfg, debug))
                 .default_service(web::to(route_does_not_exist))
                 .wrap(from_fn(gate))
+                .wrap(Compress::default())
+                .wrap(security_headers())
                 .wrap(from_fn(telemetry))
         })
         .workers(options.workers.max(1))

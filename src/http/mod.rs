@@ -4,12 +4,14 @@
 pub mod accept;
 pub mod auth;
 pub mod catalog;
+pub mod extract;
 pub mod gate;
 pub mod scope;
 pub mod telemetry;
 
 use actix_web::error::JsonPayloadError;
 use actix_web::http::Method;
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, Route, guard, web};
 
 use crate::error::ConnectorError;
@@ -32,6 +34,26 @@ fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
         | JsonPayloadError::Overflow { limit } => ConnectorError::PayloadTooLarge { limit }.into(),
         _ => ConnectorError::InvalidJsonInPayload.into(),
     }
+}
+
+/// helmet's default security headers, which the real Connector sends in production mode.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+        ))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
+        .add(("Origin-Agent-Cluster", "?1"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-DNS-Prefetch-Control", "off"))
+        .add(("X-Download-Options", "noopen"))
+        .add(("X-Frame-Options", "SAMEORIGIN"))
+        .add(("X-Permitted-Cross-Domain-Policies", "none"))
+        .add(("X-XSS-Protection", "0"))
 }
 
 /// Registers every route of the catalog: implemented ones with their handlers, all others with

@@ -48,3 +48,20 @@ async fn requests_are_counted_by_status() {
     );
     assert!(body["since"].as_str().unwrap().ends_with('Z'));
 }
+
+#[tokio::test]
+async fn security_headers_and_compression() {
+    let app = spawn_app().await;
+    let response = app.get("/health", None).await;
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["x-frame-options"], "SAMEORIGIN");
+    let response = app
+        .client
+        .get(app.url("/Monitoring/Support"))
+        .header("X-API-KEY", FULL_KEY)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}
