@@ -2,7 +2,7 @@
 //! `/health` answers 2xx, and the Backbone accepts this Connector's credentials.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use connector_store::Store;
 use serde_json::{Value, json};
@@ -45,13 +45,18 @@ impl HealthReport {
     }
 }
 
-/// Runs the checks.
+/// How long one evaluation answers later probes; keeps `/health` cheap under frequent probing.
+const FRESHNESS: Duration = Duration::from_secs(1);
+
+/// Runs the checks. Concurrent calls share one evaluation, and a result is reused for
+/// [`FRESHNESS`] (the original opened a database connection per probe).
 #[derive(Debug, Clone)]
 pub struct HealthChecker {
     store: Arc<dyn Store>,
     backbone_health_url: String,
     client: reqwest::Client,
     auth_probe: Option<Arc<dyn BackboneAuthProbe>>,
+    last: Arc<tokio::sync::Mutex<Option<(Instant, HealthReport)>>>,
 }
 
 impl HealthChecker {
@@ -71,11 +76,25 @@ impl HealthChecker {
             backbone_health_url: format!("{}/health", backbone_base_url.trim_end_matches('/')),
             client,
             auth_probe,
+            last: Arc::new(tokio::sync::Mutex::new(None)),
         }
     }
 
-    /// Evaluates all services.
+    /// The current health: a fresh evaluation, or the one just made by a concurrent caller.
     pub async fn check(&self) -> HealthReport {
+        // Holding the lock across the evaluation makes concurrent probes wait for one result.
+        let mut last = self.last.lock().await;
+        if let Some((at, report)) = *last
+            && at.elapsed() < FRESHNESS
+        {
+            return report;
+        }
+        let report = self.evaluate().await;
+        *last = Some((Instant::now(), report));
+        report
+    }
+
+    async fn evaluate(&self) -> HealthReport {
         let database = self.store.check_health().await.is_ok();
         let backbone_connection = match self.client.get(&self.backbone_health_url).send().await {
             Ok(response) => response.status().is_success(),

@@ -90,3 +90,19 @@ fn handler_for(spec: RouteSpec) -> Route {
 pub async fn route_does_not_exist() -> Result<HttpResponse, ConnectorError> {
     Err(ConnectorError::RouteDoesNotExist)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn json_body_errors_use_the_connector_codes() {
+        let req = TestRequest::default().to_http_request();
+        let syntax = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let error = json_error(JsonPayloadError::Deserialize(syntax), &req);
+        assert_eq!(error.as_response_error().status_code().as_u16(), 400);
+        let error = json_error(JsonPayloadError::Overflow { limit: JSON_LIMIT }, &req);
+        assert_eq!(error.as_response_error().status_code().as_u16(), 413);
+    }
+}
