@@ -9,14 +9,14 @@ use std::time::Duration;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Uri;
-use actix_web::http::header::ACCEPT;
+use actix_web::http::header::{ACCEPT, HeaderValue, VARY};
 use actix_web::http::uri::PathAndQuery;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 
 use super::accept::{MediaType, negotiate};
 use super::auth::{Authenticator, Principal};
-use super::catalog::{Access, Lookup, lookup};
+use super::catalog::{Access, Lookup, Produces, lookup};
 use super::scope::is_permitted;
 use crate::error::ConnectorError;
 
@@ -102,7 +102,14 @@ pub async fn gate(
         req.extensions_mut().insert::<Principal>(principal);
     }
     req.extensions_mut().insert(Negotiated(media));
-    Ok(next.call(req).await?.map_into_left_body())
+    let declares_types = route.produces != Produces::Any && route.method == "GET";
+    let mut response = next.call(req).await?;
+    if declares_types {
+        response
+            .headers_mut()
+            .append(VARY, HeaderValue::from_static("Accept"));
+    }
+    Ok(response.map_into_left_body())
 }
 
 fn refuse<B>(

@@ -68,6 +68,11 @@ async fn unsatisfiable_accept_is_406() {
         .send()
         .await
         .unwrap();
+    assert_eq!(
+        response.headers()["vary"],
+        "Accept",
+        "GET routes with declared types vary on Accept"
+    );
     assert_error(response, 501, "error.connector.notImplemented").await;
 }
 
