@@ -43,6 +43,8 @@ pub struct DevConnector {
     pub api_key: String,
     /// Data directory of the embedded store.
     pub data_folder: PathBuf,
+    /// Listen address.
+    pub host: String,
 }
 
 /// Builds the sandbox Connector against `backbone`: configuration from the usual sources on top
@@ -62,16 +64,34 @@ pub fn build_dev_connector(
     sources.overrides = overrides;
     let loaded = config::load(&sources).map_err(StartupError::from)?;
     let data_folder = loaded.settings.database.folder.clone();
+    let host = loaded.settings.infrastructure.http_server.host.clone();
     let app = Application::build(loaded, RunOptions::default())?;
     Ok(DevConnector {
         app,
         api_key,
         data_folder,
+        host,
     })
 }
 
+/// The data folder the sandbox will use (the dev Backbone keeps its state beside the
+/// Connector's, so both survive a restart together).
+pub fn sandbox_data_folder(sources: &ConfigSources) -> Result<PathBuf, CliError> {
+    let mut probe = sources.clone();
+    let (mode_defaults, overrides) =
+        dev_layers("http://127.0.0.1:1", "dev", "dev", &generate_api_key());
+    probe.mode_defaults = mode_defaults;
+    probe.overrides = overrides;
+    Ok(config::load(&probe)
+        .map_err(StartupError::from)?
+        .settings
+        .database
+        .folder)
+}
+
 /// The banner `connector dev` prints.
-pub fn banner(dev: &DevConnector, host: &str, backbone: &SandboxBackbone) -> String {
+pub fn banner(dev: &DevConnector, backbone: &SandboxBackbone) -> String {
+    let host = &dev.host;
     format!(
         "enmeshed Connector sandbox\n  Connector: http://{host}:{port}\n  API key:   {key}   (send it as header X-API-KEY)\n  Backbone:  {backbone}\n  Data:      {data}\n",
         port = dev.app.port(),

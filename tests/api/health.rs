@@ -98,8 +98,12 @@ async fn the_sandbox_connector_serves_with_its_generated_key() {
             dir.path().join("data").display().to_string(),
         ),
     ];
-    let dev = build_dev_connector(isolated_sources(dir.path(), env), &backbone).unwrap();
-    let banner = connector::sandbox::banner(&dev, "127.0.0.1", &backbone);
+    let sources = isolated_sources(dir.path(), env);
+    let folder = connector::sandbox::sandbox_data_folder(&sources).unwrap();
+    assert_eq!(folder, dir.path().join("data"));
+    let dev = build_dev_connector(sources, &backbone).unwrap();
+    let banner = connector::sandbox::banner(&dev, &backbone);
+    assert!(banner.contains("http://127.0.0.1:"), "{banner}");
     assert!(
         banner.contains(&dev.api_key) && banner.contains(&backbone.base_url),
         "{banner}"
