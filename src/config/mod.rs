@@ -106,12 +106,18 @@ fn parse(effective: &Value) -> Result<Settings, ConfigError> {
     let deserializer = serde_path_to_error::Deserializer::new(effective, &mut track);
     serde::Deserialize::deserialize(deserializer).map_err(|e: serde_json::Error| {
         let path = track.path().to_string();
-        let key = if path == "." {
-            "(root)".to_owned()
-        } else {
-            path
+        let message = e.to_string();
+        // serde reports a missing key at its parent; name the key itself.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let key = match (path.as_str(), missing) {
+            (".", Some(field)) => field.to_owned(),
+            (".", None) => "(root)".to_owned(),
+            (parent, Some(field)) => format!("{parent}.{field}"),
+            (parent, None) => parent.to_owned(),
         };
-        ConfigError::invalid(&key, e.to_string())
+        ConfigError::invalid(&key, message)
     })
 }
 

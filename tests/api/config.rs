@@ -177,10 +177,7 @@ fn invalid_values_name_the_key() {
     let err = config::load(&isolated_sources(dir.path(), env))
         .unwrap_err()
         .to_string();
-    assert!(
-        err.contains("transportLibrary") && err.contains("baseUrl"),
-        "{err}"
-    );
+    assert!(err.contains("'transportLibrary.baseUrl'"), "{err}");
 }
 
 #[test]
