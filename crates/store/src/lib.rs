@@ -20,6 +20,7 @@ mod document;
 mod embedded;
 mod error;
 mod filter;
+mod retry;
 mod timestamp;
 
 use async_trait::async_trait;
@@ -31,6 +32,7 @@ pub use document::{
 pub use embedded::EmbeddedStore;
 pub use error::{ConflictReason, Result, StoreError};
 pub use filter::{Condition, Filter, Pattern};
+pub use retry::update_with_retry;
 pub use timestamp::{iso_timestamp, now_iso};
 
 /// Sort direction of one sort key.
