@@ -46,10 +46,12 @@ fi
 
 if [[ "${SKIP_FUZZ:-0}" != "1" ]]; then
     step "cargo-fuzz"
-    if cargo fuzz --version >/dev/null 2>&1; then
+    # Installed inside the checkout (.tools/, git-ignored) so nothing is cached outside the repository.
+    export PATH="$root/.tools/bin:$PATH"
+    if cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
         cargo fuzz --version
     else
-        cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION"
+        cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION" --root "$root/.tools"
     fi
 fi
 
