@@ -1,0 +1,1 @@
+//! Leases with fencing tokens for work that only one replica may do at a time.
