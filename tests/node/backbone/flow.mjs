@@ -254,7 +254,7 @@ async function runFlow(state, options, barrier, verbose) {
     });
     await step("B downloads the attachment", () => checkDownload(B, "B", f1.file.id, f1.bytes));
     await step("A sees the message as received by B", async () => {
-        const [m] = await A.messages.updateBackboneData([m1.id]);
+        const [m] = await A.messages.updateBackboneData([m1.id.toString()]);
         ok("A: own message was returned", m);
         eq("A: recipients", m.recipients.map((r) => r.address.toString()), [addressB.toString()]);
         ok("A: recipient receivedAt is set", m.recipients[0].receivedAt, m.recipients[0]);

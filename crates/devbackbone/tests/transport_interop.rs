@@ -1,0 +1,357 @@
+//! The real TypeScript client `@nmshd/transport` 7.0.0 (pinned in `tests/package.json`) driven against
+//! this development Backbone by `tests/node/backbone/flow.mjs`:
+//!
+//! - `full_flow_against_in_memory_server`: two identities onboard, template + token, relationship
+//!   request/accept through sync, messages both ways (one with an attachment whose downloaded bytes
+//!   equal the upload), files through a file token and a file reference, termination (a message held
+//!   back while terminated), reactivation (request + accept), decomposition by both sides. The node
+//!   script checks what the client sees at every step.
+//! - `twenty_flows_in_parallel`: 20 of those flows at once (4 node processes × 5 flows) against one server.
+//! - `restart_with_data_dir_mid_flow`: the flow pauses after the relationship is active and a message
+//!   with an attachment is sent; the server is stopped and started again on the same port with the same
+//!   data directory; the flow then logs in again, receives the message, downloads the attachment, loads
+//!   the template through the token created before the restart and goes on to the end.
+//!
+//! Needs `node` (>= 20) and `tests/node_modules` (`npm ci` in `tests/`, which `scripts/test-all.sh` does).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is a failed test"
+)]
+
+use devbackbone::{BackboneConfig, RunningBackbone};
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Generous: the CI machine has two cores shared by the server and the node processes.
+const SINGLE_FLOW_TIMEOUT: Duration = Duration::from_secs(300);
+const PARALLEL_TIMEOUT: Duration = Duration::from_secs(900);
+const PARALLEL_PROCESSES: usize = 4;
+const FLOWS_PER_PROCESS: usize = 5;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn flow_script() -> PathBuf {
+    repo_root().join("tests/node/backbone/flow.mjs")
+}
+
+/// Fails with an actionable message when node or the pinned packages are missing.
+fn require_node() {
+    let marker = repo_root().join("tests/node_modules/@nmshd/transport/package.json");
+    assert!(
+        marker.is_file(),
+        "{} is missing: the interop tests need the pinned TypeScript libraries; run \
+         `scripts/test-all.sh` (it runs `npm ci` in tests/)",
+        marker.display()
+    );
+    let version = std::process::Command::new("node").arg("--version").output();
+    assert!(
+        version.as_ref().is_ok_and(|o| o.status.success()),
+        "`node --version` failed ({version:?}): the interop tests need Node.js >= 20 on PATH"
+    );
+}
+
+async fn start_server(port: u16, data_dir: Option<&Path>) -> RunningBackbone {
+    let config = || BackboneConfig {
+        port,
+        data_dir: data_dir.map(Path::to_path_buf),
+        ..BackboneConfig::default()
+    };
+    // A restart on a fixed port may briefly find it still taken; retry for a while.
+    let mut attempts = 0;
+    loop {
+        match devbackbone::start(config()).await {
+            Ok(server) => return server,
+            Err(e) if port != 0 && attempts < 50 => {
+                attempts += 1;
+                eprintln!("starting the server on port {port} failed ({e:?}), retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("starting the development Backbone failed: {e:?}"),
+        }
+    }
+}
+
+/// A running `flow.mjs`: its stdout arrives line by line, its stderr is collected.
+struct NodeFlow {
+    name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::UnboundedReceiver<String>,
+    stdout: Arc<Mutex<Vec<String>>>,
+    stdout_done: JoinHandle<()>,
+    stderr: JoinHandle<String>,
+}
+
+impl NodeFlow {
+    fn spawn(name: &str, base_url: &str, extra_args: &[&str]) -> Self {
+        require_node();
+        let mut command = Command::new("node");
+        command
+            .arg(flow_script())
+            .arg(base_url)
+            .args(extra_args)
+            .current_dir(repo_root().join("tests"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning node for {name} failed: {e}"));
+        let stdin = child.stdin.take();
+        let stdout_pipe = child.stdout.take().expect("stdout is piped");
+        let mut stderr_pipe = child.stderr.take().expect("stderr is piped");
+
+        let (sender, lines) = mpsc::unbounded_channel();
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let collected = Arc::clone(&stdout);
+        let stdout_done = tokio::spawn(async move {
+            let mut reader = BufReader::new(stdout_pipe).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                collected.lock().unwrap().push(line.clone());
+                // The receiver may be gone (nobody waits for lines any more); keep collecting.
+                let _ = sender.send(line);
+            }
+        });
+        let stderr = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = stderr_pipe.read_to_string(&mut text).await;
+            text
+        });
+        Self {
+            name: name.to_owned(),
+            child,
+            stdin,
+            lines,
+            stdout,
+            stdout_done,
+            stderr,
+        }
+    }
+
+    fn stdout_text(&self) -> String {
+        self.stdout.lock().unwrap().join("\n")
+    }
+
+    /// Kills the process; returns a failure message with everything it printed.
+    async fn failure(mut self, why: &str) -> String {
+        let _ = self.child.kill().await;
+        let _ = self.stdout_done.await;
+        let stderr = self.stderr.await.unwrap_or_default();
+        let stdout = self.stdout.lock().unwrap().join("\n");
+        format!(
+            "{}: {why}\n--- node stdout ---\n{stdout}\n--- node stderr ---\n{stderr}",
+            self.name
+        )
+    }
+
+    /// Waits until the script prints `line` on stdout.
+    async fn wait_for_line(mut self, line: &str, timeout: Duration) -> Self {
+        let wait = async {
+            loop {
+                match self.lines.recv().await {
+                    Some(l) if l == line => return true,
+                    Some(_) => {}
+                    None => return false,
+                }
+            }
+        };
+        match tokio::time::timeout(timeout, wait).await {
+            Ok(true) => self,
+            Ok(false) => {
+                let status = self.child.wait().await;
+                let why = format!("exited ({status:?}) before printing `{line}`");
+                panic!("{}", self.failure(&why).await)
+            }
+            Err(_) => {
+                let why = format!("did not print `{line}` within {timeout:?}");
+                panic!("{}", self.failure(&why).await)
+            }
+        }
+    }
+
+    async fn write_line(mut self, line: &str) -> Self {
+        let mut stdin = self.stdin.take().expect("stdin is piped");
+        let written = async {
+            stdin.write_all(format!("{line}\n").as_bytes()).await?;
+            stdin.flush().await
+        }
+        .await;
+        self.stdin = Some(stdin);
+        if let Err(e) = written {
+            let why = format!("writing `{line}` to stdin failed: {e}");
+            panic!("{}", self.failure(&why).await);
+        }
+        self
+    }
+
+    /// Waits for the script to exit successfully; returns its stdout.
+    async fn finish(mut self, timeout: Duration) -> String {
+        let status: ExitStatus = match tokio::time::timeout(timeout, self.child.wait()).await {
+            Ok(Ok(status)) => status,
+            Ok(Err(e)) => {
+                let why = format!("waiting for node failed: {e}");
+                panic!("{}", self.failure(&why).await)
+            }
+            Err(_) => {
+                let why = format!("did not finish within {timeout:?}");
+                panic!("{}", self.failure(&why).await)
+            }
+        };
+        // The reader tasks end when the pipes reach end of file.
+        let _ = self.stdout_done.await;
+        let stderr = self.stderr.await.unwrap_or_default();
+        let stdout = self.stdout.lock().unwrap().join("\n");
+        assert!(
+            status.success(),
+            "{}: node exited with {status}\n--- node stdout ---\n{stdout}\n--- node stderr ---\n{stderr}",
+            self.name
+        );
+        if !stderr.trim().is_empty() {
+            eprintln!("{} stderr:\n{stderr}", self.name);
+        }
+        stdout
+    }
+}
+
+fn assert_passed(stdout: &str, flows: usize, name: &str) {
+    let expected = format!("ok all {flows} flow(s) passed");
+    assert!(
+        stdout.lines().any(|l| l.starts_with(&expected)),
+        "{name}: the script's stdout lacks `{expected}`:\n{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn full_flow_against_in_memory_server() {
+    require_node();
+    let server = start_server(0, None).await;
+    let flow = NodeFlow::spawn("full flow", &server.base_url(), &[]);
+    let stdout = flow.finish(SINGLE_FLOW_TIMEOUT).await;
+    println!("{stdout}");
+    assert_passed(&stdout, 1, "full flow");
+    for step in [
+        "ok B syncs and sees the relationship active",
+        "ok B downloads the attachment",
+        "ok B loads the file through the token and downloads it",
+        "ok A loads the file through its reference and downloads it",
+        "ok B syncs, sees the relationship active and gets the held-back message",
+        "ok B decomposes the relationship",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == step),
+            "missing `{step}`:\n{stdout}"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_flows_in_parallel() {
+    require_node();
+    let server = start_server(0, None).await;
+    let base_url = server.base_url();
+    let flows_arg = FLOWS_PER_PROCESS.to_string();
+    let processes: Vec<NodeFlow> = (1..=PARALLEL_PROCESSES)
+        .map(|i| {
+            let label = format!("p{i}");
+            NodeFlow::spawn(
+                &format!("process {label}"),
+                &base_url,
+                &["--flows", &flows_arg, "--label", &label],
+            )
+        })
+        .collect();
+    let results = futures_join_all(
+        processes
+            .into_iter()
+            .map(|p| async move {
+                let name = p.name.clone();
+                (name, p.finish(PARALLEL_TIMEOUT).await)
+            })
+            .collect(),
+    )
+    .await;
+    let mut finished = 0;
+    for (name, stdout) in &results {
+        println!("{name}:\n{stdout}");
+        assert_passed(stdout, FLOWS_PER_PROCESS, name);
+        finished += stdout.lines().filter(|l| l.starts_with("ok flow ")).count();
+    }
+    assert_eq!(finished, PARALLEL_PROCESSES * FLOWS_PER_PROCESS);
+    server.stop().await;
+}
+
+/// Runs the futures concurrently (spawned on the runtime) and returns their outputs in order.
+async fn futures_join_all<F>(futures: Vec<F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut outputs = Vec::with_capacity(handles.len());
+    for handle in handles {
+        match handle.await {
+            Ok(output) => outputs.push(output),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("task failed: {e}"),
+        }
+    }
+    outputs
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_with_data_dir_mid_flow() {
+    require_node();
+    let data_dir = tempfile::tempdir().unwrap();
+    let server = start_server(0, Some(data_dir.path())).await;
+    let port = server.port();
+    let base_url = server.base_url();
+
+    let flow = NodeFlow::spawn("restart flow", &base_url, &["--pause"]);
+    let flow = flow.wait_for_line("PAUSE", SINGLE_FLOW_TIMEOUT).await;
+    let before_restart = flow.stdout_text();
+
+    server.stop().await;
+    // Nothing may answer on the port while the server is down.
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err(),
+        "port {port} still accepts connections after stop()"
+    );
+    let server = start_server(port, Some(data_dir.path())).await;
+    assert_eq!(server.port(), port);
+    assert_eq!(server.base_url(), base_url);
+
+    let flow = flow.write_line("continue").await;
+    let stdout = flow.finish(SINGLE_FLOW_TIMEOUT).await;
+    println!("{stdout}");
+    assert!(
+        before_restart.contains("ok A sends a message with the file attached to B"),
+        "the flow paused before the message was sent:\n{before_restart}"
+    );
+    assert_passed(&stdout, 1, "restart flow");
+    for step in [
+        "ok A logs in again from its local data",
+        "ok B authenticates again",
+        "ok B syncs and receives the message with the attachment",
+        "ok B downloads the attachment",
+        "ok C loads the template through the token and the template reference",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == step),
+            "missing `{step}`:\n{stdout}"
+        );
+    }
+    server.stop().await;
+}
