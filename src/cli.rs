@@ -77,8 +77,8 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Start(args) => start(args).await,
-        Command::Backbone(args) => crate::sandbox::run_backbone(args),
-        Command::Dev(args) => crate::sandbox::run_dev(args),
+        Command::Backbone(args) => crate::sandbox::run_backbone(args).await,
+        Command::Dev(args) => crate::sandbox::run_dev(args).await,
     }
 }
 

@@ -1,9 +1,8 @@
 //! `connector backbone` and `connector dev`: the development Backbone, alone or in-process
 //! behind a sandbox Connector.
 //!
-//! The `devbackbone` crate does not export its server yet, so both commands refuse to run with
-//! a clear message instead of pretending to work; [`build_dev_connector`] is the sandbox
-//! Connector half, ready for the Backbone half.
+//! `connector dev` keeps the dev Backbone's state in `<database.folder>/backbone`, beside the
+//! Connector's, so that both survive a restart together.
 
 use std::path::PathBuf;
 
@@ -11,17 +10,48 @@ use crate::cli::{BackboneArgs, CliError, StartArgs, dev_layers, generate_api_key
 use crate::config::{self, ConfigSources};
 use crate::startup::{Application, RunOptions, StartupError};
 
-const MISSING: &str =
-    "the development Backbone is not part of this build yet (crate devbackbone has no server)";
-
-/// `connector backbone`.
-pub fn run_backbone(_args: BackboneArgs) -> Result<(), CliError> {
-    Err(CliError::Backbone(MISSING.into()))
+/// `connector backbone`: the development Backbone alone, until Ctrl-C.
+pub async fn run_backbone(args: BackboneArgs) -> Result<(), CliError> {
+    let defaults = devbackbone::BackboneConfig::default();
+    let config = devbackbone::BackboneConfig {
+        port: args.port,
+        data_dir: args.data_dir,
+        client_id: args.client_id.unwrap_or(defaults.client_id.clone()),
+        client_secret: args.client_secret.unwrap_or(defaults.client_secret.clone()),
+        ..defaults
+    };
+    let backbone = devbackbone::start(config)
+        .await
+        .map_err(|e| CliError::Backbone(e.to_string()))?;
+    println!("development Backbone listening on {}", backbone.base_url());
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result?,
+        result = backbone.wait() => return Ok(result?),
+    }
+    Ok(())
 }
 
-/// `connector dev`.
-pub fn run_dev(_args: StartArgs) -> Result<(), CliError> {
-    Err(CliError::Backbone(MISSING.into()))
+/// `connector dev`: an in-process dev Backbone and a sandbox Connector in front of it.
+pub async fn run_dev(args: StartArgs) -> Result<(), CliError> {
+    let sources = ConfigSources::from_process(args.config);
+    let data_folder = sandbox_data_folder(&sources)?;
+    let defaults = devbackbone::BackboneConfig::default();
+    let backbone = devbackbone::start(devbackbone::BackboneConfig {
+        data_dir: Some(data_folder.join("backbone")),
+        ..defaults.clone()
+    })
+    .await
+    .map_err(|e| CliError::Backbone(e.to_string()))?;
+    let sandbox = SandboxBackbone {
+        base_url: backbone.base_url(),
+        client_id: defaults.client_id,
+        client_secret: defaults.client_secret,
+    };
+    let dev = build_dev_connector(sources, &sandbox)?;
+    println!("{}", banner(&dev, &sandbox));
+    let served = dev.app.run_until_stopped().await;
+    backbone.stop().await;
+    Ok(served?)
 }
 
 /// Where the sandbox Connector's Backbone is and how to log in.
