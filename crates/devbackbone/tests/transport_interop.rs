@@ -11,6 +11,8 @@
 //!   with an attachment is sent; the server is stopped and started again on the same port with the same
 //!   data directory; the flow then logs in again, receives the message, downloads the attachment, loads
 //!   the template through the token created before the restart and goes on to the end.
+//! - `idle_keep_alive_connection_can_be_reused`: a connection the client left idle (with its event loop
+//!   busy) must still be usable, as the transport's HTTP agents keep idle sockets without a timeout.
 //!
 //! Needs `node` (>= 20) and `tests/node_modules` (`npm ci` in `tests/`, which `scripts/test-all.sh` does).
 #![allow(
@@ -39,8 +41,8 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn flow_script() -> PathBuf {
-    repo_root().join("tests/node/backbone/flow.mjs")
+fn node_script(name: &str) -> PathBuf {
+    repo_root().join("tests/node/backbone").join(name)
 }
 
 /// Fails with an actionable message when node or the pinned packages are missing.
@@ -93,10 +95,14 @@ struct NodeFlow {
 
 impl NodeFlow {
     fn spawn(name: &str, base_url: &str, extra_args: &[&str]) -> Self {
+        Self::spawn_script(name, "flow.mjs", base_url, extra_args)
+    }
+
+    fn spawn_script(name: &str, script: &str, base_url: &str, extra_args: &[&str]) -> Self {
         require_node();
         let mut command = Command::new("node");
         command
-            .arg(flow_script())
+            .arg(node_script(script))
             .arg(base_url)
             .args(extra_args)
             .current_dir(repo_root().join("tests"))
@@ -353,5 +359,21 @@ async fn restart_with_data_dir_mid_flow() {
             "missing `{step}`:\n{stdout}"
         );
     }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_keep_alive_connection_can_be_reused() {
+    require_node();
+    let server = start_server(0, None).await;
+    let check = NodeFlow::spawn_script(
+        "keep-alive check",
+        "keepalive.mjs",
+        &server.base_url(),
+        &["8"],
+    );
+    let stdout = check.finish(SINGLE_FLOW_TIMEOUT).await;
+    println!("{stdout}");
+    assert!(stdout.starts_with("ok "), "unexpected output: {stdout}");
     server.stop().await;
 }
