@@ -261,7 +261,7 @@ async function runFlow(state, options, barrier, verbose) {
     });
 
     // --- C (a third identity) loads the template through the token and the template reference ---
-    await step("C loads the template through the token and the template reference", async () => {
+    const C = await step("C loads the template through the token and the template reference", async () => {
         const C = await openAccount(transport, await newDatabase("C"));
         const token = await C.tokens.loadPeerTokenByReference(TokenReference.from(templateTokenReference), true);
         eq("C: token content templateId", token.content.templateId.toString(), template.id.toString());
@@ -269,6 +269,41 @@ async function runFlow(state, options, barrier, verbose) {
         const t = await C.relationshipTemplates.loadPeerRelationshipTemplateByReference(RelationshipTemplateReference.from(reference));
         eq("C: template createdBy", t.createdBy.toString(), addressA.toString());
         eq("C: template content", plain(t.content), templateContent);
+        return C;
+    });
+    await step("C loads a password-protected token and template (wrong password refused)", async () => {
+        const protectedContent = { kind: "interop-protected-template", nonce };
+        const protectedTemplate = await A.relationshipTemplates.sendRelationshipTemplate({
+            content: JSONWrapper.from(protectedContent),
+            expiresAt: inOneDay(),
+            passwordProtection: { password: "correct horse", passwordType: "pw" }
+        });
+        const protectedToken = await A.tokens.sendToken({
+            content: TokenContentRelationshipTemplate.from({ templateId: template.id, secretKey: template.secretKey }),
+            expiresAt: inOneDay(),
+            ephemeral: false,
+            passwordProtection: { password: "4711", passwordType: "pin4" }
+        });
+        const tokenReference = TokenReference.from(protectedToken.toTokenReference(baseUrl).truncate());
+        const templateReference = RelationshipTemplateReference.from(protectedTemplate.toRelationshipTemplateReference(baseUrl).truncate());
+        ok("C: token reference carries the password protection", tokenReference.passwordProtection?.passwordType === "pin4", tokenReference.passwordProtection);
+
+        const refused = async (what, promise) => {
+            const outcome = await promise.then(
+                (value) => ({ value }),
+                (error) => ({ error })
+            );
+            ok(`${what} with a wrong password is refused`, outcome.error, outcome.value?.id?.toString());
+            eq(`${what} with a wrong password: error code`, outcome.error.code, "error.platform.recordNotFound");
+        };
+        await refused("C: token", C.tokens.loadPeerTokenByReference(tokenReference, true, "0000"));
+        const token = await C.tokens.loadPeerTokenByReference(tokenReference, true, "4711");
+        eq("C: protected token content templateId", token.content.templateId.toString(), template.id.toString());
+
+        await refused("C: template", C.relationshipTemplates.loadPeerRelationshipTemplateByReference(templateReference, "wrong horse"));
+        const t = await C.relationshipTemplates.loadPeerRelationshipTemplateByReference(templateReference, "correct horse");
+        eq("C: protected template content", plain(t.content), protectedContent);
+        eq("C: protected template createdBy", t.createdBy.toString(), addressA.toString());
     });
 
     // --- message B -> A ---
