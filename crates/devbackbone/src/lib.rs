@@ -106,6 +106,9 @@ pub async fn start(config: BackboneConfig) -> Result<RunningBackbone, BackboneEr
             .default_service(web::to(handle))
     })
     .workers(2)
+    // Longer than any client's idle-connection timeout (node keeps sockets 5 s by default):
+    // a server that closes first races the client's reuse of the socket (ECONNRESET).
+    .keep_alive(std::time::Duration::from_secs(75))
     .disable_signals()
     .listen(listener)
     .map_err(|source| BackboneError::Bind { port, source })?
