@@ -1,6 +1,8 @@
 //! A scriptable stand-in Backbone on actix-web: it records every request, runs the token endpoint
 //! (password grant, opaque tokens, 401 for unknown bearer tokens) and hands all other requests to
 //! the test's handler.
+// shared by several test binaries, each using a part of it
+#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
