@@ -37,6 +37,10 @@ const PARALLEL_TIMEOUT: Duration = Duration::from_secs(900);
 const PARALLEL_PROCESSES: usize = 4;
 const FLOWS_PER_PROCESS: usize = 5;
 
+/// The tests of this file load both cores (node processes doing crypto, the server); running them one
+/// after the other keeps each one's timing close to what a single client run sees.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -240,6 +244,7 @@ fn assert_passed(stdout: &str, flows: usize, name: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn full_flow_against_in_memory_server() {
     require_node();
+    let _serial = ONE_AT_A_TIME.lock().await;
     let server = start_server(0, None).await;
     let flow = NodeFlow::spawn("full flow", &server.base_url(), &[]);
     let stdout = flow.finish(SINGLE_FLOW_TIMEOUT).await;
@@ -264,6 +269,7 @@ async fn full_flow_against_in_memory_server() {
 #[tokio::test(flavor = "multi_thread")]
 async fn twenty_flows_in_parallel() {
     require_node();
+    let _serial = ONE_AT_A_TIME.lock().await;
     let server = start_server(0, None).await;
     let base_url = server.base_url();
     let flows_arg = FLOWS_PER_PROCESS.to_string();
@@ -318,6 +324,7 @@ where
 #[tokio::test(flavor = "multi_thread")]
 async fn restart_with_data_dir_mid_flow() {
     require_node();
+    let _serial = ONE_AT_A_TIME.lock().await;
     let data_dir = tempfile::tempdir().unwrap();
     let server = start_server(0, Some(data_dir.path())).await;
     let port = server.port();
@@ -365,6 +372,7 @@ async fn restart_with_data_dir_mid_flow() {
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_keep_alive_connection_can_be_reused() {
     require_node();
+    let _serial = ONE_AT_A_TIME.lock().await;
     let server = start_server(0, None).await;
     let check = NodeFlow::spawn_script(
         "keep-alive check",

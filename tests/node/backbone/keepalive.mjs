@@ -1,6 +1,6 @@
 // Reuse of an idle keep-alive connection, the way `@nmshd/transport` does it.
 //
-//   node tests/node/backbone/keepalive.mjs <baseUrl> [idleSeconds=8]
+//   node tests/node/backbone/keepalive.mjs <baseUrl> [idleSeconds=6]
 //
 // The transport gives every REST client its own `http.Agent({ keepAlive: true, maxFreeSockets: 2 })`
 // without a socket timeout, so an idle connection stays in the pool until the server closes it. When the
@@ -13,7 +13,7 @@
 import http from "node:http";
 
 const baseUrl = process.argv[2];
-const idleSeconds = Number.parseFloat(process.argv[3] ?? "8");
+const idleSeconds = Number.parseFloat(process.argv[3] ?? "6");
 if (!baseUrl || !(idleSeconds > 0)) {
     process.stderr.write("usage: keepalive.mjs <baseUrl> [idleSeconds]\n");
     process.exit(2);
