@@ -12,7 +12,8 @@
 //! `replace` = `replace_one({_id, version}, doc with version+1)`, `delete` = `delete_one` with an
 //! optional version filter, filters = [`Filter::to_mongo`], unique index = sparse unique index.
 //!
-//! Backends here: [`EmbeddedStore`] (redb, one file in a directory; or fully in memory for tests).
+//! Backends here: [`EmbeddedStore`] (redb, one file in a directory; or fully in memory for tests)
+//! and [`MongoStore`] (MongoDB, shared by several replicas).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -20,6 +21,7 @@ mod document;
 mod embedded;
 mod error;
 mod filter;
+mod mongo;
 mod retry;
 mod timestamp;
 
@@ -32,6 +34,7 @@ pub use document::{
 pub use embedded::EmbeddedStore;
 pub use error::{ConflictReason, Result, StoreError};
 pub use filter::{Condition, Filter, Pattern};
+pub use mongo::MongoStore;
 pub use retry::update_with_retry;
 pub use timestamp::{iso_timestamp, now_iso};
 
