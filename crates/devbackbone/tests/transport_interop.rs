@@ -13,6 +13,8 @@
 //!   the template through the token created before the restart and goes on to the end.
 //! - `idle_keep_alive_connection_can_be_reused`: a connection the client left idle (with its event loop
 //!   busy) must still be usable, as the transport's HTTP agents keep idle sockets without a timeout.
+//! - `request_head_arriving_late_is_served`: a request whose head arrives seconds after the connection
+//!   was opened (a busy client) is answered, as the real Backbone waits 30 s for request headers.
 //!
 //! Needs `node` (>= 20) and `tests/node_modules` (`npm ci` in `tests/`, which `scripts/test-all.sh` does).
 #![allow(
@@ -379,6 +381,23 @@ async fn idle_keep_alive_connection_can_be_reused() {
         "keepalive.mjs",
         &server.base_url(),
         &["8"],
+    );
+    let stdout = check.finish(SINGLE_FLOW_TIMEOUT).await;
+    println!("{stdout}");
+    assert!(stdout.starts_with("ok "), "unexpected output: {stdout}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_head_arriving_late_is_served() {
+    require_node();
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let server = start_server(0, None).await;
+    let check = NodeFlow::spawn_script(
+        "slow head check",
+        "slowhead.mjs",
+        &server.base_url(),
+        &["7"],
     );
     let stdout = check.finish(SINGLE_FLOW_TIMEOUT).await;
     println!("{stdout}");
