@@ -10,7 +10,9 @@
 //! - `restart_with_data_dir_mid_flow`: the flow pauses after the relationship is active and a message
 //!   with an attachment is sent; the server is stopped and started again on the same port with the same
 //!   data directory; the flow then logs in again, receives the message, downloads the attachment, loads
-//!   the template through the token created before the restart and goes on to the end.
+//!   the template through the token created before the restart. It pauses again after A accepted the
+//!   reactivation; after the second restart B gets the change and the message held back while the
+//!   relationship was terminated, and the flow goes on to the decomposition.
 //! - `idle_keep_alive_connection_can_be_reused`: a connection the client left idle (with its event loop
 //!   busy) must still be usable, as the transport's HTTP agents keep idle sockets without a timeout.
 //! - `request_head_arriving_late_is_served`: a request whose head arrives seconds after the connection
@@ -323,19 +325,10 @@ where
     outputs
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn restart_with_data_dir_mid_flow() {
-    require_node();
-    let _serial = ONE_AT_A_TIME.lock().await;
-    let data_dir = tempfile::tempdir().unwrap();
-    let server = start_server(0, Some(data_dir.path())).await;
+/// Stops the server and starts it again on the same port with the same data directory.
+async fn restart(server: RunningBackbone, data_dir: &Path) -> RunningBackbone {
     let port = server.port();
     let base_url = server.base_url();
-
-    let flow = NodeFlow::spawn("restart flow", &base_url, &["--pause"]);
-    let flow = flow.wait_for_line("PAUSE", SINGLE_FLOW_TIMEOUT).await;
-    let before_restart = flow.stdout_text();
-
     server.stop().await;
     // Nothing may answer on the port while the server is down.
     assert!(
@@ -344,16 +337,48 @@ async fn restart_with_data_dir_mid_flow() {
             .is_err(),
         "port {port} still accepts connections after stop()"
     );
-    let server = start_server(port, Some(data_dir.path())).await;
+    let server = start_server(port, Some(data_dir)).await;
     assert_eq!(server.port(), port);
     assert_eq!(server.base_url(), base_url);
+    server
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_with_data_dir_mid_flow() {
+    require_node();
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let server = start_server(0, Some(data_dir.path())).await;
+
+    let flow = NodeFlow::spawn("restart flow", &server.base_url(), &["--pause"]);
+    let flow = flow.wait_for_line("PAUSE", SINGLE_FLOW_TIMEOUT).await;
+    let before_first_restart = flow.stdout_text();
+    let server = restart(server, data_dir.path()).await;
     let flow = flow.write_line("continue").await;
+
+    let flow = flow.wait_for_line("PAUSE", SINGLE_FLOW_TIMEOUT).await;
+    let before_second_restart = flow.stdout_text();
+    let server = restart(server, data_dir.path()).await;
+    let flow = flow.write_line("continue").await;
+
     let stdout = flow.finish(SINGLE_FLOW_TIMEOUT).await;
     println!("{stdout}");
-    assert!(
-        before_restart.contains("ok A sends a message with the file attached to B"),
-        "the flow paused before the message was sent:\n{before_restart}"
+    let last_step = |text: &str| {
+        text.lines()
+            .rev()
+            .find(|l| *l != "PAUSE")
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(
+        last_step(&before_first_restart),
+        "ok A sends a message with the file attached to B",
+        "the first pause is not where it should be:\n{before_first_restart}"
+    );
+    assert_eq!(
+        last_step(&before_second_restart),
+        "ok A accepts the reactivation",
+        "the second pause is not where it should be:\n{before_second_restart}"
     );
     assert_passed(&stdout, 1, "restart flow");
     for step in [
@@ -362,6 +387,9 @@ async fn restart_with_data_dir_mid_flow() {
         "ok B syncs and receives the message with the attachment",
         "ok B downloads the attachment",
         "ok C loads the template through the token and the template reference",
+        "ok A and B authenticate again after the second restart",
+        "ok B syncs, sees the relationship active and gets the held-back message",
+        "ok B decomposes the relationship",
     ] {
         assert!(
             stdout.lines().any(|l| l == step),
@@ -380,7 +408,7 @@ async fn idle_keep_alive_connection_can_be_reused() {
         "keep-alive check",
         "keepalive.mjs",
         &server.base_url(),
-        &["8"],
+        &["6"],
     );
     let stdout = check.finish(SINGLE_FLOW_TIMEOUT).await;
     println!("{stdout}");

@@ -9,10 +9,13 @@
 // Every step checks what the client sees. One line `ok <step>` per step (with one flow), or one
 // line per finished flow (with several). Exit 0 on success, 1 on any failed check.
 //
-// --pause: after the relationship is active and A has sent a message with an attachment (not yet
-// received by B), print `PAUSE` and wait for a line on stdin (the test restarts the server then);
-// afterwards A logs in again from its local data, B re-authenticates, B receives the message and
-// downloads the attachment, C loads the template through the token created before the restart.
+// --pause: stop twice, each time printing `PAUSE` and waiting for the line `continue` on stdin (the
+// test restarts the server meanwhile). First after the relationship is active and A has sent a
+// message with an attachment (not yet received by B); afterwards A logs in again from its local data,
+// B re-authenticates, B receives the message and downloads the attachment, C loads the template
+// through the token created before the restart. Second after A accepted the reactivation (B has not
+// synced yet); afterwards both re-authenticate and B gets the relationship change and the message
+// that was held back while the relationship was terminated.
 // --flows N: N independent flows (each with its own identities) run concurrently in this process.
 import { randomBytes } from "node:crypto";
 import {
@@ -91,7 +94,7 @@ const bytesEqual = (a, b) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer))
 const inOneDay = () => CoreDate.utc().add({ days: 1 });
 const lastAuditEntry = (relationship) => relationship.auditLog[relationship.auditLog.length - 1];
 
-async function runFlow(state, options, barrier, verbose) {
+async function runFlow(state, options, barriers, verbose) {
     const baseUrl = options.baseUrl;
     const hostname = new URL(baseUrl).hostname;
     const nonce = randomBytes(6).toString("base64url");
@@ -225,7 +228,7 @@ async function runFlow(state, options, barrier, verbose) {
     });
 
     if (options.pause) {
-        await barrier.arrive();
+        await barriers[0].arrive();
         await step("A logs in again from its local data", async () => {
             A = await openAccount(transport, dbA);
             eq("A: address after login", A.identity.address.toString(), addressA.toString());
@@ -383,6 +386,15 @@ async function runFlow(state, options, barrier, verbose) {
         const r = await A.relationships.acceptReactivation(relationshipId);
         eq("A: status after accepting the reactivation", r.status, RelationshipStatus.Active);
     });
+    if (options.pause) {
+        await barriers[1].arrive();
+        await step("A and B authenticate again after the second restart", async () => {
+            for (const account of [A, B]) {
+                account.authenticator.clear();
+                await account.authenticator.authenticate();
+            }
+        });
+    }
     await step("B syncs, sees the relationship active and gets the held-back message", async () => {
         const changed = await syncEverything(B, "B");
         const r = findById(changed.relationships, relationshipId, "B: relationship");
@@ -452,7 +464,7 @@ async function main() {
     }
     const verbose = options.flows === 1;
     if (verbose) process.stdout.write(`using ${JSON.stringify(versions())}\n`);
-    const barrier = new PauseBarrier(options.flows);
+    const barriers = [new PauseBarrier(options.flows), new PauseBarrier(options.flows)];
     const started = Date.now();
     const results = await Promise.all(
         Array.from({ length: options.flows }, async (_, index) => {
@@ -460,11 +472,11 @@ async function main() {
             const state = new FlowState(label);
             const flowStarted = Date.now();
             try {
-                await runInFlow(state, () => runFlow(state, options, barrier, verbose));
+                await runInFlow(state, () => runFlow(state, options, barriers, verbose));
                 if (!verbose) process.stdout.write(`ok flow ${label} (${state.stepsDone} steps, ${Date.now() - flowStarted} ms)\n`);
                 return true;
             } catch (e) {
-                if (options.pause && !barrier.released) barrier.leave();
+                if (options.pause) for (const barrier of barriers) if (!barrier.released) barrier.leave();
                 report(state, e);
                 return false;
             }
