@@ -48,7 +48,14 @@ export function runInFlow(state, fn) {
 
 const currentFlow = () => flowContext.getStore();
 
-/** JSON of a value, cut to a readable length. */
+/** Hides device passwords and access tokens in trace lines. */
+function redact(text) {
+    return text
+        .replace(/(password=)[^&\s]*/g, "$1***")
+        .replace(/("(?:devicePassword|access_token|password|oldPassword|newPassword)":")(?:[^"\\]|\\.)*"/g, '$1***"');
+}
+
+/** JSON of a value (passwords and access tokens hidden), cut to a readable length. */
 export function shorten(value, max = 300) {
     let text;
     if (value === undefined) return "undefined";
@@ -63,6 +70,7 @@ export function shorten(value, max = 300) {
         }
     }
     if (text === undefined) text = String(value);
+    text = redact(text);
     return text.length <= max ? text : `${text.slice(0, max - 40)}… (${text.length} chars)`;
 }
 
