@@ -85,7 +85,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 async fn start(args: StartArgs) -> Result<(), CliError> {
     let loaded =
         config::load(&ConfigSources::from_process(args.config)).map_err(StartupError::from)?;
-    let app = Application::build(loaded, RunOptions::default())?;
+    let app = Application::start(loaded, RunOptions::default()).await?;
     app.run_until_stopped().await?;
     Ok(())
 }

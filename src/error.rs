@@ -124,6 +124,27 @@ impl ConnectorError {
     }
 }
 
+impl From<connector_transport::TransportError> for ConnectorError {
+    fn from(error: connector_transport::TransportError) -> Self {
+        use backbone_client::BackboneError;
+        use connector_transport::TransportError;
+        match error {
+            TransportError::Backbone(BackboneError::Api {
+                status,
+                code,
+                message,
+            }) => Self::Backbone {
+                status,
+                code,
+                message,
+            },
+            TransportError::NotFound { entity, .. } => Self::record_not_found(entity),
+            TransportError::Rule { code, message } => Self::application(code, message),
+            other => Self::unexpected(other),
+        }
+    }
+}
+
 impl From<connector_store::StoreError> for ConnectorError {
     fn from(error: connector_store::StoreError) -> Self {
         Self::unexpected(error)

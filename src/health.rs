@@ -14,6 +14,17 @@ pub trait BackboneAuthProbe: Send + Sync + std::fmt::Debug {
     async fn can_authenticate(&self) -> bool;
 }
 
+/// Probes Backbone authentication with the identity's device credentials.
+#[derive(Debug)]
+pub struct TransportAuthProbe(pub connector_transport::Transport);
+
+#[async_trait::async_trait]
+impl BackboneAuthProbe for TransportAuthProbe {
+    async fn can_authenticate(&self) -> bool {
+        self.0.backbone().login().await.is_ok()
+    }
+}
+
 /// Outcome of one health evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HealthReport {

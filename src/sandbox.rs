@@ -47,7 +47,7 @@ pub async fn run_dev(args: StartArgs) -> Result<(), CliError> {
         client_id: defaults.client_id,
         client_secret: defaults.client_secret,
     };
-    let dev = build_dev_connector(sources, &sandbox)?;
+    let dev = build_dev_connector(sources, &sandbox).await?;
     println!("{}", banner(&dev, &sandbox));
     let served = dev.app.run_until_stopped().await;
     backbone.stop().await;
@@ -79,7 +79,7 @@ pub struct DevConnector {
 
 /// Builds the sandbox Connector against `backbone`: configuration from the usual sources on top
 /// of the sandbox defaults, plus a freshly generated API key.
-pub fn build_dev_connector(
+pub async fn build_dev_connector(
     mut sources: ConfigSources,
     backbone: &SandboxBackbone,
 ) -> Result<DevConnector, CliError> {
@@ -95,7 +95,7 @@ pub fn build_dev_connector(
     let loaded = config::load(&sources).map_err(StartupError::from)?;
     let data_folder = loaded.settings.database.folder.clone();
     let host = loaded.settings.infrastructure.http_server.host.clone();
-    let app = Application::build(loaded, RunOptions::default())?;
+    let app = Application::start(loaded, RunOptions::default()).await?;
     Ok(DevConnector {
         app,
         api_key,

@@ -37,6 +37,9 @@ pub enum StartupError {
     /// Configured, but not available in this build.
     #[error("{0}")]
     Unsupported(String),
+    /// The identity could not be loaded or onboarded.
+    #[error("The identity could not be loaded or created: {0}")]
+    Transport(#[from] connector_transport::TransportError),
 }
 
 /// Knobs that are not configuration of the real Connector (tests, sandbox).
@@ -63,6 +66,21 @@ pub struct Application {
     server: Server,
 }
 
+/// The transport layer's settings from `transportLibrary`.
+pub fn transport_config(config: &LoadedConfig) -> connector_transport::TransportConfig {
+    use secrecy::ExposeSecret;
+    let library = &config.settings.transport_library;
+    connector_transport::TransportConfig {
+        address_hostname_override: library.address_generation_hostname_override.clone(),
+        timeout: std::time::Duration::from_millis(library.platform_timeout),
+        ..connector_transport::TransportConfig::new(
+            &library.base_url,
+            &library.platform_client_id,
+            library.platform_client_secret.expose_secret(),
+        )
+    }
+}
+
 /// Opens the store the configuration names.
 pub fn open_store(config: &LoadedConfig) -> Result<Arc<dyn Store>, StartupError> {
     let database = &config.settings.database;
@@ -75,9 +93,29 @@ pub fn open_store(config: &LoadedConfig) -> Result<Arc<dyn Store>, StartupError>
 }
 
 impl Application {
-    /// Opens the store and binds the HTTP listener.
+    /// Opens the store, loads (or on first start creates) the identity on the configured
+    /// Backbone, and binds the HTTP listener.
+    pub async fn start(config: LoadedConfig, options: RunOptions) -> Result<Self, StartupError> {
+        let store = open_store(&config)?;
+        let transport =
+            connector_transport::Transport::open(transport_config(&config), Arc::clone(&store))
+                .await?;
+        Self::assemble(config, options, store, Some(transport))
+    }
+
+    /// Opens the store and binds the HTTP listener, without a Backbone (business routes answer
+    /// `error.connector.transportUnavailable`; for tests of the HTTP edge).
     pub fn build(config: LoadedConfig, options: RunOptions) -> Result<Self, StartupError> {
         let store = open_store(&config)?;
+        Self::assemble(config, options, store, None)
+    }
+
+    fn assemble(
+        config: LoadedConfig,
+        options: RunOptions,
+        store: Arc<dyn Store>,
+        transport: Option<connector_transport::Transport>,
+    ) -> Result<Self, StartupError> {
         let settings = &config.settings;
         let http = &settings.infrastructure.http_server;
         if !http.enabled {
@@ -101,16 +139,21 @@ impl Application {
             debug,
             failed_auth_delay_secs: options.failed_auth_delay_secs,
         });
+        let auth_probe = transport.clone().map(|t| {
+            Arc::new(crate::health::TransportAuthProbe(t))
+                as Arc<dyn crate::health::BackboneAuthProbe>
+        });
         let health = HealthChecker::new(
             Arc::clone(&store),
             &settings.transport_library.base_url,
-            None,
+            auth_probe,
         );
         let state = web::Data::new(AppState {
             config,
             store,
             health,
             version: VersionInfo::default(),
+            transport,
         });
         let counter = web::Data::new(RequestCounter::default());
 

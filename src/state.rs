@@ -59,4 +59,21 @@ pub struct AppState {
     pub health: HealthChecker,
     /// Build information.
     pub version: VersionInfo,
+    /// The identity's transport layer; `None` only when built without a Backbone (tests of the
+    /// HTTP edge), where business routes answer with a clear error.
+    pub transport: Option<connector_transport::Transport>,
+}
+
+impl AppState {
+    /// The transport layer, or the error business routes answer without one.
+    pub fn transport(
+        &self,
+    ) -> Result<&connector_transport::Transport, crate::error::ConnectorError> {
+        self.transport.as_ref().ok_or_else(|| {
+            crate::error::ConnectorError::application(
+                "error.connector.transportUnavailable",
+                "This Connector was started without a connection to a Backbone.",
+            )
+        })
+    }
 }

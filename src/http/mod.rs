@@ -77,6 +77,11 @@ fn handler_for(spec: RouteSpec) -> Route {
         ("GET", "/Monitoring/Version") => web::route().to(routes::monitoring::version),
         ("GET", "/Monitoring/Requests") => web::route().to(routes::monitoring::requests),
         ("GET", "/Monitoring/Support") => web::route().to(routes::monitoring::support),
+        ("GET", "/api/core/v1/Account/IdentityInfo") => {
+            web::route().to(routes::account::identity_info)
+        }
+        ("POST", "/api/core/v1/Account/Sync") => web::route().to(routes::account::sync),
+        ("GET", "/api/core/v1/Account/SyncInfo") => web::route().to(routes::account::sync_info),
         (method, path) => web::route().to(move || async move {
             Err::<HttpResponse, _>(ConnectorError::NotImplemented {
                 method: method.to_owned(),

@@ -1,4 +1,5 @@
 //! Route handlers, one module per resource.
 
+pub mod account;
 pub mod health;
 pub mod monitoring;

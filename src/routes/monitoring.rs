@@ -23,7 +23,9 @@ pub async fn support(state: web::Data<AppState>) -> HttpResponse {
         "version": state.version.to_json(),
         "health": health.to_json(),
         "configuration": state.config.redacted(),
-        // The identity is created by the transport layer, which this build does not have yet.
-        "identityInfo": { "error": "The identity is not available: the transport layer is not implemented yet." },
+        "identityInfo": match &state.transport {
+            Some(transport) => json!({ "address": transport.address() }),
+            None => json!({ "error": "This Connector was started without a connection to a Backbone." }),
+        },
     }))
 }

@@ -82,10 +82,13 @@ async fn support_redacts_secrets() {
 #[tokio::test]
 async fn the_sandbox_connector_serves_with_its_generated_key() {
     use connector::sandbox::{SandboxBackbone, build_dev_connector};
+    let dev_backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
     let backbone = SandboxBackbone {
-        base_url: fake_backbone().await,
-        client_id: "dev".into(),
-        client_secret: "dev-secret".into(),
+        base_url: dev_backbone.base_url(),
+        client_id: "test".into(),
+        client_secret: "test".into(),
     };
     let dir = tempfile::tempdir().unwrap();
     let env = vec![
@@ -101,7 +104,7 @@ async fn the_sandbox_connector_serves_with_its_generated_key() {
     let sources = isolated_sources(dir.path(), env);
     let folder = connector::sandbox::sandbox_data_folder(&sources).unwrap();
     assert_eq!(folder, dir.path().join("data"));
-    let dev = build_dev_connector(sources, &backbone).unwrap();
+    let dev = build_dev_connector(sources, &backbone).await.unwrap();
     let banner = connector::sandbox::banner(&dev, &backbone);
     assert!(banner.contains("http://127.0.0.1:"), "{banner}");
     assert!(
@@ -131,6 +134,25 @@ async fn the_sandbox_connector_serves_with_its_generated_key() {
     assert_eq!(
         body["services"]["backboneConnection"], "healthy",
         "the sandbox points at its Backbone: {body}"
+    );
+    assert_eq!(
+        body["isHealthy"], true,
+        "the sandbox onboarded and can log in: {body}"
+    );
+    let info: serde_json::Value = client
+        .get(format!("{address}/api/core/v1/Account/IdentityInfo"))
+        .header("X-API-KEY", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        info["result"]["address"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("did:e:localhost:dids:")),
+        "{info}"
     );
     handle.stop(false).await;
 }

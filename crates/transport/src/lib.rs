@@ -1,0 +1,100 @@
+//! The enmeshed transport layer in Rust, for one organization identity.
+//!
+//! [`Transport::open`] loads the identity from the store or, on first start, onboards it against
+//! the Backbone. The areas (templates, tokens, relationships, messages, files) each live in their
+//! own module; [`sync`] pulls external events and hands each to the area that applies it.
+//! Everything local is a document in the [`connector_store::Store`]; every racy change is a
+//! compare-and-set, so several replicas can share one store.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod account;
+mod config;
+pub mod documents;
+mod error;
+pub mod events;
+pub mod sync;
+
+use std::sync::Arc;
+
+use backbone_client::{AuthenticatedClient, BackboneClient};
+use connector_store::Store;
+
+pub use account::Account;
+pub use config::TransportConfig;
+pub use error::{Result, TransportError};
+pub use events::{TransportEvent, TransportEvents};
+
+/// The transport layer of the Connector's identity. Cheap to clone.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: TransportConfig,
+    store: Arc<dyn Store>,
+    account: Account,
+    backbone: AuthenticatedClient,
+    events: TransportEvents,
+    /// Concurrent syncs of this process share one run.
+    sync_lock: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("address", &self.inner.account.address)
+            .field("base_url", &self.inner.config.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// Loads the identity from the store, onboarding it first if the store has none.
+    pub async fn open(config: TransportConfig, store: Arc<dyn Store>) -> Result<Self> {
+        let anonymous = BackboneClient::new(config.client_config())?;
+        let account = account::load_or_onboard(&config, store.as_ref(), &anonymous).await?;
+        let backbone = anonymous.authenticated(account.device_credentials());
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                account,
+                backbone,
+                events: TransportEvents::default(),
+                sync_lock: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    /// The organization identity.
+    pub fn account(&self) -> &Account {
+        &self.inner.account
+    }
+
+    /// The identity's address.
+    pub fn address(&self) -> &str {
+        &self.inner.account.address
+    }
+
+    /// The document store.
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    /// The logged-in Backbone client of the identity's device.
+    pub fn backbone(&self) -> &AuthenticatedClient {
+        &self.inner.backbone
+    }
+
+    /// Configuration.
+    pub fn config(&self) -> &TransportConfig {
+        &self.inner.config
+    }
+
+    /// Events for modules (webhooks, SSE, message brokers).
+    pub fn events(&self) -> &TransportEvents {
+        &self.inner.events
+    }
+}

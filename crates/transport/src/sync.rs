@@ -1,0 +1,142 @@
+//! Synchronization with the Backbone (backbone-api §6.2, §9.5): start a run, apply each external
+//! event, finalize with one result per event, and repeat while the Backbone says more are waiting.
+//!
+//! Exactly once: an event is acknowledged only after it was applied; if the process dies in
+//! between, the Backbone delivers it again, so every applier is idempotent (it checks what is
+//! already stored). Within one process concurrent syncs share one run (a mutex); across replicas
+//! the Backbone refuses a second open run per identity, and the Connector adds a lease.
+
+use backbone_client::dto::{
+    ExternalEvent, ExternalEventResult, ExternalEventType, FinalizeExternalEventSyncRequest,
+    StartSyncRunStatus, SyncRunType,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::Transport;
+use crate::documents::{self, Record};
+use crate::error::{Result, TransportError};
+
+/// How often one `sync_everything` call may loop on `newUnsyncedExternalEventsExist`.
+const MAX_ROUNDS: usize = 100;
+
+/// What one sync applied.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncSummary {
+    pub events_applied: usize,
+    pub events_failed: usize,
+}
+
+/// When syncs last completed (`GET /Account/SyncInfo`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncInfo {
+    pub id: String,
+    pub last_sync_run_completed_at: Option<String>,
+}
+
+impl Record for SyncInfo {
+    const COLLECTION: &'static str = "SyncInfo";
+}
+
+const SYNC_INFO_ID: &str = "sync";
+
+impl Transport {
+    /// Runs sync rounds until the Backbone has nothing new.
+    pub async fn sync_everything(&self) -> Result<SyncSummary> {
+        let _single_flight = self.inner.sync_lock.lock().await;
+        let mut summary = SyncSummary::default();
+        for _ in 0..MAX_ROUNDS {
+            let started = self
+                .backbone()
+                .start_sync_run(SyncRunType::ExternalEventSync, None)
+                .await?;
+            let run = match (started.status, started.sync_run) {
+                (StartSyncRunStatus::Created, Some(run)) => run,
+                _ => break,
+            };
+            let events = self.backbone().get_external_events(&run.id).await?;
+            let mut results = Vec::with_capacity(events.len());
+            for event in &events {
+                match self.apply_external_event(event).await {
+                    Ok(()) => {
+                        summary.events_applied += 1;
+                        results.push(ExternalEventResult::ok(&event.id));
+                    }
+                    Err(error) => {
+                        summary.events_failed += 1;
+                        tracing::warn!(event = %event.id, kind = ?event.event_type, %error, "external event failed");
+                        results.push(ExternalEventResult::failed(&event.id, error_code(&error)));
+                    }
+                }
+            }
+            let finalized = self
+                .backbone()
+                .finalize_external_event_sync(
+                    &run.id,
+                    &FinalizeExternalEventSyncRequest {
+                        external_event_results: results,
+                        datawallet_modifications: Vec::new(),
+                    },
+                )
+                .await?;
+            if !finalized.new_unsynced_external_events_exist {
+                break;
+            }
+        }
+        self.record_sync_completed().await?;
+        Ok(summary)
+    }
+
+    /// Applies one external event; each area owns the events about its records.
+    #[allow(clippy::unused_async)] // the area appliers it dispatches to are async
+    async fn apply_external_event(&self, event: &ExternalEvent) -> Result<()> {
+        match &event.event_type {
+            // Purely informational for this identity: nothing to store.
+            ExternalEventType::RelationshipTemplateAllocationsExhausted
+            | ExternalEventType::FileOwnershipLocked
+            | ExternalEventType::TokenLocked
+            | ExternalEventType::PeerFeatureFlagsChanged => Ok(()),
+            other => Err(TransportError::rule(
+                "error.transport.externalEventNotSupported",
+                format!("external events of type {other:?} are not supported yet"),
+            )),
+        }
+    }
+
+    async fn record_sync_completed(&self) -> Result<()> {
+        let info = SyncInfo {
+            id: SYNC_INFO_ID.into(),
+            last_sync_run_completed_at: Some(nmshd_wire::CoreDate::now().to_iso_string()),
+        };
+        match documents::get::<SyncInfo>(self.store(), SYNC_INFO_ID).await? {
+            None => match documents::insert(self.store(), &info).await {
+                Err(TransportError::Store(e)) if e.is_conflict() => Ok(()),
+                other => other.map(|_| ()),
+            },
+            Some(_) => documents::update::<SyncInfo>(self.store(), SYNC_INFO_ID, |stored| {
+                stored.last_sync_run_completed_at = info.last_sync_run_completed_at.clone();
+                Ok(())
+            })
+            .await
+            .map(|_| ()),
+        }
+    }
+
+    /// When syncs last completed.
+    pub async fn sync_info(&self) -> Result<SyncInfo> {
+        Ok(documents::get::<SyncInfo>(self.store(), SYNC_INFO_ID)
+            .await?
+            .map(|s| s.record)
+            .unwrap_or_default())
+    }
+}
+
+/// The code reported to the Backbone for a failed event (≤ 100 characters).
+fn error_code(error: &TransportError) -> String {
+    let code = match error {
+        TransportError::Rule { code, .. } => code.clone(),
+        TransportError::Backbone(e) => e.code().unwrap_or("error.transport.unknown").to_owned(),
+        _ => "error.transport.unknown".to_owned(),
+    };
+    code.chars().take(100).collect()
+}
