@@ -551,13 +551,82 @@ mod redis_only {
         assert_eq!(counter_ttl, -1, "the counter never expires");
     }
 
-    #[tokio::test]
-    async fn unreachable_redis_is_a_clear_error() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
+    /// A Redis of our own, killed half-way: the guard reports the loss by the lease's
+    /// deadline, and calls fail with `Unavailable` instead of hanging or panicking.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn redis_going_away_is_reported_as_loss() {
+        let port = free_port();
+        let mut server = OwnRedis(
+            Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("redis-server is installed"),
+        );
+        let url = format!("redis://127.0.0.1:{port}/");
+        let manager: Arc<dyn LeaseManager> = Arc::new(
+            tokio::time::timeout(Duration::from_secs(10), async {
+                loop {
+                    match RedisLeases::connect(&url, "own").await {
+                        Ok(manager) => return manager,
+                        Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                    }
+                }
+            })
+            .await
+            .expect("own redis-server starts"),
+        );
+        let ttl = Duration::from_millis(600);
+        let guard = LeaseGuard::try_acquire(Arc::clone(&manager), "sync", ttl)
+            .await
+            .unwrap()
+            .unwrap();
+        server.0.kill().unwrap();
+        server.0.wait().unwrap();
+        let mut lost = guard.lost_signal();
+        tokio::time::timeout(Duration::from_secs(3), lost.wait())
+            .await
+            .expect("loss reported by the lease's deadline");
+        let started = std::time::Instant::now();
+        let err = manager.renew(guard.lease(), ttl).await.unwrap_err();
+        assert!(matches!(err, LeaseError::Unavailable(_)), "{err}");
+        let err = manager.try_acquire("sync", ttl).await.unwrap_err();
+        assert!(matches!(err, LeaseError::Unavailable(_)), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    /// A redis-server started by a test; killed when dropped (also on panic).
+    struct OwnRedis(std::process::Child);
+
+    impl Drop for OwnRedis {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
-            .port();
+            .port()
+    }
+
+    #[tokio::test]
+    async fn unreachable_redis_is_a_clear_error() {
+        let port = free_port();
         let started = std::time::Instant::now();
         let err = RedisLeases::connect(&format!("redis://127.0.0.1:{port}/"), "p")
             .await
