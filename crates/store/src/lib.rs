@@ -11,6 +11,8 @@
 //! The trait maps one to one onto MongoDB: `insert` = `insert_one` (11000 → conflict),
 //! `replace` = `replace_one({_id, version}, doc with version+1)`, `delete` = `delete_one` with an
 //! optional version filter, filters = [`Filter::to_mongo`], unique index = sparse unique index.
+//! ([`MongoStore`] spells filters in equivalent forms that the test stand-in also evaluates
+//! correctly; see `src/mongo/query.rs`.)
 //!
 //! Backends here: [`EmbeddedStore`] (redb, one file in a directory; or fully in memory for tests)
 //! and [`MongoStore`] (MongoDB, shared by several replicas).
