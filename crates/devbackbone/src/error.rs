@@ -93,8 +93,9 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status == StatusCode::UNAUTHORIZED {
-            return HttpResponse::Unauthorized().finish();
+        // 401 and unknown routes have no body on the real server.
+        if self.status == StatusCode::UNAUTHORIZED || self.code.is_empty() {
+            return HttpResponse::build(self.status).finish();
         }
         HttpResponse::build(self.status).json(json!({
             "error": {

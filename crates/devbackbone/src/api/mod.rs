@@ -153,10 +153,11 @@ pub fn dispatch(backend: &Backend, method: &Method, req: &Request) -> ApiResult<
     }
 }
 
+/// An unknown route: 404 without a body, like ASP.NET (the client reads it as "unreachable").
 fn route_not_found() -> ApiError {
     ApiError::new(
         actix_web::http::StatusCode::NOT_FOUND,
-        "error.platform.recordNotFound",
+        "",
         "The requested resource does not exist.",
     )
 }
