@@ -81,14 +81,49 @@ pub fn transport_config(config: &LoadedConfig) -> connector_transport::Transport
     }
 }
 
-/// Opens the store the configuration names.
-pub fn open_store(config: &LoadedConfig) -> Result<Arc<dyn Store>, StartupError> {
+/// Opens the embedded store (the only one that needs no network; for [`Application::build`]).
+fn open_embedded_store(config: &LoadedConfig) -> Result<Arc<dyn Store>, StartupError> {
     let database = &config.settings.database;
     match database.driver {
         DatabaseDriver::Embedded => Ok(Arc::new(EmbeddedStore::open(&database.folder)?)),
         DatabaseDriver::Mongodb => Err(StartupError::Unsupported(
-            "database.driver 'mongodb' is not available in this build yet; use 'embedded' (the default)".into(),
+            "database.driver 'mongodb' needs Application::start (it connects to the server)".into(),
         )),
+    }
+}
+
+/// Opens the store the configuration names: the embedded one, or MongoDB (checked with a ping,
+/// so a wrong connection string fails the start instead of the first request).
+pub async fn open_store(config: &LoadedConfig) -> Result<Arc<dyn Store>, StartupError> {
+    use secrecy::ExposeSecret;
+    let database = &config.settings.database;
+    match database.driver {
+        DatabaseDriver::Embedded => open_embedded_store(config),
+        DatabaseDriver::Mongodb => {
+            let connection_string = database.connection_string.as_ref().ok_or_else(|| {
+                StartupError::Unsupported(
+                    "database.driver is 'mongodb' but database.connectionString is not set".into(),
+                )
+            })?;
+            let store = connector_store::MongoStore::connect(
+                connection_string.expose_secret(),
+                &database.db_name,
+            )
+            .await?;
+            store.check_health().await?;
+            let has_redis = config
+                .settings
+                .infrastructure
+                .redis
+                .as_ref()
+                .is_some_and(|r| r.url.is_some());
+            if !has_redis {
+                tracing::warn!(
+                    "database.driver is 'mongodb' without infrastructure.redis.url: run a single replica only; more replicas of this identity would be unsafe without Redis leases"
+                );
+            }
+            Ok(Arc::new(store))
+        }
     }
 }
 
@@ -96,7 +131,7 @@ impl Application {
     /// Opens the store, loads (or on first start creates) the identity on the configured
     /// Backbone, and binds the HTTP listener.
     pub async fn start(config: LoadedConfig, options: RunOptions) -> Result<Self, StartupError> {
-        let store = open_store(&config)?;
+        let store = open_store(&config).await?;
         let transport =
             connector_transport::Transport::open(transport_config(&config), Arc::clone(&store))
                 .await?;
@@ -106,7 +141,7 @@ impl Application {
     /// Opens the store and binds the HTTP listener, without a Backbone (business routes answer
     /// `error.connector.transportUnavailable`; for tests of the HTTP edge).
     pub fn build(config: LoadedConfig, options: RunOptions) -> Result<Self, StartupError> {
-        let store = open_store(&config)?;
+        let store = open_embedded_store(&config)?;
         Self::assemble(config, options, store, None)
     }
 
