@@ -13,6 +13,8 @@ mod config;
 pub mod documents;
 mod error;
 pub mod events;
+pub mod files;
+pub mod relationships;
 pub mod sync;
 
 use std::sync::Arc;
