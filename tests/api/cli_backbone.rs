@@ -1,0 +1,135 @@
+//! `connector backbone --port <PORT> [--data-dir <DIR>]`: the dev Backbone as its own process,
+//! ready when `/health` answers 200, and with a data directory nothing is lost across a restart.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_backbone(port: u16, data_dir: Option<&std::path::Path>) -> Process {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+    command
+        .args(["backbone", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(dir) = data_dir {
+        command.arg("--data-dir").arg(dir);
+    }
+    let process = Process(command.spawn().unwrap());
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let health = client
+            .get(format!("http://localhost:{port}/health"))
+            .send()
+            .await;
+        if health.is_ok_and(|r| r.status() == 200) {
+            return process;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the dev Backbone did not become healthy"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn backbone_command_serves_and_keeps_state_in_its_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let client = reqwest::Client::new();
+    let base = format!("http://localhost:{port}");
+
+    let first = start_backbone(port, Some(dir.path())).await;
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::minutes(4);
+    let expires = expires
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let created: Value = client
+        .post(format!("{base}/api/v2/Tokens"))
+        .json(&json!({ "expiresAt": expires }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["result"]["id"].as_str().unwrap().to_owned();
+    drop(first);
+
+    let _second = start_backbone(port, Some(dir.path())).await;
+    let loaded = client
+        .get(format!("{base}/api/v2/Tokens/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loaded.status(), 200, "the token survived the restart");
+    let loaded: Value = loaded.json().await.unwrap();
+    assert_eq!(loaded["result"]["id"], id.as_str());
+
+    // The client credentials can be changed on the command line.
+    let custom_port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+    command.args([
+        "backbone",
+        "--port",
+        &custom_port.to_string(),
+        "--client-id",
+        "mine",
+        "--client-secret",
+        "secret",
+    ]);
+    let _custom = Process(command.stdout(Stdio::null()).spawn().unwrap());
+    let custom = format!("http://localhost:{custom_port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{custom}/health")).send().await.is_err() {
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let token = |id: &str, secret: &str| {
+        client.post(format!("{custom}/connect/token")).form(&[
+            ("grant_type", "password"),
+            ("client_id", id),
+            ("client_secret", secret),
+            ("username", "USRnobody"),
+            ("password", "x"),
+        ])
+    };
+    let wrong_client: Value = token("test", "test")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(wrong_client["error"], "invalid_client");
+    let right_client: Value = token("mine", "secret")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        right_client["error"], "invalid_grant",
+        "client accepted, user unknown"
+    );
+}
