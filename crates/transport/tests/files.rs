@@ -1,0 +1,108 @@
+//! Files on the dev Backbone: upload/download by id, a peer loads by file reference and by token.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use connector_store::{EmbeddedStore, Filter, Store};
+use connector_transport::files::{FileTokenOptions, NewFile};
+use connector_transport::{Transport, TransportConfig};
+use nmshd_crypto::Reference;
+use nmshd_wire::CoreDate;
+
+async fn transport(base_url: &str) -> Transport {
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory().unwrap());
+    Transport::open(TransportConfig::new(base_url, "test", "test"), store)
+        .await
+        .unwrap()
+}
+
+fn new_file(content: &[u8]) -> NewFile {
+    NewFile {
+        content: content.to_vec(),
+        filename: "ÄÖÜ report.txt".into(),
+        mimetype: "text/plain".into(),
+        title: Some("Report".into()),
+        description: Some(String::new()),
+        tags: Some(vec!["x".into()]),
+        expires_at: CoreDate::parse("9999-12-31T00:00:00.000Z").unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn upload_download_and_peer_loads_by_reference_and_token() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let owner = transport(&backbone.base_url()).await;
+    let peer = transport(&backbone.base_url()).await;
+    let content: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+
+    let own = owner.upload_own_file(new_file(&content)).await.unwrap();
+    assert!(own.is_own);
+    assert!(own.ownership_token.is_some());
+    let (_, downloaded) = owner.download_file(&own.id).await.unwrap();
+    assert_eq!(downloaded, content);
+    let dto = own.to_dto(&owner.config().base_url).unwrap();
+    assert_eq!(dto["filename"], "ÄÖÜ report.txt");
+    assert_eq!(dto["filesize"], 70_000);
+    assert!(
+        dto["reference"]["truncated"]
+            .as_str()
+            .unwrap()
+            .starts_with("RklM")
+    );
+    let listed = owner
+        .files(&Filter::eq("isOwn", true).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+
+    // By file reference.
+    let truncated = dto["reference"]["truncated"].as_str().unwrap();
+    let loaded = peer
+        .load_peer_file(&Reference::parse(truncated).unwrap(), None)
+        .await
+        .unwrap();
+    assert!(!loaded.is_own);
+    assert_eq!(loaded.owner, owner.address());
+    assert_eq!(loaded.title.as_deref(), Some("Report"));
+    let (_, downloaded) = peer.download_file(&own.id).await.unwrap();
+    assert_eq!(downloaded, content);
+    // Loading again keeps one record.
+    peer.load_peer_file(&Reference::parse(truncated).unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(peer.files(&Filter::And(vec![])).await.unwrap().len(), 1);
+
+    // By token, password protected.
+    let token = owner
+        .create_file_token(
+            &own.id,
+            FileTokenOptions {
+                expires_at: None,
+                ephemeral: true,
+                for_identity: None,
+                password: Some(("1234".into(), None)),
+            },
+        )
+        .await
+        .unwrap();
+    let third = transport(&backbone.base_url()).await;
+    let token_ref = Reference::parse(&token.reference.truncate()).unwrap();
+    let err = third.load_peer_file(&token_ref, None).await.unwrap_err();
+    assert!(err.to_string().contains("password"), "{err}");
+    let loaded = third
+        .load_peer_file(&token_ref, Some("1234"))
+        .await
+        .unwrap();
+    assert_eq!(loaded.id, own.id);
+    let (_, downloaded) = third.download_file(&own.id).await.unwrap();
+    assert_eq!(downloaded, content);
+
+    // Deleting: own on the Backbone, peer only locally.
+    third.delete_file(&own.id).await.unwrap();
+    assert!(third.file(&own.id).await.is_err());
+    owner.delete_file(&own.id).await.unwrap();
+    assert!(peer.download_file(&own.id).await.is_err());
+}
