@@ -14,8 +14,12 @@ pub mod documents;
 mod error;
 pub mod events;
 pub mod files;
+mod protection;
+pub mod relationship_lifecycle;
 pub mod relationships;
 pub mod sync;
+pub mod templates;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -26,6 +30,7 @@ pub use account::Account;
 pub use config::TransportConfig;
 pub use error::{Result, TransportError};
 pub use events::{TransportEvent, TransportEvents};
+pub use protection::{PasswordProtection, PasswordProtectionInput};
 
 /// The transport layer of the Connector's identity. Cheap to clone.
 #[derive(Clone)]

@@ -88,7 +88,6 @@ impl Record for RelationshipRecord {
     const COLLECTION: &'static str = "Relationships";
 }
 
-#[allow(dead_code)] // constructors used by the creation flow (next commit)
 impl RelationshipRecord {
     /// A new record; `secrets` or `request_secrets` per role.
     #[allow(clippy::too_many_arguments)]
@@ -116,6 +115,46 @@ impl RelationshipRecord {
             secrets: None,
             request_secrets: None,
         }
+    }
+
+    /// `RelationshipDTO` (connector-api §10): no secrets, optional members omitted.
+    pub fn to_dto(&self) -> Value {
+        let audit_log: Vec<Value> = self
+            .audit_log
+            .iter()
+            .map(|e| {
+                let mut entry = serde_json::Map::new();
+                entry.insert("createdAt".into(), e.created_at.clone().into());
+                entry.insert("createdBy".into(), e.created_by.clone().into());
+                if let Some(device) = &e.created_by_device {
+                    entry.insert("createdByDevice".into(), device.clone().into());
+                }
+                entry.insert("reason".into(), e.reason.as_str().into());
+                if let Some(old) = &e.old_status {
+                    entry.insert("oldStatus".into(), old.as_str().into());
+                }
+                entry.insert("newStatus".into(), e.new_status.as_str().into());
+                Value::Object(entry)
+            })
+            .collect();
+        let mut dto = serde_json::Map::new();
+        dto.insert("id".into(), self.id.clone().into());
+        dto.insert("templateId".into(), self.template_id.clone().into());
+        dto.insert("status".into(), self.status.as_str().into());
+        dto.insert("peer".into(), self.peer.clone().into());
+        dto.insert(
+            "peerIdentity".into(),
+            serde_json::json!({
+                "address": self.peer_identity.address,
+                "publicKey": self.peer_identity.public_key,
+            }),
+        );
+        if let Some(info) = &self.peer_deletion_info {
+            dto.insert("peerDeletionInfo".into(), info.clone());
+        }
+        dto.insert("creationContent".into(), self.creation_content.clone());
+        dto.insert("auditLog".into(), Value::Array(audit_log));
+        Value::Object(dto)
     }
 
     /// Whether the relationship secrets are established.

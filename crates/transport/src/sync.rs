@@ -88,7 +88,6 @@ impl Transport {
     }
 
     /// Applies one external event; each area owns the events about its records.
-    #[allow(clippy::unused_async)] // the area appliers it dispatches to are async
     async fn apply_external_event(&self, event: &ExternalEvent) -> Result<()> {
         match &event.event_type {
             // Purely informational for this identity: nothing to store.
@@ -96,6 +95,35 @@ impl Transport {
             | ExternalEventType::FileOwnershipLocked
             | ExternalEventType::TokenLocked
             | ExternalEventType::PeerFeatureFlagsChanged => Ok(()),
+            ExternalEventType::RelationshipStatusChanged
+            | ExternalEventType::RelationshipReactivationRequested
+            | ExternalEventType::RelationshipReactivationCompleted => {
+                self.apply_relationship_event(&event.payload).await
+            }
+            ExternalEventType::PeerToBeDeleted => {
+                self.apply_peer_deletion_event(
+                    &event.payload,
+                    Some("ToBeDeleted"),
+                    "transport.peerToBeDeleted",
+                )
+                .await
+            }
+            ExternalEventType::PeerDeletionCancelled => {
+                self.apply_peer_deletion_event(
+                    &event.payload,
+                    None,
+                    "transport.peerDeletionCancelled",
+                )
+                .await
+            }
+            ExternalEventType::PeerDeleted => {
+                self.apply_peer_deletion_event(
+                    &event.payload,
+                    Some("Deleted"),
+                    "transport.peerDeleted",
+                )
+                .await
+            }
             other => Err(TransportError::rule(
                 "error.transport.externalEventNotSupported",
                 format!("external events of type {other:?} are not supported yet"),

@@ -1,0 +1,356 @@
+//! The relationship state machine from this identity's side: create from a peer template, the
+//! templator's answer, termination, reactivation and decomposition, and the sync appliers that
+//! learn of the peer's moves.
+//!
+//! Every change to the stored secrets goes through compare-and-set, and the creation response is
+//! encrypted (counter advanced and persisted) before it leaves for the Backbone.
+
+use backbone_client::dto::{
+    CreateRelationshipRequest, Relationship, RelationshipMetadata, RelationshipStatus,
+};
+use nmshd_crypto::RelationshipRequestSecrets;
+use nmshd_wire::relationship::{
+    build_creation_content, build_creation_response_content, open_creation_response_content,
+    templator_open_creation_content,
+};
+use serde_json::{Value, json};
+
+use crate::Transport;
+use crate::documents::{self, Record};
+use crate::error::{Result, TransportError};
+use crate::relationships::{PeerIdentity, RelationshipRecord, RelationshipRole};
+
+/// `transport.relationshipChanged`.
+pub const RELATIONSHIP_CHANGED: &str = "transport.relationshipChanged";
+
+fn public_key_text(key: &nmshd_crypto::SignaturePublicKey) -> String {
+    nmshd_crypto::b64url_encode(key.to_json(false).as_bytes())
+}
+
+/// The peer decision endpoints after the create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationshipAction {
+    Reject,
+    Revoke,
+    Terminate,
+    RequestReactivation,
+    AcceptReactivation,
+    RejectReactivation,
+    RevokeReactivation,
+}
+
+impl Transport {
+    /// Whether a relationship from the peer template `template_id` can be created (local template
+    /// known, Backbone `CanCreate`); a rule error with the Backbone's code when not.
+    pub async fn can_create_relationship(&self, template_id: &str) -> Result<()> {
+        let template = self.template(template_id).await?;
+        if template.is_own {
+            return Err(TransportError::rule(
+                "error.transport.relationships.cannotCreateRelationshipWithYourself",
+                "you cannot create a relationship from your own template",
+            ));
+        }
+        let answer = self
+            .backbone()
+            .can_create_relationship(&template.created_by)
+            .await?;
+        if answer.can_create {
+            Ok(())
+        } else {
+            let code = answer
+                .code
+                .unwrap_or_else(|| "error.transport.relationships.cannotCreate".into());
+            Err(TransportError::rule(
+                code,
+                format!(
+                    "a relationship to '{}' cannot be created",
+                    template.created_by
+                ),
+            ))
+        }
+    }
+
+    /// Requestor: creates a relationship from a loaded peer template.
+    pub async fn create_relationship(
+        &self,
+        template_id: &str,
+        creation_content: Value,
+    ) -> Result<RelationshipRecord> {
+        self.can_create_relationship(template_id).await?;
+        let template = self.template(template_id).await?;
+        let request_secrets = RelationshipRequestSecrets::from_peer(
+            &template.template_public_key()?,
+            &template.templator_public_key()?,
+        )?;
+        let account = self.account();
+        let built = build_creation_content(
+            creation_content.clone(),
+            &account.wire_identity(),
+            template_id,
+            &request_secrets,
+            &account.device_key(),
+            nmshd_crypto::random_bytes(),
+        )?;
+        let created = self
+            .backbone()
+            .create_relationship(&CreateRelationshipRequest {
+                relationship_template_id: template_id.to_owned(),
+                creation_content: built.creation_content,
+            })
+            .await?;
+        let mut record = RelationshipRecord::new(
+            created.id.clone(),
+            template_id.to_owned(),
+            created.status.clone(),
+            PeerIdentity {
+                address: template.created_by.clone(),
+                public_key: public_key_text(&template.templator_public_key()?),
+            },
+            creation_content,
+            created.audit_log.clone(),
+            RelationshipRole::Requestor,
+            created.created_at.clone(),
+        );
+        record.set_request_secrets(&request_secrets);
+        let stored = documents::insert(self.store(), &record).await?.record;
+        self.publish_changed(&stored);
+        Ok(stored)
+    }
+
+    /// Templator: accepts a pending relationship with the encrypted creation response.
+    pub async fn accept_relationship(&self, id: &str) -> Result<RelationshipRecord> {
+        let stored = self.relationship(id).await?.record;
+        if stored.role != RelationshipRole::Templator {
+            return Err(TransportError::rule(
+                "error.transport.relationships.wrongRelationshipStatus",
+                "only the templator can accept a relationship",
+            ));
+        }
+        require_status(&stored, &RelationshipStatus::Pending)?;
+        let device_key = self.account().device_key();
+        // The counter advances and is stored before the content leaves.
+        let content = self
+            .with_secrets_mut(id, |secrets| {
+                Ok(build_creation_response_content(id, secrets, &device_key)?
+                    .creation_response_content)
+            })
+            .await?;
+        let metadata = self.backbone().accept_relationship(id, &content).await?;
+        self.apply_metadata(&metadata).await
+    }
+
+    /// The other state changes: reject, revoke, terminate and the reactivation steps.
+    pub async fn change_relationship(
+        &self,
+        id: &str,
+        action: RelationshipAction,
+    ) -> Result<RelationshipRecord> {
+        let stored = self.relationship(id).await?.record;
+        let backbone = self.backbone();
+        let metadata = match action {
+            RelationshipAction::Reject => {
+                require_status(&stored, &RelationshipStatus::Pending)?;
+                backbone.reject_relationship(id, None).await?
+            }
+            RelationshipAction::Revoke => {
+                require_status(&stored, &RelationshipStatus::Pending)?;
+                backbone.revoke_relationship(id, None).await?
+            }
+            RelationshipAction::Terminate => {
+                require_status(&stored, &RelationshipStatus::Active)?;
+                backbone.terminate_relationship(id).await?
+            }
+            RelationshipAction::RequestReactivation => {
+                require_status(&stored, &RelationshipStatus::Terminated)?;
+                backbone.request_relationship_reactivation(id).await?
+            }
+            RelationshipAction::AcceptReactivation => {
+                backbone.accept_relationship_reactivation(id).await?
+            }
+            RelationshipAction::RejectReactivation => {
+                backbone.reject_relationship_reactivation(id).await?
+            }
+            RelationshipAction::RevokeReactivation => {
+                backbone.revoke_relationship_reactivation(id).await?
+            }
+        };
+        self.apply_metadata(&metadata).await
+    }
+
+    /// Decomposes on the Backbone, then removes the relationship locally.
+    pub async fn decompose_relationship(&self, id: &str) -> Result<()> {
+        let stored = self.relationship(id).await?.record;
+        if !matches!(
+            stored.status,
+            RelationshipStatus::Terminated
+                | RelationshipStatus::Rejected
+                | RelationshipStatus::Revoked
+                | RelationshipStatus::DeletionProposed
+        ) {
+            return Err(TransportError::rule(
+                "error.transport.relationships.wrongRelationshipStatus",
+                format!(
+                    "the relationship is {}; only Terminated, Rejected, Revoked or DeletionProposed ones can be decomposed",
+                    stored.status.as_str()
+                ),
+            ));
+        }
+        self.backbone().decompose_relationship(id).await?;
+        self.store()
+            .delete(RelationshipRecord::COLLECTION, id, None)
+            .await?;
+        self.events().publish(
+            "transport.relationshipDecomposedBySelf",
+            json!({ "relationshipId": id }),
+        );
+        Ok(())
+    }
+
+    /// Stores status and audit log from a state change the Backbone answered.
+    async fn apply_metadata(&self, metadata: &RelationshipMetadata) -> Result<RelationshipRecord> {
+        let stored = documents::update::<RelationshipRecord>(self.store(), &metadata.id, |r| {
+            r.status = metadata.status.clone();
+            r.audit_log = metadata.audit_log.clone();
+            Ok(())
+        })
+        .await?
+        .record;
+        self.publish_changed(&stored);
+        Ok(stored)
+    }
+
+    fn publish_changed(&self, record: &RelationshipRecord) {
+        self.events().publish(RELATIONSHIP_CHANGED, record.to_dto());
+    }
+
+    /// Sync: a relationship changed on the Backbone (new, answered, terminated, reactivated, …).
+    pub(crate) async fn apply_relationship_event(&self, payload: &Value) -> Result<()> {
+        let id = relationship_id(payload)?;
+        let relationship = self.backbone().get_relationship(id).await?;
+        match documents::get::<RelationshipRecord>(self.store(), id).await? {
+            None => self.receive_new_relationship(&relationship).await,
+            Some(_) => self.update_from_backbone(&relationship).await,
+        }
+    }
+
+    async fn receive_new_relationship(&self, relationship: &Relationship) -> Result<()> {
+        let metadata = &relationship.metadata;
+        if metadata.to != self.address() {
+            return Err(TransportError::not_found("Relationship", &metadata.id));
+        }
+        let template = self.template(&metadata.relationship_template_id).await?;
+        let creation_content = relationship.creation_content.as_deref().ok_or_else(|| {
+            TransportError::rule(
+                "error.transport.relationships.noCreationContent",
+                "the Backbone returned the relationship without creation content",
+            )
+        })?;
+        let (secrets, opened) =
+            templator_open_creation_content(creation_content, &template.template_keypair()?)?;
+        if opened.wrapper.identity.address != metadata.from
+            || opened.wrapper.template_id != metadata.relationship_template_id
+        {
+            return Err(TransportError::rule(
+                "error.transport.relationships.creationContentMismatch",
+                "the creation content names another requestor or template",
+            ));
+        }
+        let mut record = RelationshipRecord::new(
+            metadata.id.clone(),
+            metadata.relationship_template_id.clone(),
+            metadata.status.clone(),
+            PeerIdentity {
+                address: metadata.from.clone(),
+                public_key: public_key_text(&opened.wrapper.identity.public_key),
+            },
+            opened.wrapper.content,
+            metadata.audit_log.clone(),
+            RelationshipRole::Templator,
+            metadata.created_at.clone(),
+        );
+        record.set_secrets(&secrets);
+        let stored = match documents::insert(self.store(), &record).await {
+            // Another replica stored it first (a redelivered event): nothing new.
+            Err(TransportError::Store(e)) if e.is_conflict() => return Ok(()),
+            other => other?.record,
+        };
+        self.publish_changed(&stored);
+        Ok(())
+    }
+
+    async fn update_from_backbone(&self, relationship: &Relationship) -> Result<()> {
+        let metadata = &relationship.metadata;
+        let response = relationship.creation_response_content.clone();
+        let stored = documents::update::<RelationshipRecord>(self.store(), &metadata.id, |r| {
+            r.status = metadata.status.clone();
+            r.audit_log = metadata.audit_log.clone();
+            if r.role == RelationshipRole::Requestor
+                && !r.has_secrets()
+                && let (Some(response), Some(request)) = (&response, r.request_secrets()?)
+            {
+                let opened = open_creation_response_content(response, &request)?;
+                r.set_secrets(&opened.secrets);
+            }
+            Ok(())
+        })
+        .await?
+        .record;
+        self.publish_changed(&stored);
+        Ok(())
+    }
+
+    /// Sync: `PeerToBeDeleted`, `PeerDeletionCancelled`, `PeerDeleted`.
+    pub(crate) async fn apply_peer_deletion_event(
+        &self,
+        payload: &Value,
+        status: Option<&'static str>,
+        namespace: &'static str,
+    ) -> Result<()> {
+        let id = relationship_id(payload)?;
+        let info = status.map(|s| {
+            json!({
+                "deletionStatus": s,
+                "deletionDate": payload.get("deletionDate").cloned().unwrap_or(Value::Null),
+            })
+        });
+        let stored = match documents::update::<RelationshipRecord>(self.store(), id, |r| {
+            r.peer_deletion_info = info.clone();
+            Ok(())
+        })
+        .await
+        {
+            // Not known here (e.g. already decomposed locally): nothing to update.
+            Err(TransportError::NotFound { .. }) => return Ok(()),
+            other => other?.record,
+        };
+        self.events().publish(namespace, stored.to_dto());
+        Ok(())
+    }
+}
+
+fn relationship_id(payload: &Value) -> Result<&str> {
+    payload
+        .get("relationshipId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            TransportError::rule(
+                "error.transport.externalEventPayloadInvalid",
+                "the external event has no relationshipId",
+            )
+        })
+}
+
+fn require_status(record: &RelationshipRecord, status: &RelationshipStatus) -> Result<()> {
+    if &record.status == status {
+        Ok(())
+    } else {
+        Err(TransportError::rule(
+            "error.transport.relationships.wrongRelationshipStatus",
+            format!(
+                "the relationship is {}, not {}",
+                record.status.as_str(),
+                status.as_str()
+            ),
+        ))
+    }
+}

@@ -1,0 +1,177 @@
+//! Two identities on one dev Backbone: template → token → peer load → relationship → accept →
+//! terminate → reactivate → decompose, each side learning the other's moves by sync.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use backbone_client::dto::RelationshipStatus;
+use connector_store::{EmbeddedStore, Store};
+use connector_transport::relationship_lifecycle::RelationshipAction;
+use connector_transport::templates::NewTemplate;
+use connector_transport::{PasswordProtectionInput, Transport, TransportConfig};
+use nmshd_wire::CoreDate;
+use serde_json::json;
+
+async fn transport(base_url: &str) -> Transport {
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory().unwrap());
+    Transport::open(TransportConfig::new(base_url, "test", "test"), store)
+        .await
+        .unwrap()
+}
+
+fn in_days(days: i64) -> CoreDate {
+    CoreDate::from_offset_date_time(time::OffsetDateTime::now_utc() + time::Duration::days(days))
+}
+
+fn template(password: Option<&str>) -> NewTemplate {
+    NewTemplate {
+        content: json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"hello": "B"}}),
+        expires_at: in_days(2),
+        max_number_of_allocations: None,
+        for_identity: None,
+        password_protection: password.map(|p| PasswordProtectionInput {
+            password: p.into(),
+            password_location_indicator: None,
+        }),
+    }
+}
+
+#[tokio::test]
+async fn the_whole_relationship_lifecycle_between_two_transports() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let (a, b) = (
+        transport(&backbone.base_url()).await,
+        transport(&backbone.base_url()).await,
+    );
+    let mut a_events = a.events().subscribe();
+
+    let own = a.create_own_template(template(None)).await.unwrap();
+    assert!(own.is_own);
+    let token = a
+        .create_template_token(&own.id, None, false, None)
+        .await
+        .unwrap();
+    let reference = token.reference(&backbone.base_url()).unwrap().truncate();
+    assert!(reference.starts_with("VE9L"));
+
+    let peer_template = b.load_peer_template(&reference, None).await.unwrap();
+    assert_eq!(peer_template.id, own.id);
+    assert!(!peer_template.is_own);
+    assert_eq!(peer_template.content, own.content);
+    assert_eq!(peer_template.created_by, a.address());
+
+    let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {"hi": "A"}});
+    let created = b
+        .create_relationship(&own.id, creation.clone())
+        .await
+        .unwrap();
+    assert_eq!(created.status, RelationshipStatus::Pending);
+    assert_eq!(created.peer, a.address());
+    assert!(!created.has_secrets());
+
+    a.sync_everything().await.unwrap();
+    let incoming = a.relationship(&created.id).await.unwrap().record;
+    assert_eq!(incoming.status, RelationshipStatus::Pending);
+    assert_eq!(incoming.peer, b.address());
+    assert_eq!(incoming.creation_content, creation);
+    assert!(incoming.has_secrets());
+    let event = a_events.recv().await.unwrap();
+    assert_eq!(event.namespace, "transport.relationshipChanged");
+    assert_eq!(event.data["status"], "Pending");
+
+    let accepted = a.accept_relationship(&created.id).await.unwrap();
+    assert_eq!(accepted.status, RelationshipStatus::Active);
+    b.sync_everything().await.unwrap();
+    let active = b.relationship(&created.id).await.unwrap().record;
+    assert_eq!(active.status, RelationshipStatus::Active);
+    assert!(active.has_secrets());
+    assert_eq!(
+        b.active_relationship_to(a.address())
+            .await
+            .unwrap()
+            .record
+            .id,
+        created.id
+    );
+
+    // The secrets of both sides fit: B encrypts (counter persisted), A decrypts.
+    let cipher = b
+        .with_secrets_mut(&created.id, |s| Ok(s.encrypt(b"ping")?))
+        .await
+        .unwrap();
+    let plain = a
+        .with_secrets(&created.id, |s| Ok(s.decrypt(&cipher)?))
+        .await
+        .unwrap();
+    assert_eq!(plain, b"ping");
+    let second = b
+        .with_secrets_mut(&created.id, |s| Ok(s.encrypt(b"pong")?))
+        .await
+        .unwrap();
+    assert_ne!(cipher, second, "the counter advanced and was stored");
+
+    // Terminate (A), reactivate (B requests, A accepts).
+    a.change_relationship(&created.id, RelationshipAction::Terminate)
+        .await
+        .unwrap();
+    b.sync_everything().await.unwrap();
+    assert_eq!(
+        b.relationship(&created.id).await.unwrap().record.status,
+        RelationshipStatus::Terminated
+    );
+    b.change_relationship(&created.id, RelationshipAction::RequestReactivation)
+        .await
+        .unwrap();
+    a.sync_everything().await.unwrap();
+    let requested = a.relationship(&created.id).await.unwrap().record;
+    assert_eq!(
+        requested.audit_log.last().unwrap().reason.as_str(),
+        "ReactivationRequested"
+    );
+    a.change_relationship(&created.id, RelationshipAction::AcceptReactivation)
+        .await
+        .unwrap();
+    b.sync_everything().await.unwrap();
+    assert_eq!(
+        b.relationship(&created.id).await.unwrap().record.status,
+        RelationshipStatus::Active
+    );
+
+    // Terminate again and decompose on both sides.
+    b.change_relationship(&created.id, RelationshipAction::Terminate)
+        .await
+        .unwrap();
+    a.sync_everything().await.unwrap();
+    a.decompose_relationship(&created.id).await.unwrap();
+    assert!(a.relationship(&created.id).await.is_err());
+    b.sync_everything().await.unwrap();
+    assert_eq!(
+        b.relationship(&created.id).await.unwrap().record.status,
+        RelationshipStatus::DeletionProposed
+    );
+    b.decompose_relationship(&created.id).await.unwrap();
+    assert!(b.relationship(&created.id).await.is_err());
+}
+
+#[tokio::test]
+async fn password_protected_template_by_template_reference() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let (a, b) = (
+        transport(&backbone.base_url()).await,
+        transport(&backbone.base_url()).await,
+    );
+    let own = a.create_own_template(template(Some("1234"))).await.unwrap();
+    let reference = own.reference(&backbone.base_url()).unwrap();
+    assert!(reference.truncate().starts_with("UkxU"));
+    let url = reference.to_url(None).unwrap();
+    assert!(b.load_peer_template(&url, None).await.is_err());
+    assert!(b.load_peer_template(&url, Some("9999")).await.is_err());
+    let loaded = b.load_peer_template(&url, Some("1234")).await.unwrap();
+    assert_eq!(loaded.id, own.id);
+    assert_eq!(loaded.password_protection.unwrap().password_type, "pin4");
+}
