@@ -106,9 +106,11 @@ pub async fn start(config: BackboneConfig) -> Result<RunningBackbone, BackboneEr
             .default_service(web::to(handle))
     })
     .workers(2)
-    // Longer than any client's idle-connection timeout (node keeps sockets 5 s by default):
-    // a server that closes first races the client's reuse of the socket (ECONNRESET).
-    .keep_alive(std::time::Duration::from_secs(75))
+    // As long as the real Backbone's (130 s): a server that closes idle sockets first races the
+    // client's reuse of them (ECONNRESET).
+    .keep_alive(std::time::Duration::from_secs(130))
+    // Busy clients may open a connection well before they write the request (real Backbone: 30 s).
+    .client_request_timeout(std::time::Duration::from_secs(30))
     .disable_signals()
     .listen(listener)
     .map_err(|source| BackboneError::Bind { port, source })?
