@@ -14,6 +14,7 @@ pub mod documents;
 mod error;
 pub mod events;
 pub mod files;
+pub mod messages;
 mod protection;
 pub mod relationship_lifecycle;
 pub mod relationships;

@@ -95,6 +95,9 @@ impl Transport {
             | ExternalEventType::FileOwnershipLocked
             | ExternalEventType::TokenLocked
             | ExternalEventType::PeerFeatureFlagsChanged => Ok(()),
+            ExternalEventType::MessageReceived => {
+                self.apply_message_received(&event.payload).await
+            }
             ExternalEventType::RelationshipStatusChanged
             | ExternalEventType::RelationshipReactivationRequested
             | ExternalEventType::RelationshipReactivationCompleted => {

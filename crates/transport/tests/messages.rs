@@ -1,0 +1,200 @@
+//! Messages between two Transports on one dev Backbone: both directions with an attachment whose
+//! downloaded bytes equal the upload; redelivered events store nothing twice; concurrent sends
+//! never reuse a transmit counter.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use backbone_client::dto::RelationshipStatus;
+use connector_store::{EmbeddedStore, Filter, Store};
+use connector_transport::files::NewFile;
+use connector_transport::messages::NewMessage;
+use connector_transport::templates::NewTemplate;
+use connector_transport::{Transport, TransportConfig};
+use nmshd_wire::CoreDate;
+use serde_json::json;
+
+async fn transport(base_url: &str) -> Transport {
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory().unwrap());
+    Transport::open(TransportConfig::new(base_url, "test", "test"), store)
+        .await
+        .unwrap()
+}
+
+fn in_days(days: i64) -> CoreDate {
+    CoreDate::from_offset_date_time(time::OffsetDateTime::now_utc() + time::Duration::days(days))
+}
+
+/// a is the templator, b the requestor; returns the relationship id.
+async fn relate(a: &Transport, b: &Transport) -> String {
+    let own = a
+        .create_own_template(NewTemplate {
+            content: json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}}),
+            expires_at: in_days(2),
+            max_number_of_allocations: None,
+            for_identity: None,
+            password_protection: None,
+        })
+        .await
+        .unwrap();
+    let token = a
+        .create_template_token(&own.id, None, false, None)
+        .await
+        .unwrap();
+    let reference = token.reference(&a.config().base_url).unwrap().truncate();
+    b.load_peer_template(&reference, None).await.unwrap();
+    let created = b
+        .create_relationship(
+            &own.id,
+            json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}}),
+        )
+        .await
+        .unwrap();
+    a.sync_everything().await.unwrap();
+    a.accept_relationship(&created.id).await.unwrap();
+    b.sync_everything().await.unwrap();
+    assert_eq!(
+        b.relationship(&created.id).await.unwrap().record.status,
+        RelationshipStatus::Active
+    );
+    created.id
+}
+
+fn mail(to: &Transport, subject: &str) -> serde_json::Value {
+    json!({"@type": "Mail", "to": [to.address()], "subject": subject, "body": "hello"})
+}
+
+fn file(content: &[u8]) -> NewFile {
+    NewFile {
+        content: content.to_vec(),
+        filename: "a.bin".into(),
+        mimetype: "application/octet-stream".into(),
+        title: None,
+        description: None,
+        tags: None,
+        expires_at: in_days(3),
+    }
+}
+
+async fn send_with_attachment(from: &Transport, to: &Transport, bytes: &[u8]) -> String {
+    let attachment = from.upload_own_file(file(bytes)).await.unwrap();
+    let sent = from
+        .send_message(NewMessage {
+            recipients: vec![to.address().to_owned()],
+            content: mail(to, "with attachment"),
+            attachments: vec![attachment.id.clone()],
+        })
+        .await
+        .unwrap();
+    assert!(sent.is_own);
+    to.sync_everything().await.unwrap();
+    let received = to.message(&sent.id).await.unwrap();
+    assert!(!received.is_own);
+    assert_eq!(received.created_by, from.address());
+    assert_eq!(received.content, sent.content);
+    assert_eq!(received.attachments, vec![attachment.id.clone()]);
+    let file = to
+        .message_attachment(&sent.id, &attachment.id)
+        .await
+        .unwrap();
+    assert!(!file.is_own);
+    let (_, downloaded) = to.download_file(&file.id).await.unwrap();
+    assert_eq!(downloaded, bytes);
+    sent.id
+}
+
+#[tokio::test]
+async fn messages_both_ways_with_attachments() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let (a, b) = (
+        transport(&backbone.base_url()).await,
+        transport(&backbone.base_url()).await,
+    );
+    relate(&a, &b).await;
+
+    // templator → requestor and back.
+    send_with_attachment(&a, &b, b"from the templator").await;
+    let id = send_with_attachment(&b, &a, &[7u8; 5000]).await;
+
+    // Redelivery stores nothing twice.
+    a.apply_message_received(&json!({ "id": id }))
+        .await
+        .unwrap();
+    let all = a.messages(&Filter::And(vec![])).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        a.messages(&Filter::eq("isOwn", false).unwrap())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn concurrent_sends_never_reuse_a_counter() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let (a, b) = (
+        transport(&backbone.base_url()).await,
+        transport(&backbone.base_url()).await,
+    );
+    relate(&a, &b).await;
+    let sends = (0..8).map(|i| {
+        let (a, to) = (a.clone(), b.address().to_owned());
+        tokio::spawn(async move {
+            a.send_message(NewMessage {
+                recipients: vec![to.clone()],
+                content: json!({"@type": "Mail", "to": [to], "subject": format!("{i}"), "body": ""}),
+                attachments: vec![],
+            })
+            .await
+            .unwrap()
+        })
+    });
+    for send in sends {
+        send.await.unwrap();
+    }
+    // Every key cipher used its own counter: all eight decrypt and are stored.
+    b.sync_everything().await.unwrap();
+    assert_eq!(b.messages(&Filter::And(vec![])).await.unwrap().len(), 8);
+}
+
+#[tokio::test]
+async fn sending_without_relationship_or_unknown_attachment_is_refused() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let (a, b) = (
+        transport(&backbone.base_url()).await,
+        transport(&backbone.base_url()).await,
+    );
+    let err = a
+        .send_message(NewMessage {
+            recipients: vec![b.address().to_owned()],
+            content: mail(&b, "x"),
+            attachments: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("neither an active nor a terminated"),
+        "{err}"
+    );
+    relate(&a, &b).await;
+    let err = a
+        .send_message(NewMessage {
+            recipients: vec![b.address().to_owned()],
+            content: mail(&b, "x"),
+            attachments: vec!["FILaaaaaaaaaaaaaaaaa".into()],
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not found"), "{err}");
+    assert!(a.messages(&Filter::And(vec![])).await.unwrap().is_empty());
+}
