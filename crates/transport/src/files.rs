@@ -5,13 +5,13 @@
 //! key (the key of the file's reference) and the decrypted metadata (which carries the content
 //! key). Records are keyed by the file id, so loading a file twice updates the one record.
 
-use backbone_client::dto::{CreateTokenRequest, UploadFileRequest};
-use nmshd_crypto::{Reference, SecretKey, SharedPasswordProtection};
+use backbone_client::dto::UploadFileRequest;
+use nmshd_crypto::{Reference, SecretKey};
 use nmshd_wire::file::{
     FileDescription, FileMetadata, FileUploadInput, decrypt_file_download, open_file_metadata,
     prepare_file_upload,
 };
-use nmshd_wire::token::{TokenContent, TokenContentFile, open_token, seal_token};
+use nmshd_wire::token::{TokenContent, TokenContentFile, open_token};
 use nmshd_wire::{CoreDate, PasswordInput, WireObject};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 use crate::Transport;
 use crate::documents::{self, Record};
 use crate::error::{Result, TransportError};
+use crate::protection::PasswordProtectionInput;
+use crate::tokens::{NewToken, TokenRecord};
 
 /// The content limit of the runtime's upload use case (10 MiB).
 pub const MAX_FILE_SIZE: usize = 10 * 1024 * 1024;
@@ -150,23 +152,7 @@ pub struct FileTokenOptions {
     pub expires_at: Option<CoreDate>,
     pub ephemeral: bool,
     pub for_identity: Option<String>,
-    /// Clear-text password and where to find it (0–99).
-    pub password: Option<(String, Option<u8>)>,
-}
-
-/// A created file token, for the `TokenDTO`.
-#[derive(Debug, Clone)]
-pub struct FileToken {
-    pub id: String,
-    pub created_at: String,
-    pub expires_at: String,
-    pub content: TokenContentFile,
-    pub for_identity: Option<String>,
-    pub password_protection: Option<SharedPasswordProtection>,
-    /// The clear-text password (the DTO shows it to the creator).
-    pub password: Option<String>,
-    pub reference: Reference,
-    pub ephemeral: bool,
+    pub password_protection: Option<PasswordProtectionInput>,
 }
 
 fn file_not_found(id: &str) -> TransportError {
@@ -370,78 +356,29 @@ impl Transport {
         Ok((record, plaintext))
     }
 
-    /// Creates a token carrying the file's reference key (`POST /Files/{id}/Token`).
+    /// Creates a token carrying the file's reference key (`POST /Files/{id}/Token`); the expiry
+    /// defaults to the file's. Stored like any own token unless ephemeral.
     pub async fn create_file_token(
         &self,
         id: &str,
         options: FileTokenOptions,
-    ) -> Result<FileToken> {
+    ) -> Result<TokenRecord> {
         let record = self.file(id).await?;
         let expires_at = match options.expires_at {
             Some(at) => at,
             None => CoreDate::parse(&record.expires_at)?,
         };
-        let content = TokenContentFile {
-            file_id: record.id.clone(),
-            secret_key: record.metadata_key()?,
-        };
-        let password = options.password.as_ref().map(|(password, indicator)| {
-            (
-                PasswordInput {
-                    password: password.clone(),
-                    salt: nmshd_crypto::random_bytes::<16>(),
-                },
-                *indicator,
-            )
-        });
-        let token_key = SecretKey::generate();
-        let sealed = seal_token(
-            &TokenContent::File(content.clone()),
-            &token_key,
-            nmshd_crypto::random_bytes::<24>(),
+        self.create_own_token(NewToken {
+            content: TokenContent::File(TokenContentFile {
+                file_id: record.id.clone(),
+                secret_key: record.metadata_key()?,
+            }),
             expires_at,
-            options.for_identity.as_deref(),
-            password.as_ref().map(|(p, _)| p),
-        )?;
-        let created = self
-            .backbone()
-            .create_token(&CreateTokenRequest {
-                content: Some(sealed.body.content),
-                expires_at: expires_at.to_iso_string(),
-                for_identity: sealed.body.for_identity,
-                password: sealed.body.password,
-            })
-            .await?;
-        let password_protection =
-            password
-                .as_ref()
-                .map(|(input, indicator)| SharedPasswordProtection {
-                    password_type: input.password_type(),
-                    salt: input.salt,
-                    password_location_indicator: *indicator,
-                    password: None,
-                });
-        let reference = Reference {
-            id: created.id.clone(),
-            backbone_base_url: Some(self.config().base_url.clone()),
-            key: token_key,
-            for_identity_truncated: options
-                .for_identity
-                .as_deref()
-                .map(nmshd_wire::reference::truncate_for_identity),
-            password_protection: password_protection.clone(),
-        };
-        Ok(FileToken {
-            id: created.id,
-            created_at: created.created_at,
-            expires_at: expires_at.to_iso_string(),
-            content,
-            for_identity: options.for_identity,
-            password_protection,
-            password: password.map(|(p, _)| p.password),
-            reference,
             ephemeral: options.ephemeral,
+            for_identity: options.for_identity,
+            password_protection: options.password_protection,
         })
+        .await
     }
 
     /// Deletes a file: own files on the Backbone first, then the local record.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use connector_store::{EmbeddedStore, Filter, Store};
 use connector_transport::files::{FileTokenOptions, NewFile};
-use connector_transport::{Transport, TransportConfig};
+use connector_transport::{PasswordProtectionInput, Transport, TransportConfig};
 use nmshd_crypto::Reference;
 use nmshd_wire::CoreDate;
 
@@ -83,13 +83,16 @@ async fn upload_download_and_peer_loads_by_reference_and_token() {
                 expires_at: None,
                 ephemeral: true,
                 for_identity: None,
-                password: Some(("1234".into(), None)),
+                password_protection: Some(PasswordProtectionInput {
+                    password: "1234".into(),
+                    password_location_indicator: None,
+                }),
             },
         )
         .await
         .unwrap();
     let third = transport(&backbone.base_url()).await;
-    let token_ref = Reference::parse(&token.reference.truncate()).unwrap();
+    let token_ref = token.reference(&owner.config().base_url).unwrap();
     let err = third.load_peer_file(&token_ref, None).await.unwrap_err();
     assert!(err.to_string().contains("password"), "{err}");
     let loaded = third
