@@ -81,6 +81,28 @@ pub fn transport_config(config: &LoadedConfig) -> connector_transport::Transport
     }
 }
 
+/// Redis leases when `infrastructure.redis.url` is set (several replicas), else none. Keys are
+/// prefixed with the database name, so identities sharing one Redis do not meet.
+pub async fn open_leases(
+    config: &LoadedConfig,
+) -> Result<Option<Arc<dyn connector_lease::LeaseManager>>, StartupError> {
+    use secrecy::ExposeSecret;
+    let Some(url) = config
+        .settings
+        .infrastructure
+        .redis
+        .as_ref()
+        .and_then(|r| r.url.as_ref())
+    else {
+        return Ok(None);
+    };
+    let prefix = format!("connector:{}", config.settings.database.db_name);
+    let leases = connector_lease::RedisLeases::connect(url.expose_secret(), &prefix)
+        .await
+        .map_err(|e| StartupError::Unsupported(format!("infrastructure.redis.url: {e}")))?;
+    Ok(Some(Arc::new(leases)))
+}
+
 /// Opens the embedded store (the only one that needs no network; for [`Application::build`]).
 fn open_embedded_store(config: &LoadedConfig) -> Result<Arc<dyn Store>, StartupError> {
     let database = &config.settings.database;
@@ -132,9 +154,12 @@ impl Application {
     /// Backbone, and binds the HTTP listener.
     pub async fn start(config: LoadedConfig, options: RunOptions) -> Result<Self, StartupError> {
         let store = open_store(&config).await?;
+        let transport_config = connector_transport::TransportConfig {
+            leases: open_leases(&config).await?,
+            ..transport_config(&config)
+        };
         let transport =
-            connector_transport::Transport::open(transport_config(&config), Arc::clone(&store))
-                .await?;
+            connector_transport::Transport::open(transport_config, Arc::clone(&store)).await?;
         Self::assemble(config, options, store, Some(transport))
     }
 

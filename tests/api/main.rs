@@ -7,4 +7,6 @@ mod config;
 mod errors;
 mod health;
 mod helpers;
+mod relationships;
+mod replicas;
 mod telemetry;

@@ -47,6 +47,7 @@ pub enum BackboneError {
 #[derive(Debug)]
 pub struct RunningBackbone {
     port: u16,
+    backend: web::Data<Backend>,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -60,6 +61,11 @@ impl RunningBackbone {
     /// `http://localhost:<port>`: clients must use the hostname that matches the DID domain.
     pub fn base_url(&self) -> String {
         format!("http://localhost:{}", self.port)
+    }
+
+    /// How many identities exist (for tests: e.g. that onboarding happened once).
+    pub fn identity_count(&self) -> usize {
+        self.backend.read(|state| state.identities.values().count())
     }
 
     /// Stops accepting requests, lets running ones finish, and waits until it is down.
@@ -100,6 +106,7 @@ pub async fn start(config: BackboneConfig) -> Result<RunningBackbone, BackboneEr
         })?
         .port();
     let backend = web::Data::from(Arc::new(Backend::new(config, db)));
+    let shared = backend.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(backend.clone())
@@ -118,7 +125,12 @@ pub async fn start(config: BackboneConfig) -> Result<RunningBackbone, BackboneEr
     let handle = server.handle();
     let task = tokio::spawn(server);
     tracing::info!(port, "development Backbone listening on 127.0.0.1");
-    Ok(RunningBackbone { port, handle, task })
+    Ok(RunningBackbone {
+        port,
+        backend: shared,
+        handle,
+        task,
+    })
 }
 
 /// The address that replaces a deleted or decomposed peer's (wire-formats §5.1).

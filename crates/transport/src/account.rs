@@ -5,6 +5,8 @@
 //! version upgrade. The account document has a fixed id, so when several replicas onboard at
 //! once only one insert wins and everyone continues with the winner's identity.
 
+use std::time::Duration;
+
 use backbone_client::dto::{
     CreateIdentityRequest, FinalizeDatawalletVersionUpgradeRequest, SignedChallenge, SyncRunType,
 };
@@ -105,7 +107,47 @@ fn new_device_password() -> String {
     password
 }
 
+/// How long one replica may take to onboard before another may try.
+const ONBOARDING_LEASE: Duration = Duration::from_secs(120);
+/// How long a replica waits for another one's onboarding.
+const ONBOARDING_WAIT: Duration = Duration::from_secs(300);
+
 pub(crate) async fn load_or_onboard(
+    config: &TransportConfig,
+    store: &dyn Store,
+    backbone: &BackboneClient,
+) -> Result<Account> {
+    let Some(leases) = &config.leases else {
+        return load_or_onboard_unleased(config, store, backbone).await;
+    };
+    // With several replicas: whoever holds the lease onboards, the others wait for its account,
+    // so the Backbone sees exactly one new identity.
+    let deadline = tokio::time::Instant::now() + ONBOARDING_WAIT;
+    loop {
+        if let Some(stored) = documents::get::<Account>(store, ACCOUNT_ID).await? {
+            return check_keys(stored.record);
+        }
+        let lease = leases
+            .try_acquire("onboarding", ONBOARDING_LEASE)
+            .await
+            .map_err(|e| TransportError::Onboarding(format!("the onboarding lease: {e}")))?;
+        if let Some(lease) = lease {
+            let result = load_or_onboard_unleased(config, store, backbone).await;
+            if let Err(e) = leases.release(&lease).await {
+                tracing::warn!(error = %e, "could not release the onboarding lease; it expires by itself");
+            }
+            return result;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(TransportError::Onboarding(
+                "another replica holds the onboarding lease and has not finished".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn load_or_onboard_unleased(
     config: &TransportConfig,
     store: &dyn Store,
     backbone: &BackboneClient,

@@ -1,8 +1,10 @@
 //! Where the Backbone is and how the Connector logs in (`transportLibrary` in the config).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use backbone_client::ClientConfig;
+use connector_lease::LeaseManager;
 
 /// Settings of the transport layer.
 #[derive(Debug, Clone)]
@@ -17,6 +19,9 @@ pub struct TransportConfig {
     pub address_hostname_override: Option<String>,
     /// Timeout of one Backbone call.
     pub timeout: Duration,
+    /// Leases shared by the replicas of this identity (Redis); `None` for a single replica.
+    /// With them, onboarding happens exactly once even on the Backbone.
+    pub leases: Option<Arc<dyn LeaseManager>>,
 }
 
 impl TransportConfig {
@@ -27,6 +32,7 @@ impl TransportConfig {
             client_secret: client_secret.to_owned(),
             address_hostname_override: None,
             timeout: Duration::from_secs(60),
+            leases: None,
         }
     }
 

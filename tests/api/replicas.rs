@@ -1,0 +1,135 @@
+//! Several replicas of one identity (issue: MongoDB state, Redis leases): three `connector start`
+//! processes on an empty database (the nx-27017 MongoDB stand-in) with Redis leases start at
+//! once and end up serving exactly one identity.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::FULL_KEY;
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The MongoDB stand-in on a free port (own pid and log file: it refuses to share the default).
+async fn start_standin(dir: &std::path::Path) -> (Killed, u16) {
+    let exe = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-mongo/bin/nx-27017");
+    assert!(
+        exe.exists(),
+        "the MongoDB stand-in is missing at {}: run scripts/test-all.sh once",
+        exe.display()
+    );
+    let port = free_port();
+    let child = Command::new(exe)
+        .args(["--db", "memory", "-p", &port.to_string()])
+        .arg("--pid-file")
+        .arg(dir.join("nx.pid"))
+        .arg("--log-file")
+        .arg(dir.join("nx.log"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the stand-in did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (Killed(child), port)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_replicas_on_an_empty_database_share_one_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_standin, mongo_port) = start_standin(dir.path()).await;
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let db_name = format!("replicas{}", std::process::id());
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let replicas: Vec<Killed> = ports
+        .iter()
+        .map(|port| {
+            let child = Command::new(env!("CARGO_BIN_EXE_connector"))
+                .arg("start")
+                .current_dir(dir.path())
+                .env("transportLibrary__baseUrl", backbone.base_url())
+                .env("transportLibrary__platformClientId", "test")
+                .env("transportLibrary__platformClientSecret", "test")
+                .env("database__driver", "mongodb")
+                .env(
+                    "database__connectionString",
+                    format!("mongodb://127.0.0.1:{mongo_port}/"),
+                )
+                .env("database__dbName", &db_name)
+                .env("infrastructure__redis__url", "redis://127.0.0.1:6379")
+                .env("infrastructure__httpServer__host", "127.0.0.1")
+                .env("infrastructure__httpServer__port", port.to_string())
+                .env(
+                    "infrastructure__httpServer__authentication__apiKey__keys__main",
+                    format!(r#"{{"key":"{FULL_KEY}"}}"#),
+                )
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            Killed(child)
+        })
+        .collect();
+
+    let client = reqwest::Client::new();
+    let mut addresses = Vec::new();
+    for port in &ports {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let address = loop {
+            let info = client
+                .get(format!(
+                    "http://127.0.0.1:{port}/api/core/v1/Account/IdentityInfo"
+                ))
+                .header("X-API-KEY", FULL_KEY)
+                .send()
+                .await;
+            if let Ok(response) = info
+                && response.status() == 200
+            {
+                let body: Value = response.json().await.unwrap();
+                break body["result"]["address"].as_str().unwrap().to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "replica on {port} did not come up"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        addresses.push(address);
+    }
+    assert!(
+        addresses.iter().all(|a| a == &addresses[0]),
+        "one identity: {addresses:?}"
+    );
+    assert_eq!(
+        backbone.identity_count(),
+        1,
+        "the Backbone saw exactly one onboarding"
+    );
+    drop(replicas);
+}
