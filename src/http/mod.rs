@@ -82,13 +82,57 @@ fn handler_for(spec: RouteSpec) -> Route {
         }
         ("POST", "/api/core/v1/Account/Sync") => web::route().to(routes::account::sync),
         ("GET", "/api/core/v1/Account/SyncInfo") => web::route().to(routes::account::sync_info),
-        (method, path) => web::route().to(move || async move {
-            Err::<HttpResponse, _>(ConnectorError::NotImplemented {
-                method: method.to_owned(),
-                path: path.to_owned(),
-            })
-        }),
+        (method, path)
+            if path.starts_with("/api/core/v1/Relationship")
+                || path.starts_with("/api/core/v1/Tokens") =>
+        {
+            relationship_route(method, path).unwrap_or_else(|| not_implemented(method, path))
+        }
+        (method, path) => not_implemented(method, path),
     }
+}
+
+fn not_implemented(method: &'static str, path: &'static str) -> Route {
+    web::route().to(move || async move {
+        Err::<HttpResponse, _>(ConnectorError::NotImplemented {
+            method: method.to_owned(),
+            path: path.to_owned(),
+        })
+    })
+}
+
+/// Templates, tokens and relationships (`connector-api.md` §7.8–7.10).
+fn relationship_route(method: &str, path: &str) -> Option<Route> {
+    use routes::{relationship_templates as rt, relationships as rel, tokens as tok};
+    let route = web::route();
+    Some(match (method, path.trim_start_matches("/api/core/v1")) {
+        ("GET", "/RelationshipTemplates") => route.to(rt::get_all),
+        ("GET", "/RelationshipTemplates/Own") => route.to(rt::get_own),
+        ("GET", "/RelationshipTemplates/Peer") => route.to(rt::get_peer),
+        ("GET", "/RelationshipTemplates/{id}") => route.to(rt::get_one),
+        ("POST", "/RelationshipTemplates/Own") => route.to(rt::create_own),
+        ("POST", "/RelationshipTemplates/Peer") => route.to(rt::load_peer),
+        ("POST", "/RelationshipTemplates/Own/{id}/Token") => route.to(rt::create_token),
+        ("PUT", "/Relationships/CanCreate") => route.to(rel::can_create),
+        ("POST", "/Relationships") => route.to(rel::create),
+        ("GET", "/Relationships") => route.to(rel::get_all),
+        ("GET", "/Relationships/{id}") => route.to(rel::get_one),
+        ("PUT", "/Relationships/{id}/Accept") => route.to(rel::accept),
+        ("PUT", "/Relationships/{id}/Reject") => route.to(rel::reject),
+        ("PUT", "/Relationships/{id}/Revoke") => route.to(rel::revoke),
+        ("PUT", "/Relationships/{id}/Terminate") => route.to(rel::terminate),
+        ("PUT", "/Relationships/{id}/Reactivate") => route.to(rel::reactivate),
+        ("PUT", "/Relationships/{id}/Reactivate/Accept") => route.to(rel::accept_reactivation),
+        ("PUT", "/Relationships/{id}/Reactivate/Reject") => route.to(rel::reject_reactivation),
+        ("PUT", "/Relationships/{id}/Reactivate/Revoke") => route.to(rel::revoke_reactivation),
+        ("DELETE", "/Relationships/{id}") => route.to(rel::decompose),
+        ("POST", "/Tokens/Own") => route.to(tok::create_own),
+        ("POST", "/Tokens/Peer") => route.to(tok::load_peer),
+        ("GET", "/Tokens/Own") => route.to(tok::get_own),
+        ("GET", "/Tokens/Peer") => route.to(tok::get_peer),
+        ("GET", "/Tokens/{id}") => route.to(tok::get_one),
+        _ => return None,
+    })
 }
 
 /// Fallback after the gate (only reachable if the router and the catalog disagree).

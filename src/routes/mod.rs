@@ -2,4 +2,8 @@
 
 pub mod account;
 pub mod health;
+mod input;
 pub mod monitoring;
+pub mod relationship_templates;
+pub mod relationships;
+pub mod tokens;

@@ -8,5 +8,6 @@ mod errors;
 mod health;
 mod helpers;
 mod relationships;
+mod relationships;
 mod replicas;
 mod telemetry;

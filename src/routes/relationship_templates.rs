@@ -1,0 +1,215 @@
+//! `/api/core/v1/RelationshipTemplates/*` (`connector-api.md` §7.8), JSON answers.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use connector_store::Filter;
+use connector_transport::Transport;
+use connector_transport::templates::{NewTemplate, TemplateRecord};
+use serde_json::{Map, Value};
+
+use crate::envelope;
+use crate::error::ConnectorError;
+use crate::query::{parse_query_string, translate};
+use crate::routes::input;
+use crate::routes::tokens::token_dto;
+use crate::state::AppState;
+
+const TEMPLATE_CONTENT_TYPES: [&str; 2] = [
+    "RelationshipTemplateContent",
+    "ArbitraryRelationshipTemplateContent",
+];
+
+const LIST_FILTERS: &[(&str, &str)] = &[
+    ("isOwn", "isOwn"),
+    ("createdAt", "createdAt"),
+    ("expiresAt", "expiresAt"),
+    ("createdBy", "createdBy"),
+    ("createdByDevice", "createdByDevice"),
+    ("maxNumberOfAllocations", "maxNumberOfAllocations"),
+    ("forIdentity", "forIdentity"),
+    ("passwordProtection", "passwordProtection"),
+    ("passwordProtection.password", "passwordProtection.password"),
+];
+
+/// `RelationshipTemplateDTO`.
+pub fn template_dto(transport: &Transport, t: &TemplateRecord) -> Result<Value, ConnectorError> {
+    let mut dto = Map::new();
+    dto.insert("id".into(), t.id.clone().into());
+    dto.insert("isOwn".into(), t.is_own.into());
+    dto.insert("createdBy".into(), t.created_by.clone().into());
+    if let Some(device) = &t.created_by_device {
+        dto.insert("createdByDevice".into(), device.clone().into());
+    }
+    dto.insert("createdAt".into(), t.created_at.clone().into());
+    if let Some(f) = &t.for_identity {
+        dto.insert("forIdentity".into(), f.clone().into());
+    }
+    if let Some(p) = &t.password_protection {
+        dto.insert("passwordProtection".into(), p.to_dto());
+    }
+    let content = match t.content.get("@type").and_then(Value::as_str) {
+        Some(ty) if TEMPLATE_CONTENT_TYPES.contains(&ty) => t.content.clone(),
+        _ => serde_json::json!({
+            "@type": "ArbitraryRelationshipTemplateContent",
+            "value": t.content,
+        }),
+    };
+    dto.insert("content".into(), content);
+    if let Some(at) = &t.expires_at {
+        dto.insert("expiresAt".into(), at.clone().into());
+    }
+    if let Some(n) = t.max_number_of_allocations {
+        dto.insert("maxNumberOfAllocations".into(), n.into());
+    }
+    let reference = t.reference(&transport.config().base_url)?;
+    dto.insert("reference".into(), input::reference_dto(&reference));
+    Ok(Value::Object(dto))
+}
+
+async fn list(
+    state: &AppState,
+    request: &HttpRequest,
+    is_own: Option<bool>,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    let mut pairs = parse_query_string(request.query_string());
+    if let Some(own) = is_own {
+        pairs.retain(|(k, _)| k != "isOwn");
+        pairs.push(("isOwn".into(), vec![own.to_string()]));
+    }
+    let filter: Filter = translate(&pairs, LIST_FILTERS)?;
+    let templates = transport.templates(&filter).await?;
+    let dtos = templates
+        .iter()
+        .map(|t| template_dto(transport, t))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(envelope::ok(&dtos))
+}
+
+/// `GET /RelationshipTemplates`.
+pub async fn get_all(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    list(&state, &request, None).await
+}
+
+/// `GET /RelationshipTemplates/Own`.
+pub async fn get_own(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    list(&state, &request, Some(true)).await
+}
+
+/// `GET /RelationshipTemplates/Peer`.
+pub async fn get_peer(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    list(&state, &request, Some(false)).await
+}
+
+/// `GET /RelationshipTemplates/{id}` (local read).
+pub async fn get_one(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ConnectorError> {
+    input::refuse_png(&request)?;
+    let transport = state.transport()?;
+    let id = input::id(&id, "RLT")?;
+    let template = transport.template(id).await?;
+    Ok(envelope::ok(&template_dto(transport, &template)?))
+}
+
+/// `POST /RelationshipTemplates/Own`.
+pub async fn create_own(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    let body = input::object(&body)?;
+    let content = input::required_object(body, "content")?.clone();
+    input::required(body, "expiresAt")?;
+    let expires_at = input::future_date(body, "expiresAt")?
+        .ok_or_else(|| ConnectorError::validation("must have required property 'expiresAt'"))?;
+    let ty = content.get("@type").and_then(Value::as_str).unwrap_or("");
+    if !TEMPLATE_CONTENT_TYPES.contains(&ty) {
+        return Err(ConnectorError::validation(
+            "The content of a RelationshipTemplate must either be a RelationshipTemplateContent or an ArbitraryRelationshipTemplateContent.",
+        ));
+    }
+    let max_number_of_allocations = match body.get("maxNumberOfAllocations") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .filter(|n| *n >= 1)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| {
+                    ConnectorError::validation("/maxNumberOfAllocations must be >= 1")
+                })?,
+        ),
+    };
+    let template = transport
+        .create_own_template(NewTemplate {
+            content,
+            expires_at,
+            max_number_of_allocations,
+            for_identity: input::optional_address(body, "forIdentity")?,
+            password_protection: input::password_protection(body)?,
+        })
+        .await?;
+    Ok(envelope::created(&template_dto(transport, &template)?))
+}
+
+/// `POST /RelationshipTemplates/Peer`.
+pub async fn load_peer(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    let body = input::object(&body)?;
+    let reference = input::optional_string(body, "reference")?
+        .ok_or_else(|| ConnectorError::validation("must have required property 'reference'"))?;
+    let password = input::optional_string(body, "password")?;
+    let template = transport.load_peer_template(reference, password).await?;
+    transport.events().publish(
+        "transport.peerRelationshipTemplateLoaded",
+        template_dto(transport, &template)?,
+    );
+    Ok(envelope::created(&template_dto(transport, &template)?))
+}
+
+/// `POST /RelationshipTemplates/Own/{id}/Token` (JSON answer).
+pub async fn create_token(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    body: Option<web::Json<Value>>,
+) -> Result<HttpResponse, ConnectorError> {
+    input::refuse_png(&request)?;
+    let transport = state.transport()?;
+    let id = input::id(&id, "RLT")?;
+    let empty = Value::Object(Map::new());
+    let body = input::object(body.as_deref().unwrap_or(&empty))?;
+    let expires_at = input::future_date(body, "expiresAt")?;
+    let ephemeral = input::optional_bool(body, "ephemeral")?.unwrap_or(true);
+    let for_identity = input::optional_address(body, "forIdentity")?;
+    let template = transport.template(id).await?;
+    if let Some(requested) = input::password_protection(body)? {
+        let same = template.password_protection.as_ref().is_some_and(|p| {
+            p.password == requested.password
+                && p.password_location_indicator == requested.password_location_indicator
+        });
+        if !same {
+            return Err(ConnectorError::application(
+                "error.runtime.relationshipTemplates.passwordProtectionMustBeInherited",
+                "If a RelationshipTemplate has password protection, Tokens created from it must have the same password protection.",
+            ));
+        }
+    }
+    let token = transport
+        .create_template_token(id, expires_at, ephemeral, for_identity)
+        .await?;
+    Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
+}

@@ -1,0 +1,356 @@
+//! Templates, tokens and relationships over REST: two Connectors on one dev Backbone.
+
+use connector::config;
+use connector::startup::{Application, RunOptions};
+use serde_json::{Value, json};
+
+use crate::helpers::{FULL_KEY, assert_error, isolated_sources, test_env};
+
+struct Connector {
+    address: String,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Connector {
+    async fn start(backbone_url: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = test_env(dir.path(), backbone_url);
+        for (name, value) in &mut env {
+            if name == "PLATFORM_CLIENT_SECRET" {
+                *value = "test".into();
+            }
+        }
+        let loaded = config::load(&isolated_sources(dir.path(), env)).unwrap();
+        let app = Application::start(
+            loaded,
+            RunOptions {
+                workers: 1,
+                ..RunOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .client
+            .request(method, format!("{}/api/core/v1{path}", self.address))
+            .header("X-API-KEY", FULL_KEY);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Calls and expects `status`; returns `result`.
+    async fn ok(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
+        let response = self.call(method, path, body).await;
+        let got = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert_eq!(got, status, "{method} {path}: {text}");
+        if text.is_empty() {
+            return Value::Null;
+        }
+        serde_json::from_str::<Value>(&text).unwrap()["result"].clone()
+    }
+
+    async fn address(&self) -> String {
+        self.ok("GET", "/Account/IdentityInfo", None, 200).await["address"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+fn in_a_day() -> String {
+    nmshd_wire::CoreDate::from_offset_date_time(
+        time::OffsetDateTime::now_utc() + time::Duration::days(1),
+    )
+    .to_iso_string()
+}
+
+#[tokio::test]
+async fn template_token_peer_load_relationship_accept_over_rest() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+
+    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"x": 1}});
+    let template = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    let template_id = template["id"].as_str().unwrap().to_owned();
+    assert_eq!(template["isOwn"], true);
+    assert_eq!(template["createdBy"], a_address.as_str());
+    assert_eq!(template["content"], content);
+    assert!(
+        template["reference"]["truncated"]
+            .as_str()
+            .unwrap()
+            .starts_with("UkxU")
+    );
+    assert!(
+        template["reference"]["url"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/r/{template_id}#"))
+    );
+    let listed = a.ok("GET", "/RelationshipTemplates/Own", None, 200).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let got = a
+        .ok(
+            "GET",
+            &format!("/RelationshipTemplates/{template_id}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(got, template);
+
+    let token = a
+        .ok(
+            "POST",
+            &format!("/RelationshipTemplates/Own/{template_id}/Token"),
+            Some(json!({})),
+            201,
+        )
+        .await;
+    assert_eq!(token["isEphemeral"], true);
+    assert_eq!(
+        token["content"]["@type"],
+        "TokenContentRelationshipTemplate"
+    );
+    let token_reference = token["reference"]["truncated"].as_str().unwrap();
+    assert!(token_reference.starts_with("VE9L"));
+
+    let peer_template = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": token_reference})),
+            201,
+        )
+        .await;
+    assert_eq!(peer_template["id"], template_id.as_str());
+    assert_eq!(peer_template["isOwn"], false);
+    assert_eq!(peer_template["content"], content);
+    let peer_list = b.ok("GET", "/RelationshipTemplates/Peer", None, 200).await;
+    assert_eq!(peer_list.as_array().unwrap().len(), 1);
+
+    let can = b
+        .ok(
+            "PUT",
+            "/Relationships/CanCreate",
+            Some(json!({"templateId": template_id})),
+            200,
+        )
+        .await;
+    assert_eq!(can, json!({"isSuccess": true}));
+    let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {"y": 2}});
+    let relationship = b
+        .ok(
+            "POST",
+            "/Relationships",
+            Some(json!({"templateId": template_id, "creationContent": creation})),
+            201,
+        )
+        .await;
+    let relationship_id = relationship["id"].as_str().unwrap().to_owned();
+    assert_eq!(relationship["status"], "Pending");
+    assert_eq!(relationship["peer"], a_address.as_str());
+    assert_eq!(relationship["templateId"], template_id.as_str());
+    assert_eq!(relationship["auditLog"][0]["reason"], "Creation");
+
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    let incoming = a
+        .ok(
+            "GET",
+            &format!("/Relationships?peer={b_address}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(incoming[0]["id"], relationship_id.as_str());
+    assert_eq!(incoming[0]["status"], "Pending");
+    assert_eq!(incoming[0]["creationContent"], creation);
+    assert!(incoming[0]["peerIdentity"]["publicKey"].is_string());
+
+    let accepted = a
+        .ok(
+            "PUT",
+            &format!("/Relationships/{relationship_id}/Accept"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(accepted["status"], "Active");
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    let active = b
+        .ok(
+            "GET",
+            &format!("/Relationships/{relationship_id}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(active["status"], "Active");
+    let by_status = b.ok("GET", "/Relationships?status=Active", None, 200).await;
+    assert_eq!(by_status.as_array().unwrap().len(), 1);
+
+    // Own tokens with content, and loading them as a peer.
+    let own_token = a
+        .ok(
+            "POST",
+            "/Tokens/Own",
+            Some(json!({
+                "content": {"@type": "ArbitraryTokenContent", "value": {"z": 3}},
+                "expiresAt": in_a_day(),
+            })),
+            201,
+        )
+        .await;
+    assert_eq!(own_token["isEphemeral"], false);
+    let token_id = own_token["id"].as_str().unwrap();
+    assert_eq!(
+        a.ok("GET", &format!("/Tokens/{token_id}"), None, 200).await["id"],
+        token_id
+    );
+    assert_eq!(
+        a.ok("GET", "/Tokens/Own", None, 200)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let loaded = b
+        .ok(
+            "POST",
+            "/Tokens/Peer",
+            Some(json!({"reference": own_token["reference"]["truncated"]})),
+            201,
+        )
+        .await;
+    assert_eq!(loaded["content"], own_token["content"]);
+    assert_eq!(loaded["isOwn"], false);
+    assert_eq!(
+        b.ok("GET", "/Tokens/Peer", None, 200)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn validation_and_not_found_errors() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let invalid = "error.runtime.validation.invalidPropertyValue";
+    assert_error(
+        a.call(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"expiresAt": in_a_day()})),
+        )
+        .await,
+        400,
+        invalid,
+    )
+    .await;
+    assert_error(
+        a.call(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": {"@type": "Mail"}, "expiresAt": in_a_day()})),
+        )
+        .await,
+        400,
+        invalid,
+    )
+    .await;
+    assert_error(
+        a.call(
+            "POST",
+            "/Tokens/Own",
+            Some(json!({"content": {"@type": "X"}, "expiresAt": "2001-01-01T00:00:00.000Z"})),
+        )
+        .await,
+        400,
+        invalid,
+    )
+    .await;
+    assert_error(
+        a.call(
+            "POST",
+            "/Relationships",
+            Some(json!({"creationContent": {}})),
+        )
+        .await,
+        400,
+        invalid,
+    )
+    .await;
+    assert_error(
+        a.call("GET", "/RelationshipTemplates/RLTaaaaaaaaaaaaaaaaa", None)
+            .await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+    assert_error(
+        a.call("GET", "/Tokens/TOKaaaaaaaaaaaaaaaaa", None).await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+    assert_error(
+        a.call("GET", "/Relationships/RELaaaaaaaaaaaaaaaaa", None)
+            .await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+    assert_error(
+        a.call(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": "nonsense"})),
+        )
+        .await,
+        400,
+        invalid,
+    )
+    .await;
+    let can = a
+        .ok(
+            "PUT",
+            "/Relationships/CanCreate",
+            Some(json!({"templateId": "RLTaaaaaaaaaaaaaaaaa"})),
+            200,
+        )
+        .await;
+    assert_eq!(can["isSuccess"], false);
+    assert_eq!(can["code"], "error.runtime.recordNotFound");
+}
