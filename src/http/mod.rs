@@ -77,6 +77,13 @@ fn handler_for(spec: RouteSpec) -> Route {
         ("GET", "/Monitoring/Version") => web::route().to(routes::monitoring::version),
         ("GET", "/Monitoring/Requests") => web::route().to(routes::monitoring::requests),
         ("GET", "/Monitoring/Support") => web::route().to(routes::monitoring::support),
+        (method, path)
+            if path.starts_with("/api/core/v1/Files/")
+                || path == "/api/core/v1/Files"
+                || path.starts_with("/api/core/v1/Messages") =>
+        {
+            routes::files::file_and_message_route(method, path)
+        }
         ("GET", "/api/core/v1/Account/IdentityInfo") => {
             web::route().to(routes::account::identity_info)
         }

@@ -225,8 +225,6 @@ impl Transport {
             metadata: prepared.serialized_metadata,
         };
         let stored = documents::insert(self.store(), &record).await?;
-        self.events()
-            .publish("transport.fileUploaded", json!({ "id": stored.record.id }));
         Ok(stored.record)
     }
 

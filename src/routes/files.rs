@@ -1,0 +1,531 @@
+//! `/api/core/v1/Files/*` (`connector-api.md` §6.2, §6.3, §7.5).
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use connector_store::Filter;
+use connector_transport::files::{FileRecord, FileTokenOptions, MAX_FILE_SIZE, NewFile};
+use connector_transport::tokens::TokenRecord;
+use connector_transport::{PasswordProtectionInput, Transport};
+use futures_util::StreamExt;
+use nmshd_crypto::Reference;
+use nmshd_wire::CoreDate;
+use serde_json::{Map, Value, json};
+
+use crate::envelope;
+use crate::error::ConnectorError;
+use crate::http::accept::MediaType;
+use crate::http::extract::ListQuery;
+use crate::http::gate::Negotiated;
+use crate::query::translate;
+use crate::state::AppState;
+
+/// Query keys of the file lists and the stored field each filters.
+const FILE_QUERY: &[(&str, &str)] = &[
+    ("createdAt", "createdAt"),
+    ("createdBy", "createdBy"),
+    ("createdByDevice", "createdByDevice"),
+    ("description", "description"),
+    ("expiresAt", "expiresAt"),
+    ("filename", "filename"),
+    ("filesize", "filesize"),
+    ("mimetype", "mimetype"),
+    ("title", "title"),
+    ("isOwn", "isOwn"),
+    ("tags", "tags"),
+    ("ownershipToken", "ownershipToken"),
+    ("ownershipIsLocked", "ownershipIsLocked"),
+];
+
+/// The default expiry of uploads.
+const DEFAULT_EXPIRY: &str = "9999-12-31T00:00:00.000Z";
+
+pub(crate) fn file_dto(transport: &Transport, file: &FileRecord) -> Result<Value, ConnectorError> {
+    Ok(file.to_dto(&transport.config().base_url)?)
+}
+
+fn path_param(req: &HttpRequest, name: &str) -> String {
+    req.match_info().get(name).unwrap_or_default().to_owned()
+}
+
+/// Refuses the QR-code variant this build cannot render yet (no fake PNG).
+fn refuse_png(req: &HttpRequest) -> Result<(), ConnectorError> {
+    if matches!(
+        req.extensions().get::<Negotiated>(),
+        Some(Negotiated(Some(MediaType::Png)))
+    ) {
+        return Err(ConnectorError::NotImplemented {
+            method: req.method().to_string(),
+            path: format!("{} (Accept: image/png)", req.path()),
+        });
+    }
+    Ok(())
+}
+
+/// A download response (§6.2).
+pub(crate) fn download_response(file: &FileRecord, bytes: Vec<u8>) -> HttpResponse {
+    let filename: String = form_urlencoded::byte_serialize(file.filename.as_bytes())
+        .collect::<String>()
+        // encodeURIComponent leaves these alone; byte_serialize writes spaces as `+`.
+        .replace('+', "%20")
+        .replace("%21", "!")
+        .replace("%27", "'")
+        .replace("%28", "(")
+        .replace("%29", ")")
+        .replace("%7E", "~");
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, file.mimetype.clone()))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment;filename={filename}"),
+        ))
+        .body(bytes)
+}
+
+fn parse_future_date(name: &str, text: &str) -> Result<CoreDate, ConnectorError> {
+    let date = CoreDate::parse(text).map_err(|_| {
+        ConnectorError::validation(format!("{name} must match ISO8601 datetime format"))
+    })?;
+    if date <= CoreDate::now() {
+        return Err(ConnectorError::validation(format!(
+            "'{name}' must be in the future"
+        )));
+    }
+    Ok(date)
+}
+
+/// The parts of an upload form.
+#[derive(Default)]
+struct UploadForm {
+    file: Option<(String, String, Vec<u8>)>,
+    title: Option<String>,
+    description: Option<String>,
+    expires_at: Option<String>,
+    /// `tags` values and whether they arrived as an array (repeated or `tags[]`).
+    tags: Vec<String>,
+    tags_fields: usize,
+    tags_bracket: bool,
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<UploadForm, ConnectorError> {
+    let mut form = UploadForm::default();
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(|e| ConnectorError::validation(e.to_string()))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field
+            .content_disposition()
+            .and_then(|d| d.get_filename().map(str::to_owned));
+        let mimetype = field.content_type().map_or_else(
+            || "application/octet-stream".to_owned(),
+            ToString::to_string,
+        );
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| ConnectorError::validation(e.to_string()))?;
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > MAX_FILE_SIZE {
+                return Err(ConnectorError::validation("'content' is too large"));
+            }
+        }
+        let text = || String::from_utf8_lossy(&bytes).into_owned();
+        match name.as_str() {
+            "file" if form.file.is_none() => {
+                form.file = Some((filename.unwrap_or_default(), mimetype, bytes));
+            }
+            "title" => form.title = Some(text()),
+            "description" => form.description = Some(text()),
+            "expiresAt" => form.expires_at = Some(text()),
+            "tags" | "tags[]" => {
+                form.tags_bracket |= name == "tags[]";
+                form.tags_fields += 1;
+                form.tags.push(text());
+            }
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+/// `POST /Files/Own` (multipart, §6.3).
+pub async fn upload_own(
+    state: web::Data<AppState>,
+    multipart: Multipart,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    let form = read_form(multipart).await?;
+    let Some((filename, mimetype, content)) = form.file else {
+        return Err(ConnectorError::validation(
+            "must have required property 'content'",
+        ));
+    };
+    let expires_at = parse_future_date(
+        "expiresAt",
+        form.expires_at.as_deref().unwrap_or(DEFAULT_EXPIRY),
+    )?;
+    let tags = match form.tags_fields {
+        0 => None,
+        1 if !form.tags_bracket => return Err(ConnectorError::validation("tags must be array")),
+        _ => {
+            let mut seen = Vec::new();
+            for tag in &form.tags {
+                if seen.contains(tag) {
+                    return Err(ConnectorError::validation(
+                        "tags must NOT have duplicate items",
+                    ));
+                }
+                seen.push(tag.clone());
+            }
+            Some(form.tags)
+        }
+    };
+    let file = transport
+        .upload_own_file(NewFile {
+            content,
+            filename,
+            mimetype,
+            title: form.title,
+            description: form.description,
+            tags,
+            expires_at,
+        })
+        .await?;
+    Ok(envelope::created(&file_dto(transport, &file)?))
+}
+
+fn object_body(body: &Value, allowed: &[&str]) -> Result<Map<String, Value>, ConnectorError> {
+    let map = match body {
+        Value::Null => Map::new(),
+        Value::Object(map) => map.clone(),
+        _ => return Err(ConnectorError::validation("must be object")),
+    };
+    if map.keys().any(|k| !allowed.contains(&k.as_str())) {
+        return Err(ConnectorError::validation(
+            "must NOT have additional properties",
+        ));
+    }
+    Ok(map)
+}
+
+fn optional_string(map: &Map<String, Value>, name: &str) -> Result<Option<String>, ConnectorError> {
+    match map.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ConnectorError::validation(format!("{name} must be string"))),
+    }
+}
+
+/// `POST /Files/Peer`: `{reference, password?}`.
+pub async fn load_peer(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    let map = object_body(&body, &["reference", "password"])?;
+    let Some(reference) = optional_string(&map, "reference")? else {
+        return Err(ConnectorError::validation(
+            "must have required property 'reference'",
+        ));
+    };
+    let password = optional_string(&map, "password")?;
+    let parsed = Reference::parse(&reference)
+        .ok()
+        .filter(|r| r.id.starts_with("FIL") || r.id.starts_with("TOK"))
+        .ok_or_else(|| ConnectorError::validation("reference token / file reference invalid"))?;
+    let file = transport
+        .load_peer_file(&parsed, password.as_deref())
+        .await?;
+    Ok(envelope::created(&file_dto(transport, &file)?))
+}
+
+async fn list(
+    state: &AppState,
+    query: &ListQuery,
+    is_own: Option<bool>,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    if query
+        .0
+        .iter()
+        .any(|(k, v)| k == "ownershipIsLocked" && v.len() > 1)
+    {
+        return Err(ConnectorError::validation(
+            "query/ownershipIsLocked must be string",
+        ));
+    }
+    let mut parts = vec![translate(&query.0, FILE_QUERY)?];
+    if let Some(is_own) = is_own {
+        let pairs: Vec<(String, Vec<String>)> = query
+            .0
+            .iter()
+            .filter(|(k, _)| k != "isOwn")
+            .cloned()
+            .collect();
+        parts = vec![
+            translate(&pairs, FILE_QUERY)?,
+            Filter::eq("isOwn", is_own).map_err(ConnectorError::unexpected)?,
+        ];
+    }
+    let files = transport.files(&Filter::And(parts)).await?;
+    let dtos = files
+        .iter()
+        .map(|f| file_dto(transport, f))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(envelope::ok(&dtos))
+}
+
+/// `GET /Files`.
+pub async fn get_all(
+    state: web::Data<AppState>,
+    query: ListQuery,
+) -> Result<HttpResponse, ConnectorError> {
+    list(&state, &query, None).await
+}
+
+/// `GET /Files/Own`.
+pub async fn get_own(
+    state: web::Data<AppState>,
+    query: ListQuery,
+) -> Result<HttpResponse, ConnectorError> {
+    list(&state, &query, Some(true)).await
+}
+
+/// `GET /Files/Peer`.
+pub async fn get_peer(
+    state: web::Data<AppState>,
+    query: ListQuery,
+) -> Result<HttpResponse, ConnectorError> {
+    list(&state, &query, Some(false)).await
+}
+
+/// `GET /Files/{idOrReference}`: local only; a reference is parsed to its id (unparsable → 500
+/// as in the original).
+pub async fn get_one(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    refuse_png(&req)?;
+    let raw = path_param(&req, "idOrReference");
+    let id = if raw.starts_with("FIL") {
+        raw
+    } else {
+        Reference::parse(&raw)
+            .map_err(ConnectorError::unexpected)?
+            .id
+    };
+    let file = transport
+        .file(&id)
+        .await
+        .map_err(|_| ConnectorError::record_not_found("File"))?;
+    Ok(envelope::ok(&file_dto(transport, &file)?))
+}
+
+/// `GET /Files/{id}/Download`.
+pub async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    let (file, bytes) = transport.download_file(&path_param(&req, "id")).await?;
+    Ok(download_response(&file, bytes))
+}
+
+fn password_protection(
+    map: &Map<String, Value>,
+) -> Result<Option<PasswordProtectionInput>, ConnectorError> {
+    let Some(value) = map.get("passwordProtection") else {
+        return Ok(None);
+    };
+    let inner = object_body(
+        value,
+        &["password", "passwordIsPin", "passwordLocationIndicator"],
+    )
+    .map_err(|e| ConnectorError::validation(format!("passwordProtection {e}")))?;
+    let password = match inner.get("password") {
+        Some(Value::String(p)) if !p.is_empty() => p.clone(),
+        Some(Value::String(_)) => {
+            return Err(ConnectorError::validation(
+                "passwordProtection/password must NOT have fewer than 1 characters",
+            ));
+        }
+        Some(_) => {
+            return Err(ConnectorError::validation(
+                "passwordProtection/password must be string",
+            ));
+        }
+        None => {
+            return Err(ConnectorError::validation(
+                "passwordProtection must have required property 'password'",
+            ));
+        }
+    };
+    match inner.get("passwordIsPin") {
+        None => {}
+        Some(Value::Bool(true)) => {
+            let digits = password.bytes().all(|b| b.is_ascii_digit());
+            if !(4..=16).contains(&password.len()) || !digits {
+                return Err(ConnectorError::validation(
+                    "'passwordProtection.passwordIsPin' is true, hence 'passwordProtection.password' must consist of 4 to 16 digits from 0 to 9.",
+                ));
+            }
+        }
+        Some(_) => {
+            return Err(ConnectorError::validation(
+                "passwordProtection/passwordIsPin must be equal to constant",
+            ));
+        }
+    }
+    const NAMES: &[(&str, u8)] = &[
+        ("Self", 1),
+        ("Letter", 2),
+        ("RegistrationLetter", 3),
+        ("Email", 4),
+        ("SMS", 5),
+        ("Website", 6),
+    ];
+    let indicator = match inner.get("passwordLocationIndicator") {
+        None => None,
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|n| (50..=99).contains(&n)) => {
+            n.as_u64().and_then(|n| u8::try_from(n).ok())
+        }
+        Some(Value::String(s)) if NAMES.iter().any(|(name, _)| name == s) => {
+            NAMES.iter().find(|(name, _)| name == s).map(|(_, n)| *n)
+        }
+        Some(_) => {
+            return Err(ConnectorError::validation(
+                "must be a number from 50 to 99 or one of the following strings: Self, Letter, RegistrationLetter, Email, SMS, Website",
+            ));
+        }
+    };
+    Ok(Some(PasswordProtectionInput {
+        password,
+        password_location_indicator: indicator,
+    }))
+}
+
+/// The `TokenDTO` (connector-api §10).
+fn token_dto(
+    transport: &Transport,
+    token: &TokenRecord,
+    ephemeral: bool,
+) -> Result<Value, ConnectorError> {
+    let reference = token.reference(&transport.config().base_url)?;
+    let mut dto = Map::new();
+    dto.insert("id".into(), json!(token.id));
+    dto.insert("isOwn".into(), json!(token.is_own));
+    dto.insert("createdBy".into(), json!(token.created_by));
+    dto.insert("createdByDevice".into(), json!(token.created_by_device));
+    dto.insert("content".into(), token.content.clone());
+    dto.insert("createdAt".into(), json!(token.created_at));
+    dto.insert("expiresAt".into(), json!(token.expires_at));
+    if let Some(f) = &token.for_identity {
+        dto.insert("forIdentity".into(), json!(f));
+    }
+    if let Some(p) = &token.password_protection {
+        dto.insert("passwordProtection".into(), p.to_dto());
+    }
+    dto.insert(
+        "reference".into(),
+        json!({
+            "truncated": reference.truncate(),
+            "url": reference.to_url(None).map_err(ConnectorError::unexpected)?,
+        }),
+    );
+    dto.insert("isEphemeral".into(), json!(ephemeral));
+    Ok(Value::Object(dto))
+}
+
+/// `POST /Files/{id}/Token`: `{expiresAt?, ephemeral? (default true), forIdentity?, passwordProtection?}`.
+pub async fn create_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Option<web::Json<Value>>,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    refuse_png(&req)?;
+    let body = body.map(web::Json::into_inner).unwrap_or(Value::Null);
+    let map = object_body(
+        &body,
+        &[
+            "expiresAt",
+            "ephemeral",
+            "forIdentity",
+            "passwordProtection",
+        ],
+    )?;
+    let expires_at = optional_string(&map, "expiresAt")?
+        .map(|text| parse_future_date("expiresAt", &text))
+        .transpose()?;
+    let ephemeral = match map.get("ephemeral") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(ConnectorError::validation("ephemeral must be boolean")),
+    };
+    let for_identity = optional_string(&map, "forIdentity")?;
+    if let Some(address) = &for_identity
+        && !address.starts_with("did:e:")
+    {
+        return Err(ConnectorError::validation(
+            "forIdentity must match pattern ^did:e:",
+        ));
+    }
+    let password_protection = password_protection(&map)?;
+    let id = path_param(&req, "id");
+    transport
+        .file(&id)
+        .await
+        .map_err(|_| ConnectorError::record_not_found("File"))?;
+    let token = transport
+        .create_file_token(
+            &id,
+            FileTokenOptions {
+                expires_at,
+                ephemeral,
+                for_identity,
+                password_protection,
+            },
+        )
+        .await?;
+    Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
+}
+
+/// `DELETE /Files/{id}`: own files on the Backbone and locally, peer files locally.
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    transport.delete_file(&path_param(&req, "id")).await?;
+    Ok(envelope::no_content())
+}
+
+/// The handlers of the Files and Messages routes (§7.5, §7.7); a route without one keeps
+/// answering "not implemented".
+pub fn file_and_message_route(method: &'static str, path: &'static str) -> actix_web::Route {
+    use super::messages;
+    let route = web::route();
+    match (method, path.trim_start_matches("/api/core/v1")) {
+        ("POST", "/Files/Own") => route.to(upload_own),
+        ("POST", "/Files/Peer") => route.to(load_peer),
+        ("GET", "/Files") => route.to(get_all),
+        ("GET", "/Files/Own") => route.to(get_own),
+        ("GET", "/Files/Peer") => route.to(get_peer),
+        ("GET", "/Files/{idOrReference}") => route.to(get_one),
+        ("GET", "/Files/{id}/Download") => route.to(download),
+        ("POST", "/Files/{id}/Token") => route.to(create_token),
+        ("DELETE", "/Files/{id}") => route.to(delete),
+        ("POST", "/Messages") => route.to(messages::send),
+        ("GET", "/Messages") => route.to(messages::get_all),
+        ("GET", "/Messages/{id}") => route.to(messages::get_one),
+        ("GET", "/Messages/{id}/Attachments/{attachmentId}") => route.to(messages::attachment),
+        ("GET", "/Messages/{id}/Attachments/{attachmentId}/Download") => {
+            route.to(messages::download_attachment)
+        }
+        _ => route.to(move || async move {
+            Err::<HttpResponse, _>(ConnectorError::NotImplemented {
+                method: method.to_owned(),
+                path: path.to_owned(),
+            })
+        }),
+    }
+}
