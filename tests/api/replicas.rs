@@ -131,5 +131,22 @@ async fn three_replicas_on_an_empty_database_share_one_identity() {
         1,
         "the Backbone saw exactly one onboarding"
     );
+    // Syncs on all replicas at once take turns (sync lease) and all succeed.
+    let syncs = ports.iter().map(|port| {
+        let client = client.clone();
+        let url = format!("http://127.0.0.1:{port}/api/core/v1/Account/Sync");
+        async move {
+            client
+                .post(url)
+                .header("X-API-KEY", FULL_KEY)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    for status in futures_util::future::join_all(syncs).await {
+        assert_eq!(status, 204);
+    }
     drop(replicas);
 }

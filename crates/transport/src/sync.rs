@@ -44,6 +44,21 @@ impl Transport {
     /// Runs sync rounds until the Backbone has nothing new.
     pub async fn sync_everything(&self) -> Result<SyncSummary> {
         let _single_flight = self.inner.sync_lock.lock().await;
+        // Across replicas: one sync at a time per identity; the others wait their turn.
+        let lease = match &self.config().leases {
+            Some(leases) => Some(acquire_sync_lease(leases.as_ref()).await?),
+            None => None,
+        };
+        let result = self.sync_rounds().await;
+        if let (Some(lease), Some(leases)) = (lease, &self.config().leases)
+            && let Err(e) = leases.release(&lease).await
+        {
+            tracing::warn!(error = %e, "could not release the sync lease; it expires by itself");
+        }
+        result
+    }
+
+    async fn sync_rounds(&self) -> Result<SyncSummary> {
         let mut summary = SyncSummary::default();
         for _ in 0..MAX_ROUNDS {
             let started = self
@@ -95,9 +110,7 @@ impl Transport {
             | ExternalEventType::FileOwnershipLocked
             | ExternalEventType::TokenLocked
             | ExternalEventType::PeerFeatureFlagsChanged => Ok(()),
-            ExternalEventType::MessageReceived => {
-                self.apply_message_received(&event.payload).await
-            }
+            ExternalEventType::MessageReceived => self.apply_message_received(&event.payload).await,
             ExternalEventType::RelationshipStatusChanged
             | ExternalEventType::RelationshipReactivationRequested
             | ExternalEventType::RelationshipReactivationCompleted => {
@@ -159,6 +172,35 @@ impl Transport {
             .await?
             .map(|s| s.record)
             .unwrap_or_default())
+    }
+}
+
+/// A sync outlasting this loses its lease (the Backbone's run expires after 10 s of silence anyway).
+const SYNC_LEASE: std::time::Duration = std::time::Duration::from_secs(120);
+/// How long a replica waits for another one's sync before giving up.
+const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(130);
+
+async fn acquire_sync_lease(
+    leases: &dyn connector_lease::LeaseManager,
+) -> Result<connector_lease::Lease> {
+    let deadline = tokio::time::Instant::now() + SYNC_WAIT;
+    loop {
+        let acquired = leases.try_acquire("sync", SYNC_LEASE).await.map_err(|e| {
+            TransportError::rule(
+                "error.transport.syncLeaseUnavailable",
+                format!("the sync lease: {e}"),
+            )
+        })?;
+        if let Some(lease) = acquired {
+            return Ok(lease);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(TransportError::rule(
+                "error.transport.syncInProgress",
+                "another replica has been syncing this identity for too long",
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 
