@@ -1,0 +1,492 @@
+//! Files and messages over REST: two Connectors on one dev Backbone exchange a message with an
+//! attachment; bad input gets the real codes and leaves stored data unchanged.
+
+use connector::config;
+use connector::startup::{Application, RunOptions};
+use serde_json::{Value, json};
+
+use crate::helpers::{FULL_KEY, assert_error, isolated_sources, test_env};
+
+struct Connector {
+    address: String,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Connector {
+    async fn start(backbone_url: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = test_env(dir.path(), backbone_url);
+        for (name, value) in &mut env {
+            if name == "PLATFORM_CLIENT_SECRET" {
+                *value = "test".into();
+            }
+        }
+        let loaded = config::load(&isolated_sources(dir.path(), env)).unwrap();
+        let app = Application::start(
+            loaded,
+            RunOptions {
+                workers: 1,
+                ..RunOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/core/v1{path}", self.address)
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .header("X-API-KEY", FULL_KEY);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn ok(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
+        let response = self.call(method, path, body).await;
+        let got = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert_eq!(got, status, "{method} {path}: {text}");
+        if text.is_empty() {
+            return Value::Null;
+        }
+        serde_json::from_str::<Value>(&text).unwrap()["result"].clone()
+    }
+
+    async fn upload(&self, form: reqwest::multipart::Form) -> reqwest::Response {
+        self.client
+            .post(self.url("/Files/Own"))
+            .header("X-API-KEY", FULL_KEY)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn address(&self) -> String {
+        self.ok("GET", "/Account/IdentityInfo", None, 200).await["address"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+fn in_a_day() -> String {
+    nmshd_wire::CoreDate::from_offset_date_time(
+        time::OffsetDateTime::now_utc() + time::Duration::days(1),
+    )
+    .to_iso_string()
+}
+
+fn file_form(bytes: &[u8], name: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec())
+                .file_name(name.to_owned())
+                .mime_str("text/plain")
+                .unwrap(),
+        )
+        .text("title", "A title")
+        .text("tags", "x")
+        .text("tags", "y")
+}
+
+/// a templates, b requests, a accepts; all over REST.
+async fn relate(a: &Connector, b: &Connector) {
+    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
+    let template = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    let reference = template["reference"]["truncated"].as_str().unwrap();
+    let loaded = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": reference})),
+            201,
+        )
+        .await;
+    let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}});
+    let relationship = b
+        .ok(
+            "POST",
+            "/Relationships",
+            Some(json!({"templateId": loaded["id"], "creationContent": creation})),
+            201,
+        )
+        .await;
+    let id = relationship["id"].as_str().unwrap();
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.ok(
+        "PUT",
+        &format!("/Relationships/{id}/Accept"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    b.ok("POST", "/Account/Sync", None, 204).await;
+}
+
+#[tokio::test]
+async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    relate(&a, &b).await;
+
+    let bytes = "Grüße, ÄÖÜ\n".repeat(500).into_bytes();
+    let response = a.upload(file_form(&bytes, "ÄÖÜ notes.txt")).await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["location"], "_");
+    let file: Value = response.json::<Value>().await.unwrap()["result"].clone();
+    let file_id = file["id"].as_str().unwrap().to_owned();
+    assert_eq!(file["filename"], "ÄÖÜ notes.txt");
+    assert_eq!(file["mimetype"], "text/plain");
+    assert_eq!(file["filesize"], bytes.len());
+    assert_eq!(file["tags"], json!(["x", "y"]));
+    assert_eq!(file["expiresAt"], "9999-12-31T00:00:00.000Z");
+    assert_eq!(file["isOwn"], true);
+    assert!(file["ownershipToken"].is_string());
+
+    // Own download.
+    let download = a
+        .call("GET", &format!("/Files/{file_id}/Download"), None)
+        .await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "text/plain");
+    assert_eq!(
+        download.headers()["content-disposition"],
+        "attachment;filename=%C3%84%C3%96%C3%9C%20notes.txt"
+    );
+    assert_eq!(download.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    let own = a.ok("GET", "/Files/Own?tags=x", None, 200).await;
+    assert_eq!(own.as_array().unwrap().len(), 1);
+    assert_eq!(a.ok("GET", "/Files/Peer", None, 200).await, json!([]));
+
+    // The message, a → b.
+    let content =
+        json!({"@type": "Mail", "to": [b_address], "subject": "Report", "body": "see attachment"});
+    let sent = a
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": content, "attachments": [file_id]})),
+            201,
+        )
+        .await;
+    let message_id = sent["id"].as_str().unwrap().to_owned();
+    assert_eq!(sent["isOwn"], true);
+    assert_eq!(sent["attachments"], json!([file_id]));
+    assert_eq!(sent["recipients"][0]["address"], b_address.as_str());
+
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    let received = b
+        .ok("GET", &format!("/Messages/{message_id}"), None, 200)
+        .await;
+    assert_eq!(received["isOwn"], false);
+    assert_eq!(received["createdBy"], a_address.as_str());
+    assert_eq!(received["content"], content);
+    assert_eq!(received["attachments"][0]["id"], file_id.as_str());
+    assert_eq!(received["attachments"][0]["isOwn"], false);
+    let listed = b
+        .ok(
+            "GET",
+            &format!("/Messages?participant={a_address}&attachments=%2B"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let attachment = b
+        .ok(
+            "GET",
+            &format!("/Messages/{message_id}/Attachments/{file_id}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(attachment["filename"], "ÄÖÜ notes.txt");
+    let download = b
+        .call(
+            "GET",
+            &format!("/Messages/{message_id}/Attachments/{file_id}/Download"),
+            None,
+        )
+        .await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), bytes.as_slice());
+
+    // A second sync stores nothing twice.
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    assert_eq!(
+        b.ok("GET", "/Messages", None, 200)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // And back, b → a, with b's own attachment.
+    let response = b.upload(file_form(b"reply bytes", "reply.txt")).await;
+    assert_eq!(response.status(), 201);
+    let reply_file = response.json::<Value>().await.unwrap()["result"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = b
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({
+                "recipients": [a_address],
+                "content": {"@type": "Mail", "to": [a_address], "subject": "Re", "body": "thanks"},
+                "attachments": [reply_file],
+            })),
+            201,
+        )
+        .await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    let reply_id = reply["id"].as_str().unwrap();
+    let download = a
+        .call(
+            "GET",
+            &format!("/Messages/{reply_id}/Attachments/{reply_file}/Download"),
+            None,
+        )
+        .await;
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"reply bytes");
+
+    // A third Connector loads the file by a file token (password protected).
+    let token = a
+        .ok(
+            "POST",
+            &format!("/Files/{file_id}/Token"),
+            Some(json!({"passwordProtection": {"password": "1234", "passwordIsPin": true}})),
+            201,
+        )
+        .await;
+    assert_eq!(token["isEphemeral"], true);
+    assert_eq!(token["content"]["@type"], "TokenContentFile");
+    let c = Connector::start(&backbone.base_url()).await;
+    let reference = token["reference"]["truncated"].as_str().unwrap();
+    assert_error(
+        c.call("POST", "/Files/Peer", Some(json!({"reference": reference})))
+            .await,
+        400,
+        "error.transport.noPasswordProvided",
+    )
+    .await;
+    let loaded = c
+        .ok(
+            "POST",
+            "/Files/Peer",
+            Some(json!({"reference": reference, "password": "1234"})),
+            201,
+        )
+        .await;
+    assert_eq!(loaded["id"], file_id.as_str());
+    let by_reference = c
+        .ok(
+            "GET",
+            &format!(
+                "/Files/{}",
+                file["reference"]["truncated"].as_str().unwrap()
+            ),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(by_reference["id"], file_id.as_str());
+    c.ok("DELETE", &format!("/Files/{file_id}"), None, 204)
+        .await;
+    assert_error(
+        c.call("GET", &format!("/Files/{file_id}"), None).await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bad_input_on_file_and_message_routes_gets_the_real_codes_and_changes_nothing() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let b_address = b.address().await;
+    let invalid = "error.runtime.validation.invalidPropertyValue";
+
+    // Uploads.
+    let no_file = reqwest::multipart::Form::new().text("title", "t");
+    let error = assert_error(a.upload(no_file).await, 400, invalid).await;
+    assert_eq!(error["message"], "must have required property 'content'");
+    let single_tag = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a"),
+        )
+        .text("tags", "x");
+    let error = assert_error(a.upload(single_tag).await, 400, invalid).await;
+    assert_eq!(error["message"], "tags must be array");
+    let past = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a"),
+        )
+        .text("expiresAt", "2020-01-01T00:00:00.000Z");
+    let error = assert_error(a.upload(past).await, 400, invalid).await;
+    assert_eq!(error["message"], "'expiresAt' must be in the future");
+    let garbage = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a"),
+        )
+        .text("expiresAt", "");
+    let error = assert_error(a.upload(garbage).await, 400, invalid).await;
+    assert_eq!(
+        error["message"],
+        "expiresAt must match ISO8601 datetime format"
+    );
+    assert_eq!(a.ok("GET", "/Files", None, 200).await, json!([]));
+
+    // Peer loads and lists.
+    let error = assert_error(
+        a.call("POST", "/Files/Peer", Some(json!({}))).await,
+        400,
+        invalid,
+    )
+    .await;
+    assert_eq!(error["message"], "must have required property 'reference'");
+    assert_error(
+        a.call("POST", "/Files/Peer", Some(json!({"reference": "nope"})))
+            .await,
+        400,
+        invalid,
+    )
+    .await;
+    let error = assert_error(
+        a.call(
+            "POST",
+            "/Files/Peer",
+            Some(json!({"reference": "x", "extra": 1})),
+        )
+        .await,
+        400,
+        invalid,
+    )
+    .await;
+    assert_eq!(error["message"], "must NOT have additional properties");
+    let error = assert_error(a.call("GET", "/Files?nope=1", None).await, 400, invalid).await;
+    assert_eq!(
+        error["message"],
+        "query must NOT have additional properties"
+    );
+    assert_error(
+        a.call("GET", "/Files/FILaaaaaaaaaaaaaaaaa", None).await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+    assert_error(
+        a.call("POST", "/Files/FILaaaaaaaaaaaaaaaaa/Token", Some(json!({})))
+            .await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+
+    // Messages.
+    let mail = json!({"@type": "Mail", "to": [b_address], "subject": "s", "body": "b"});
+    let error = assert_error(
+        a.call("POST", "/Messages", Some(json!({"content": mail})))
+            .await,
+        400,
+        invalid,
+    )
+    .await;
+    assert_eq!(error["message"], "must have required property 'recipients'");
+    let error = assert_error(
+        a.call(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address, b_address], "content": mail})),
+        )
+        .await,
+        400,
+        invalid,
+    )
+    .await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("recipients must NOT have duplicate items"),
+        "{error}"
+    );
+    assert_error(
+        a.call(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": {"@type": "Mail", "subject": "s", "body": "b"}})),
+        )
+        .await,
+        400,
+        "error.runtime.requestDeserialization",
+    )
+    .await;
+    assert_error(
+        a.call(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": mail})),
+        )
+        .await,
+        400,
+        "error.transport.messages.hasNeitherActiveNorTerminatedRelationship",
+    )
+    .await;
+    assert_error(
+        a.call(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": mail, "attachments": ["FILaaaaaaaaaaaaaaaaa"]})),
+        )
+        .await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+    assert_eq!(a.ok("GET", "/Messages", None, 200).await, json!([]));
+    assert_error(
+        a.call("GET", "/Messages/MSGaaaaaaaaaaaaaaaaa", None).await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+}
