@@ -2,6 +2,7 @@
 # The whole test suite, on a fresh machine or an old one. Installs what the tests need, idempotently:
 #   - the pinned TypeScript libraries (npm ci in tests/, when node_modules is missing or stale),
 #   - the Python venv .venv-mongo with nx-27017 (for the MongoDB tests; installed only, nothing started),
+#   - the Python venv .venv-k8s with kubernetes-validate (the k8s/ manifests are checked against the schemas),
 #   - cargo-fuzz (when `cargo fuzz` is missing),
 # then runs: every workspace test (cargo-nextest if present, else cargo test; the vector counts and the
 # interop tables are printed), the fuzz target build, and the short Rust/TypeScript benchmark comparison.
@@ -15,6 +16,7 @@ cd "$root"
 
 CARGO_FUZZ_VERSION="0.13.2"
 NX_27017_VERSION="0.8.1"
+KUBERNETES_VALIDATE_VERSION="1.37.0"
 
 step() { printf '\n==== %s\n' "$*"; }
 die() { printf 'test-all: %s\n' "$*" >&2; exit 1; }
@@ -43,6 +45,20 @@ else
     "$venv/bin/python" -m pip show nx-27017 | grep -x "Version: $NX_27017_VERSION" \
         || die "nx-27017 $NX_27017_VERSION did not install into $venv"
 fi
+
+step "python venv .venv-k8s (kubernetes-validate $KUBERNETES_VALIDATE_VERSION)"
+k8s_venv="$root/.venv-k8s"
+if [[ ! -x "$k8s_venv/bin/python" ]]; then
+    python3 -m venv "$k8s_venv"
+fi
+if "$k8s_venv/bin/python" -m pip show kubernetes-validate 2>/dev/null | grep -qx "Version: $KUBERNETES_VALIDATE_VERSION"; then
+    echo "up to date"
+else
+    "$k8s_venv/bin/python" -m pip install --quiet --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+fi
+
+step "k8s manifests against the Kubernetes 1.31 schemas (strict)"
+"$k8s_venv/bin/kubernetes-validate" --strict --kubernetes-version 1.31 k8s/*.yaml
 
 if [[ "${SKIP_FUZZ:-0}" != "1" ]]; then
     step "cargo-fuzz"
