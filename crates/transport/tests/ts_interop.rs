@@ -1,0 +1,198 @@
+//! Relationship interop with the real TypeScript `@nmshd/transport` 7.0.0 on one dev Backbone, driven
+//! by `tests/node/backbone/rust_peer.mjs` (line protocol on stdin/stdout):
+//!
+//! - the TypeScript identity loads a Rust template through a Rust token reference and requests a
+//!   relationship; the Rust side finds it by sync, opens the creation content and accepts; the
+//!   TypeScript side sees it Active;
+//! - the other way round: Rust loads a TypeScript template by token reference and requests; the
+//!   TypeScript side accepts; Rust syncs to Active with established secrets.
+//!
+//! Contents are plain JSON objects: the TypeScript side wraps and unwraps them as `JSONWrapper`.
+//!
+//! Needs `node` (>= 20) and `tests/node_modules` (`npm ci` in `tests/`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use backbone_client::dto::RelationshipStatus;
+use connector_store::{EmbeddedStore, Store};
+use connector_transport::templates::NewTemplate;
+use connector_transport::{Transport, TransportConfig};
+use nmshd_wire::CoreDate;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+const STEP_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests")
+}
+
+struct Node {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Node {
+    fn spawn(args: &[&str]) -> Self {
+        let marker = tests_dir().join("node_modules/@nmshd/transport/package.json");
+        assert!(
+            marker.is_file(),
+            "{} is missing: run `npm ci` in tests/",
+            marker.display()
+        );
+        let mut child = Command::new("node")
+            .arg(tests_dir().join("node/backbone/rust_peer.mjs"))
+            .args(args)
+            .current_dir(tests_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawning node (Node.js >= 20 on PATH)");
+        let stdin = child.stdin.take().unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Self {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    async fn stderr(&mut self) -> String {
+        let mut text = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            let _ =
+                tokio::time::timeout(Duration::from_secs(10), err.read_to_string(&mut text)).await;
+        }
+        text
+    }
+
+    /// The next stdout line starting with `prefix` (its rest), or a failure with node's stderr.
+    async fn expect(&mut self, prefix: &str) -> String {
+        let line = tokio::time::timeout(STEP_TIMEOUT, self.lines.next_line()).await;
+        match line {
+            Ok(Ok(Some(line))) if line.starts_with(prefix) => {
+                line[prefix.len()..].trim().to_owned()
+            }
+            other => {
+                let stderr = self.stderr().await;
+                panic!("expected `{prefix}` from node, got {other:?}\n{stderr}");
+            }
+        }
+    }
+
+    async fn say(&mut self, line: &str) {
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+        self.stdin.flush().await.unwrap();
+    }
+
+    async fn finish(mut self) {
+        let status = tokio::time::timeout(STEP_TIMEOUT, self.child.wait())
+            .await
+            .expect("node did not exit")
+            .unwrap();
+        if !status.success() {
+            let stderr = self.stderr().await;
+            panic!("node failed ({status}):\n{stderr}");
+        }
+    }
+}
+
+async fn rust_transport(base_url: &str) -> Transport {
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory().unwrap());
+    Transport::open(TransportConfig::new(base_url, "test", "test"), store)
+        .await
+        .unwrap()
+}
+
+fn in_a_day() -> CoreDate {
+    CoreDate::from_offset_date_time(time::OffsetDateTime::now_utc() + time::Duration::days(1))
+}
+
+#[tokio::test]
+async fn typescript_requests_a_relationship_from_a_rust_template() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let base_url = backbone.base_url();
+    let rust = rust_transport(&base_url).await;
+    let template = rust
+        .create_own_template(NewTemplate {
+            content: json!({"kind": "rust-interop-template", "from": "Rust"}),
+            expires_at: in_a_day(),
+            max_number_of_allocations: None,
+            for_identity: None,
+            password_protection: None,
+        })
+        .await
+        .unwrap();
+    let token = rust
+        .create_template_token(&template.id, None, false, None)
+        .await
+        .unwrap();
+    let reference = token.reference(&base_url).unwrap().truncate();
+
+    let mut node = Node::spawn(&[&base_url, "request", &reference]);
+    let answer = node.expect("RELATIONSHIP").await;
+    let (relationship_id, ts_address) = answer.split_once(' ').unwrap();
+
+    rust.sync_everything().await.unwrap();
+    let incoming = rust.relationship(relationship_id).await.unwrap().record;
+    assert_eq!(incoming.status, RelationshipStatus::Pending);
+    assert_eq!(incoming.peer, ts_address);
+    assert_eq!(
+        incoming.creation_content,
+        json!({"kind": "rust-interop-request", "from": "TS"})
+    );
+    let accepted = rust.accept_relationship(relationship_id).await.unwrap();
+    assert_eq!(accepted.status, RelationshipStatus::Active);
+    node.say("ACCEPTED").await;
+    node.expect("OK").await;
+    node.finish().await;
+}
+
+#[tokio::test]
+async fn rust_requests_a_relationship_from_a_typescript_template() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let base_url = backbone.base_url();
+    let rust = rust_transport(&base_url).await;
+    let mut node = Node::spawn(&[&base_url, "template"]);
+    let answer = node.expect("TOKEN").await;
+    let (reference, ts_address) = answer.split_once(' ').unwrap();
+
+    let template = rust.load_peer_template(reference, None).await.unwrap();
+    assert_eq!(template.created_by, ts_address);
+    assert_eq!(
+        template.content,
+        json!({"kind": "rust-interop-template", "from": "TS"})
+    );
+    let created = rust
+        .create_relationship(
+            &template.id,
+            json!({"kind": "rust-interop-request", "from": "Rust"}),
+        )
+        .await
+        .unwrap();
+    node.say(&format!("REQUESTED {}", created.id)).await;
+    node.expect("ACCEPTED").await;
+    node.finish().await;
+
+    rust.sync_everything().await.unwrap();
+    let active = rust.relationship(&created.id).await.unwrap().record;
+    assert_eq!(active.status, RelationshipStatus::Active);
+    assert!(active.has_secrets());
+    assert_eq!(active.peer, ts_address);
+}
