@@ -5,7 +5,8 @@
 //!   relationship; the Rust side finds it by sync, opens the creation content and accepts; the
 //!   TypeScript side sees it Active;
 //! - the other way round: Rust loads a TypeScript template by token reference and requests; the
-//!   TypeScript side accepts; Rust syncs to Active with established secrets.
+//!   TypeScript side accepts; Rust syncs to Active with established secrets;
+//! - in both, a message each way over the new relationship (the secrets of both sides fit).
 //!
 //! Contents are plain JSON objects: the TypeScript side wraps and unwraps them as `JSONWrapper`.
 //!
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use backbone_client::dto::RelationshipStatus;
 use connector_store::{EmbeddedStore, Store};
+use connector_transport::messages::NewMessage;
 use connector_transport::templates::NewTemplate;
 use connector_transport::{Transport, TransportConfig};
 use nmshd_wire::CoreDate;
@@ -159,6 +161,7 @@ async fn typescript_requests_a_relationship_from_a_rust_template() {
     assert_eq!(accepted.status, RelationshipStatus::Active);
     node.say("ACCEPTED").await;
     node.expect("OK").await;
+    exchange_messages(&rust, &mut node, ts_address).await;
     node.finish().await;
 }
 
@@ -188,11 +191,33 @@ async fn rust_requests_a_relationship_from_a_typescript_template() {
         .unwrap();
     node.say(&format!("REQUESTED {}", created.id)).await;
     node.expect("ACCEPTED").await;
-    node.finish().await;
 
     rust.sync_everything().await.unwrap();
     let active = rust.relationship(&created.id).await.unwrap().record;
     assert_eq!(active.status, RelationshipStatus::Active);
     assert!(active.has_secrets());
     assert_eq!(active.peer, ts_address);
+    exchange_messages(&rust, &mut node, ts_address).await;
+    node.finish().await;
+}
+
+/// A message each way over the relationship: the established secrets of both sides fit.
+async fn exchange_messages(rust: &Transport, node: &mut Node, ts_address: &str) {
+    let sent = rust
+        .send_message(NewMessage {
+            recipients: vec![ts_address.to_owned()],
+            content: json!({"kind": "rust-interop-message", "from": "Rust"}),
+            attachments: Vec::new(),
+        })
+        .await
+        .unwrap();
+    node.say(&format!("RUST_SENT {}", sent.id)).await;
+    let received_id = node.expect("SENT").await;
+    rust.sync_everything().await.unwrap();
+    let received = rust.message(&received_id).await.unwrap();
+    assert_eq!(received.created_by, ts_address);
+    assert_eq!(
+        received.content,
+        json!({"kind": "rust-interop-message", "from": "TS"})
+    );
 }

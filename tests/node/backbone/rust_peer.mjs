@@ -7,6 +7,8 @@
 //   node rust_peer.mjs <baseUrl> template
 //     creates a template and a token, prints `TOKEN <reference> <address>`, waits for
 //     `REQUESTED <id>`, syncs, checks the pending relationship, accepts, prints `ACCEPTED`.
+//   Then, in both modes: waits for `RUST_SENT <messageId>`, syncs, checks the Rust message, sends one
+//   back and prints `SENT <messageId>`.
 //
 // Failures go to stderr with the last HTTP exchanges; the exit code is 1.
 import {
@@ -32,6 +34,24 @@ const TEMPLATE_CONTENT = { "@type": "JSONWrapper", value: { kind: "rust-interop-
 const CREATION_CONTENT = { "@type": "JSONWrapper", value: { kind: "rust-interop-request", from: "TS" } };
 const RUST_TEMPLATE_CONTENT = { kind: "rust-interop-template", from: "Rust" };
 const RUST_CREATION_CONTENT = { kind: "rust-interop-request", from: "Rust" };
+
+const RUST_MESSAGE = { kind: "rust-interop-message", from: "Rust" };
+const TS_MESSAGE = { kind: "rust-interop-message", from: "TS" };
+
+/** Messages both ways over the new relationship: the secrets of both sides fit. */
+async function exchangeMessages(state, account, rustAddress) {
+    state.step = "wait for the Rust message";
+    const messageId = await expectLine("RUST_SENT");
+    state.step = "receive the Rust message";
+    const changed = await syncEverything(account, "TS");
+    const message = changed.messages.find((m) => m.id.toString() === messageId);
+    ok("the Rust message is among the changes", message, changed.messages.map((m) => m.id.toString()));
+    eq("message sender", message.createdBy.toString(), rustAddress);
+    eq("message content", plain(message.content), RUST_MESSAGE);
+    state.step = "send a message to Rust";
+    const sent = await account.messages.sendMessage({ recipients: [rustAddress], content: JSONWrapper.from(TS_MESSAGE) });
+    say(`SENT ${sent.id.toString()}`);
+}
 
 const say = (line) => process.stdout.write(`${line}\n`);
 const inOneDay = () => CoreDate.utc().add({ days: 1 });
@@ -68,6 +88,7 @@ async function requestor(state, baseUrl, tokenReference) {
     eq("status after sync", active.status, RelationshipStatus.Active);
     eq("audit log", active.auditLog.map((e) => e.reason), ["Creation", "AcceptanceOfCreation"]);
     say("OK");
+    await exchangeMessages(state, account, template.createdBy.toString());
 }
 
 async function templator(state, baseUrl) {
@@ -98,6 +119,7 @@ async function templator(state, baseUrl) {
     const accepted = await account.relationships.accept(relationship.id);
     eq("status after accept", accepted.status, RelationshipStatus.Active);
     say("ACCEPTED");
+    await exchangeMessages(state, account, relationship.peer.address.toString());
 }
 
 const [baseUrl, mode, reference] = process.argv.slice(2);
