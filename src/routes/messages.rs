@@ -30,6 +30,15 @@ const MESSAGE_QUERY: &[(&str, &str)] = &[
     ("participant", "participants"),
 ];
 
+/// Content types a message may carry (checked by the runtime, not by transport).
+const CONTENT_TYPES: &[&str] = &[
+    "Mail",
+    "Request",
+    "ResponseWrapper",
+    "Notification",
+    "ArbitraryMessageContent",
+];
+
 fn path_param(req: &HttpRequest, name: &str) -> String {
     req.match_info().get(name).unwrap_or_default().to_owned()
 }
@@ -153,6 +162,16 @@ pub async fn send(
     }
     if !content.is_object() {
         return Err(ConnectorError::validation("content must be object"));
+    }
+    let kind = content
+        .get("@type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !CONTENT_TYPES.contains(&kind) {
+        return Err(ConnectorError::application(
+            "error.runtime.validation.invalidPropertyValue",
+            "The content of a Message must either be a Mail, Request, ResponseWrapper, Notification or an ArbitraryMessageContent.",
+        ));
     }
     let attachments = match map.get("attachments") {
         None => Vec::new(),

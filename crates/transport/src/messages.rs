@@ -18,15 +18,6 @@ use crate::documents::{self, Record};
 use crate::error::{Result, TransportError};
 use crate::files::FileRecord;
 
-/// Content types a message may carry.
-const CONTENT_TYPES: &[&str] = &[
-    "Mail",
-    "Request",
-    "ResponseWrapper",
-    "Notification",
-    "ArbitraryMessageContent",
-];
-
 /// A recipient as the `RecipientDTO` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -99,12 +90,6 @@ impl Transport {
     /// Encrypts and sends a message (`POST /Messages`) and stores it.
     pub async fn send_message(&self, message: NewMessage) -> Result<MessageRecord> {
         let kind = content_type(&message.content).unwrap_or_default();
-        if !CONTENT_TYPES.contains(&kind) {
-            return Err(TransportError::rule(
-                "error.runtime.validation.invalidPropertyValue",
-                "content must be a Mail, Request, ResponseWrapper, Notification or ArbitraryMessageContent",
-            ));
-        }
         if message.recipients.is_empty() {
             return Err(TransportError::rule(
                 "error.runtime.validation.invalidPropertyValue",
