@@ -120,6 +120,7 @@ fn relationship_route(method: &str, path: &str) -> Option<Route> {
         ("POST", "/RelationshipTemplates/Own") => route.to(rt::create_own),
         ("POST", "/RelationshipTemplates/Peer") => route.to(rt::load_peer),
         ("POST", "/RelationshipTemplates/Own/{id}/Token") => route.to(rt::create_token),
+        ("DELETE", "/RelationshipTemplates/{id}") => route.to(rt::delete),
         ("PUT", "/Relationships/CanCreate") => route.to(rel::can_create),
         ("POST", "/Relationships") => route.to(rel::create),
         ("GET", "/Relationships") => route.to(rel::get_all),
@@ -138,6 +139,7 @@ fn relationship_route(method: &str, path: &str) -> Option<Route> {
         ("GET", "/Tokens/Own") => route.to(tok::get_own),
         ("GET", "/Tokens/Peer") => route.to(tok::get_peer),
         ("GET", "/Tokens/{id}") => route.to(tok::get_one),
+        ("DELETE", "/Tokens/{id}") => route.to(tok::delete),
         _ => return None,
     })
 }

@@ -128,9 +128,16 @@ pub fn password_protection(
             v.as_u64()
                 .filter(|i| (50..=99).contains(i))
                 .and_then(|i| u8::try_from(i).ok())
+                .or_else(|| {
+                    let name = v.as_str()?;
+                    let index = connector_transport::PASSWORD_LOCATION_OPTIONS
+                        .iter()
+                        .position(|o| *o == name)?;
+                    u8::try_from(index).ok()
+                })
                 .ok_or_else(|| {
                     ConnectorError::validation(
-                        "/passwordProtection/passwordLocationIndicator must be a number from 50 to 99",
+                        "/passwordProtection/passwordLocationIndicator must be an option name (RecoveryKit, Self, Letter, RegistrationLetter, Email, SMS, Website) or a number from 50 to 99",
                     )
                 })?,
         ),

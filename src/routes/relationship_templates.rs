@@ -213,3 +213,13 @@ pub async fn create_token(
         .await?;
     Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
 }
+
+/// `DELETE /RelationshipTemplates/{id}`.
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    transport.delete_template(input::id(&id, "RLT")?).await?;
+    Ok(envelope::no_content())
+}

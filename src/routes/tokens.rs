@@ -143,3 +143,13 @@ pub async fn load_peer(
         .await?;
     Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
 }
+
+/// `DELETE /Tokens/{id}`.
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    transport.delete_token(input::id(&id, "TOK")?).await?;
+    Ok(envelope::no_content())
+}

@@ -354,3 +354,81 @@ async fn validation_and_not_found_errors() {
     assert_eq!(can["isSuccess"], false);
     assert_eq!(can["code"], "error.runtime.recordNotFound");
 }
+
+#[tokio::test]
+async fn password_protection_and_deletion_over_rest() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let template = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({
+                "content": {"@type": "ArbitraryRelationshipTemplateContent", "value": 1},
+                "expiresAt": in_a_day(),
+                "passwordProtection": {"password": "4711", "passwordIsPin": true, "passwordLocationIndicator": "Letter"},
+            })),
+            201,
+        )
+        .await;
+    assert_eq!(
+        template["passwordProtection"],
+        json!({"password": "4711", "passwordIsPin": true, "passwordLocationIndicator": "Letter"})
+    );
+    let id = template["id"].as_str().unwrap();
+    let reference = template["reference"]["url"].as_str().unwrap();
+    assert_error(
+        b.call(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": reference, "password": "0000"})),
+        )
+        .await,
+        404,
+        "error.platform.recordNotFound",
+    )
+    .await;
+    let loaded = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": reference, "password": "4711"})),
+            201,
+        )
+        .await;
+    assert_eq!(loaded["passwordProtection"]["password"], "4711");
+
+    // Token of the protected template inherits the protection; deleting own and peer records.
+    let token = a
+        .ok(
+            "POST",
+            &format!("/RelationshipTemplates/Own/{id}/Token"),
+            Some(json!({"ephemeral": false})),
+            201,
+        )
+        .await;
+    assert_eq!(token["passwordProtection"]["passwordIsPin"], true);
+    let token_id = token["id"].as_str().unwrap();
+    a.ok("DELETE", &format!("/Tokens/{token_id}"), None, 204)
+        .await;
+    assert_error(
+        a.call("GET", &format!("/Tokens/{token_id}"), None).await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+    b.ok("DELETE", &format!("/RelationshipTemplates/{id}"), None, 204)
+        .await;
+    a.ok("DELETE", &format!("/RelationshipTemplates/{id}"), None, 204)
+        .await;
+    assert_error(
+        a.call("GET", &format!("/RelationshipTemplates/{id}"), None)
+            .await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+}

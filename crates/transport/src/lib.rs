@@ -31,7 +31,7 @@ pub use account::Account;
 pub use config::TransportConfig;
 pub use error::{Result, TransportError};
 pub use events::{TransportEvent, TransportEvents};
-pub use protection::{PasswordProtection, PasswordProtectionInput};
+pub use protection::{PASSWORD_LOCATION_OPTIONS, PasswordProtection, PasswordProtectionInput};
 
 /// The transport layer of the Connector's identity. Cheap to clone.
 #[derive(Clone)]

@@ -6,6 +6,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TransportError};
 
+/// `PasswordLocationIndicatorOptions` of core-types: the names of indicators 0…6.
+pub const PASSWORD_LOCATION_OPTIONS: [&str; 7] = [
+    "RecoveryKit",
+    "Self",
+    "Letter",
+    "RegistrationLetter",
+    "Email",
+    "SMS",
+    "Website",
+];
+
 /// What a caller asks for: a password (or PIN) and where the peer finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordProtectionInput {
@@ -102,7 +113,10 @@ impl PasswordProtection {
             dto.insert("passwordIsPin".into(), true.into());
         }
         if let Some(i) = self.password_location_indicator {
-            dto.insert("passwordLocationIndicator".into(), i.into());
+            let value = PASSWORD_LOCATION_OPTIONS
+                .get(usize::from(i))
+                .map_or_else(|| i.into(), |name| (*name).into());
+            dto.insert("passwordLocationIndicator".into(), value);
         }
         serde_json::Value::Object(dto)
     }

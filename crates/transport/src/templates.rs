@@ -192,6 +192,18 @@ impl Transport {
             .ok_or_else(|| TransportError::not_found("RelationshipTemplate", id))
     }
 
+    /// Deletes a template: an own one on the Backbone and locally, a peer one locally.
+    pub async fn delete_template(&self, id: &str) -> Result<()> {
+        let template = self.template(id).await?;
+        if template.is_own {
+            self.backbone().delete_template(id).await?;
+        }
+        self.store()
+            .delete(TemplateRecord::COLLECTION, id, None)
+            .await?;
+        Ok(())
+    }
+
     /// Stored templates matching `filter`.
     pub async fn templates(&self, filter: &Filter) -> Result<Vec<TemplateRecord>> {
         Ok(documents::find::<TemplateRecord>(self.store(), filter)

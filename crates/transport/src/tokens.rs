@@ -271,6 +271,18 @@ impl Transport {
             .ok_or_else(|| TransportError::not_found("Token", id))
     }
 
+    /// Deletes a token: an own one on the Backbone and locally, a peer one locally.
+    pub async fn delete_token(&self, id: &str) -> Result<()> {
+        let token = self.token(id).await?;
+        if token.is_own {
+            self.backbone().delete_token(id).await?;
+        }
+        self.store()
+            .delete(TokenRecord::COLLECTION, id, None)
+            .await?;
+        Ok(())
+    }
+
     /// Stored tokens matching `filter`.
     pub async fn tokens(&self, filter: &Filter) -> Result<Vec<TokenRecord>> {
         Ok(documents::find::<TokenRecord>(self.store(), filter)
