@@ -1,29 +1,13 @@
 //! `connector backbone --port <PORT> [--data-dir <DIR>]`: the dev Backbone as its own process,
 //! ready when `/health` answers 200, and with a data directory nothing is lost across a restart.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::processes::{KillOnDrop, free_port};
 use serde_json::{Value, json};
 
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_backbone(port: u16, data_dir: Option<&std::path::Path>) -> Process {
+async fn start_backbone(port: u16, data_dir: Option<&std::path::Path>) -> KillOnDrop {
     let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
     command
         .args(["backbone", "--port", &port.to_string()])
@@ -32,7 +16,7 @@ async fn start_backbone(port: u16, data_dir: Option<&std::path::Path>) -> Proces
     if let Some(dir) = data_dir {
         command.arg("--data-dir").arg(dir);
     }
-    let process = Process(command.spawn().unwrap());
+    let process = KillOnDrop(command.spawn().unwrap());
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -97,7 +81,7 @@ async fn backbone_command_serves_and_keeps_state_in_its_data_dir() {
         "--client-secret",
         "secret",
     ]);
-    let _custom = Process(command.stdout(Stdio::null()).spawn().unwrap());
+    let _custom = KillOnDrop(command.stdout(Stdio::null()).spawn().unwrap());
     let custom = format!("http://localhost:{custom_port}");
     let deadline = Instant::now() + Duration::from_secs(30);
     while client.get(format!("{custom}/health")).send().await.is_err() {

@@ -3,32 +3,16 @@
 //! once and end up serving exactly one identity.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::processes::{KillOnDrop, free_port};
 use serde_json::Value;
 
 use crate::helpers::FULL_KEY;
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The MongoDB stand-in on a free port (own pid and log file: it refuses to share the default).
-async fn start_standin(dir: &std::path::Path) -> (Killed, u16) {
+async fn start_standin(dir: &std::path::Path) -> (KillOnDrop, u16) {
     let exe = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-mongo/bin/nx-27017");
     assert!(
         exe.exists(),
@@ -54,7 +38,7 @@ async fn start_standin(dir: &std::path::Path) -> (Killed, u16) {
         assert!(Instant::now() < deadline, "the stand-in did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    (Killed(child), port)
+    (KillOnDrop(child), port)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -66,7 +50,7 @@ async fn three_replicas_on_an_empty_database_share_one_identity() {
         .unwrap();
     let db_name = format!("replicas{}", std::process::id());
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let replicas: Vec<Killed> = ports
+    let replicas: Vec<KillOnDrop> = ports
         .iter()
         .map(|port| {
             let child = Command::new(env!("CARGO_BIN_EXE_connector"))
@@ -92,7 +76,7 @@ async fn three_replicas_on_an_empty_database_share_one_identity() {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap();
-            Killed(child)
+            KillOnDrop(child)
         })
         .collect();
 
