@@ -8,6 +8,7 @@ mod errors;
 mod files_messages;
 mod health;
 mod helpers;
+mod processes;
 mod relationships;
 mod replicas;
 mod telemetry;
