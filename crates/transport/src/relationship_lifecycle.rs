@@ -219,8 +219,23 @@ impl Transport {
         Ok(stored)
     }
 
+    /// `transport.relationshipChanged`, plus the reactivation event when the last audit entry is a
+    /// reactivation step (as the runtime publishes them, locally and on sync).
     fn publish_changed(&self, record: &RelationshipRecord) {
-        self.events().publish(RELATIONSHIP_CHANGED, record.to_dto());
+        let dto = record.to_dto();
+        self.events().publish(RELATIONSHIP_CHANGED, dto.clone());
+        let reason = record.audit_log.last().map(|e| e.reason.as_str());
+        match reason {
+            Some("ReactivationRequested") => self
+                .events()
+                .publish("transport.relationshipReactivationRequested", dto),
+            Some(
+                "AcceptanceOfReactivation" | "RejectionOfReactivation" | "RevocationOfReactivation",
+            ) => self
+                .events()
+                .publish("transport.relationshipReactivationCompleted", dto),
+            _ => {}
+        }
     }
 
     /// Sync: a relationship changed on the Backbone (new, answered, terminated, reactivated, …).

@@ -125,7 +125,18 @@ async fn the_whole_relationship_lifecycle_between_two_transports() {
     b.change_relationship(&created.id, RelationshipAction::RequestReactivation)
         .await
         .unwrap();
+    while a_events.try_recv().is_ok() {}
     a.sync_everything().await.unwrap();
+    let namespaces: Vec<_> = std::iter::from_fn(|| a_events.try_recv().ok())
+        .map(|e| e.namespace)
+        .collect();
+    assert_eq!(
+        namespaces,
+        [
+            "transport.relationshipChanged",
+            "transport.relationshipReactivationRequested"
+        ]
+    );
     let requested = a.relationship(&created.id).await.unwrap().record;
     assert_eq!(
         requested.audit_log.last().unwrap().reason.as_str(),
@@ -174,4 +185,84 @@ async fn password_protected_template_by_template_reference() {
     let loaded = b.load_peer_template(&url, Some("1234")).await.unwrap();
     assert_eq!(loaded.id, own.id);
     assert_eq!(loaded.password_protection.unwrap().password_type, "pin4");
+}
+
+#[tokio::test]
+async fn reject_revoke_and_concurrent_secret_use() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let (a, b) = (
+        transport(&backbone.base_url()).await,
+        transport(&backbone.base_url()).await,
+    );
+    let own = a.create_own_template(template(None)).await.unwrap();
+    let reference = own.reference(&backbone.base_url()).unwrap().truncate();
+    b.load_peer_template(&reference, None).await.unwrap();
+    let content = json!({"@type": "ArbitraryRelationshipCreationContent", "value": 1});
+
+    // A rejects the first request.
+    let first = b
+        .create_relationship(&own.id, content.clone())
+        .await
+        .unwrap();
+    a.sync_everything().await.unwrap();
+    let rejected = a
+        .change_relationship(&first.id, RelationshipAction::Reject)
+        .await
+        .unwrap();
+    assert_eq!(rejected.status, RelationshipStatus::Rejected);
+    b.sync_everything().await.unwrap();
+    assert_eq!(
+        b.relationship(&first.id).await.unwrap().record.status,
+        RelationshipStatus::Rejected
+    );
+    // The templator cannot accept what is no longer pending.
+    assert!(a.accept_relationship(&first.id).await.is_err());
+
+    // B revokes the second request before A answers.
+    let second = b
+        .create_relationship(&own.id, content.clone())
+        .await
+        .unwrap();
+    b.change_relationship(&second.id, RelationshipAction::Revoke)
+        .await
+        .unwrap();
+    a.sync_everything().await.unwrap();
+    assert_eq!(
+        a.relationship(&second.id).await.unwrap().record.status,
+        RelationshipStatus::Revoked
+    );
+
+    // A third one is accepted; concurrent encryptions never reuse a counter.
+    let third = b.create_relationship(&own.id, content).await.unwrap();
+    a.sync_everything().await.unwrap();
+    a.accept_relationship(&third.id).await.unwrap();
+    b.sync_everything().await.unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (b, id) = (b.clone(), third.id.clone());
+            tokio::spawn(async move {
+                b.with_secrets_mut(&id, |s| Ok(s.encrypt(format!("m{i}").as_bytes())?))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut counters = Vec::new();
+    for task in tasks {
+        let cipher = task.await.unwrap();
+        let plain = a
+            .with_secrets(&third.id, |s| Ok(s.decrypt(&cipher)?))
+            .await
+            .unwrap();
+        assert!(plain.starts_with(b"m"));
+        let nmshd_crypto::CipherNonce::Counter(counter) = cipher.nonce else {
+            panic!("relationship ciphers carry a counter");
+        };
+        counters.push(counter);
+    }
+    counters.sort_unstable();
+    counters.dedup();
+    assert_eq!(counters.len(), 8, "every encryption used its own counter");
 }
