@@ -489,6 +489,18 @@ pub async fn create_token(
     Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
 }
 
+/// `PATCH /Files/{id}/RegenerateOwnershipToken`.
+pub async fn regenerate_ownership_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let transport = state.transport()?;
+    let file = transport
+        .regenerate_ownership_token(&path_param(&req, "id"))
+        .await?;
+    Ok(envelope::ok(&file_dto(transport, &file)?))
+}
+
 /// `DELETE /Files/{id}`: own files on the Backbone and locally, peer files locally.
 pub async fn delete(
     state: web::Data<AppState>,
@@ -514,6 +526,7 @@ pub fn file_and_message_route(method: &'static str, path: &'static str) -> actix
         ("GET", "/Files/{id}/Download") => route.to(download),
         ("POST", "/Files/{id}/Token") => route.to(create_token),
         ("DELETE", "/Files/{id}") => route.to(delete),
+        ("PATCH", "/Files/{id}/RegenerateOwnershipToken") => route.to(regenerate_ownership_token),
         ("POST", "/Messages") => route.to(messages::send),
         ("GET", "/Messages") => route.to(messages::get_all),
         ("GET", "/Messages/{id}") => route.to(messages::get_one),

@@ -379,6 +379,66 @@ impl Transport {
         .await
     }
 
+    /// A new ownership token for an own file (unlocks it); peer files are refused.
+    pub async fn regenerate_ownership_token(&self, id: &str) -> Result<FileRecord> {
+        let record = self.file(id).await?;
+        if !record.is_own {
+            return Err(TransportError::rule(
+                "error.runtime.files.notOwnedByYou",
+                format!("The file '{id}' is not owned by you."),
+            ));
+        }
+        let token = self
+            .backbone()
+            .regenerate_file_ownership_token(id)
+            .await?
+            .new_ownership_token;
+        Ok(documents::update::<FileRecord>(self.store(), id, |stored| {
+            stored.ownership_token = Some(token.clone());
+            stored.ownership_is_locked = None;
+            Ok(())
+        })
+        .await?
+        .record)
+    }
+
+    /// `FileOwnershipLocked`: someone tried a wrong ownership token on an own file.
+    pub async fn apply_file_ownership_locked(&self, payload: &Value) -> Result<()> {
+        let Some(id) = payload.get("fileId").and_then(Value::as_str) else {
+            return Err(TransportError::rule(
+                "error.transport.invalidExternalEvent",
+                "FileOwnershipLocked without a fileId",
+            ));
+        };
+        if documents::get::<FileRecord>(self.store(), id)
+            .await?
+            .is_none()
+        {
+            return Ok(());
+        }
+        documents::update::<FileRecord>(self.store(), id, |stored| {
+            stored.ownership_is_locked = Some(true);
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// `FileOwnershipClaimed`: another identity became the owner; the metadata is reloaded.
+    pub async fn apply_file_ownership_claimed(&self, payload: &Value) -> Result<()> {
+        let Some(id) = payload.get("fileId").and_then(Value::as_str) else {
+            return Err(TransportError::rule(
+                "error.transport.invalidExternalEvent",
+                "FileOwnershipClaimed without a fileId",
+            ));
+        };
+        let Some(stored) = documents::get::<FileRecord>(self.store(), id).await? else {
+            return Ok(());
+        };
+        self.load_file(id, &stored.record.metadata_key()?).await?;
+        Ok(())
+    }
+
     /// Deletes a file: own files on the Backbone first, then the local record.
     pub async fn delete_file(&self, id: &str) -> Result<()> {
         let record = self.file(id).await?;

@@ -107,10 +107,15 @@ impl Transport {
         match &event.event_type {
             // Purely informational for this identity: nothing to store.
             ExternalEventType::RelationshipTemplateAllocationsExhausted
-            | ExternalEventType::FileOwnershipLocked
             | ExternalEventType::TokenLocked
             | ExternalEventType::PeerFeatureFlagsChanged => Ok(()),
             ExternalEventType::MessageReceived => self.apply_message_received(&event.payload).await,
+            ExternalEventType::FileOwnershipLocked => {
+                self.apply_file_ownership_locked(&event.payload).await
+            }
+            ExternalEventType::FileOwnershipClaimed => {
+                self.apply_file_ownership_claimed(&event.payload).await
+            }
             ExternalEventType::RelationshipStatusChanged
             | ExternalEventType::RelationshipReactivationRequested
             | ExternalEventType::RelationshipReactivationCompleted => {

@@ -109,3 +109,50 @@ async fn upload_download_and_peer_loads_by_reference_and_token() {
     owner.delete_file(&own.id).await.unwrap();
     assert!(peer.download_file(&own.id).await.is_err());
 }
+
+#[tokio::test]
+async fn ownership_token_regenerate_lock_and_claim_reach_the_owner_by_sync() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let owner = transport(&backbone.base_url()).await;
+    let peer = transport(&backbone.base_url()).await;
+    let own = owner.upload_own_file(new_file(b"owned")).await.unwrap();
+    let first = own.ownership_token.clone().unwrap();
+    let regenerated = owner.regenerate_ownership_token(&own.id).await.unwrap();
+    let second = regenerated.ownership_token.clone().unwrap();
+    assert_ne!(first, second);
+
+    // A peer file cannot get a new token.
+    let reference = own.reference(&owner.config().base_url).unwrap();
+    peer.load_peer_file(&reference, None).await.unwrap();
+    let err = peer.regenerate_ownership_token(&own.id).await.unwrap_err();
+    assert!(err.to_string().contains("not owned by you"), "{err}");
+
+    // A wrong token locks; the owner learns it by sync; regenerating unlocks.
+    let validation = peer
+        .backbone()
+        .validate_file_ownership_token(&own.id, "wrong-token-12345678")
+        .await
+        .unwrap();
+    assert!(!validation.is_valid);
+    owner.sync_everything().await.unwrap();
+    assert_eq!(
+        owner.file(&own.id).await.unwrap().ownership_is_locked,
+        Some(true)
+    );
+    let unlocked = owner.regenerate_ownership_token(&own.id).await.unwrap();
+    assert_eq!(unlocked.ownership_is_locked, None);
+
+    // The peer claims it with the right token; the previous owner syncs and sees a peer file.
+    let token = unlocked.ownership_token.unwrap();
+    peer.backbone()
+        .claim_file_ownership(&own.id, &token)
+        .await
+        .unwrap();
+    owner.sync_everything().await.unwrap();
+    let after = owner.file(&own.id).await.unwrap();
+    assert!(!after.is_own);
+    assert_eq!(after.owner, peer.address());
+    assert_eq!(after.ownership_token, None);
+}
