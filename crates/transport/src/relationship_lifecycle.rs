@@ -40,34 +40,74 @@ pub enum RelationshipAction {
 }
 
 impl Transport {
-    /// Whether a relationship from the peer template `template_id` can be created (local template
-    /// known, Backbone `CanCreate`); a rule error with the Backbone's code when not.
+    /// Whether a relationship from the peer template `template_id` can be created, with the
+    /// transport's checks and codes: no open relationship to the peer locally, template not
+    /// expired, Backbone `CanCreate`.
     pub async fn can_create_relationship(&self, template_id: &str) -> Result<()> {
         let template = self.template(template_id).await?;
         if template.is_own {
             return Err(TransportError::rule(
-                "error.transport.relationships.cannotCreateRelationshipWithYourself",
-                "you cannot create a relationship from your own template",
+                "error.transport.relationships.operationOnlyAllowedForPeer",
+                "a relationship cannot be created from an own template",
             ));
         }
-        let answer = self
-            .backbone()
-            .can_create_relationship(&template.created_by)
-            .await?;
-        if answer.can_create {
-            Ok(())
-        } else {
-            let code = answer
-                .code
-                .unwrap_or_else(|| "error.transport.relationships.cannotCreate".into());
-            Err(TransportError::rule(
-                code,
+        let peer = template.created_by.as_str();
+        let open = self
+            .relationships(&connector_store::Filter::eq("peer", peer)?)
+            .await?
+            .into_iter()
+            .find(|r| {
+                matches!(
+                    r.status,
+                    RelationshipStatus::Pending
+                        | RelationshipStatus::Active
+                        | RelationshipStatus::Terminated
+                        | RelationshipStatus::DeletionProposed
+                )
+            });
+        if let Some(existing) = open {
+            return Err(TransportError::rule(
+                "error.transport.relationships.relationshipCurrentlyExists",
                 format!(
-                    "a relationship to '{}' cannot be created",
-                    template.created_by
+                    "No new Relationship to the peer can be created as a Relationship in status '{}' currently exists.",
+                    existing.status.as_str()
                 ),
-            ))
+            ));
         }
+        let expired = template
+            .expires_at
+            .as_deref()
+            .and_then(|at| nmshd_wire::CoreDate::parse(at).ok())
+            .is_some_and(|at| at.unix_millis() <= nmshd_wire::CoreDate::now().unix_millis());
+        if expired {
+            return Err(TransportError::rule(
+                "error.transport.relationships.relationshipTemplateIsExpired",
+                format!(
+                    "The RelationshipTemplate '{template_id}' is already expired and therefore cannot be used to create a Relationship."
+                ),
+            ));
+        }
+        let answer = self.backbone().can_create_relationship(peer).await?;
+        if answer.can_create {
+            return Ok(());
+        }
+        let code = answer.code.unwrap_or_default();
+        Err(match code.as_str() {
+            "error.platform.validation.relationship.relationshipToTargetAlreadyExists" => {
+                TransportError::rule(
+                    "error.transport.relationships.relationshipNotYetDecomposedByPeer",
+                    "No new Relationship can be created as the former Relationship is not yet decomposed by the peer.",
+                )
+            }
+            "error.platform.validation.relationship.peerIsToBeDeleted" => TransportError::rule(
+                "error.transport.relationships.activeIdentityDeletionProcessOfOwnerOfRelationshipTemplate",
+                "The Identity that created the RelationshipTemplate is currently in the process of deleting itself. Thus, it is not possible to establish a Relationship to it.",
+            ),
+            _ => TransportError::rule(
+                code,
+                format!("a relationship to '{peer}' cannot be created"),
+            ),
+        })
     }
 
     /// Requestor: creates a relationship from a loaded peer template.

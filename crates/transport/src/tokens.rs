@@ -133,8 +133,8 @@ impl Transport {
         Ok(documents::insert(self.store(), &record).await?.record)
     }
 
-    /// A token for an own template. Defaults: expiry of the template (or 12 days), the template's
-    /// `forIdentity` and password protection.
+    /// A token for an own template that inherits the template's personalization and password
+    /// protection (see [`Transport::create_template_token_with`]).
     pub async fn create_template_token(
         &self,
         template_id: &str,
@@ -143,20 +143,62 @@ impl Transport {
         for_identity: Option<String>,
     ) -> Result<TokenRecord> {
         let template = self.template(template_id).await?;
+        let protection = template
+            .password_protection
+            .as_ref()
+            .map(|p| PasswordProtectionInput {
+                password: p.password.clone(),
+                password_location_indicator: p.password_location_indicator,
+            });
+        let for_identity = for_identity.or(template.for_identity);
+        self.create_template_token_with(
+            template_id,
+            expires_at,
+            ephemeral,
+            for_identity,
+            protection,
+        )
+        .await
+    }
+
+    /// A token for an own template (`CreateTokenForOwnRelationshipTemplate`): expiry defaults to the
+    /// template's (or 12 days); a personalized template needs the same `for_identity`, a protected
+    /// one the same password protection; the token gets the requested protection.
+    pub async fn create_template_token_with(
+        &self,
+        template_id: &str,
+        expires_at: Option<CoreDate>,
+        ephemeral: bool,
+        for_identity: Option<String>,
+        password_protection: Option<PasswordProtectionInput>,
+    ) -> Result<TokenRecord> {
+        let template = self.template(template_id).await?;
         if !template.is_own {
             return Err(TransportError::rule(
                 "error.runtime.relationshipTemplates.cannotCreateTokenForPeerTemplate",
-                "you cannot create a token for a peer template",
+                "You cannot create a Token for a peer RelationshipTemplate.",
             ));
         }
-        if for_identity.is_some()
-            && template.for_identity.is_some()
-            && for_identity != template.for_identity
-        {
+        if template.for_identity.is_some() && for_identity != template.for_identity {
             return Err(TransportError::rule(
                 "error.runtime.relationshipTemplates.personalizationMustBeInherited",
-                "a personalized template needs a token for the same identity",
+                "If a RelationshipTemplate is personalized, Tokens created from it must have the same personalization.",
             ));
+        }
+        if let Some(protection) = &template.password_protection {
+            let requested_type = password_protection
+                .as_ref()
+                .map(|p| PasswordProtection::new(p).password_type);
+            let same = password_protection.as_ref().is_some_and(|p| {
+                p.password == protection.password
+                    && p.password_location_indicator == protection.password_location_indicator
+            }) && requested_type.as_deref() == Some(protection.password_type.as_str());
+            if !same {
+                return Err(TransportError::rule(
+                    "error.runtime.relationshipTemplates.passwordProtectionMustBeInherited",
+                    "If a RelationshipTemplate has password protection, Tokens created from it must have the same password protection.",
+                ));
+            }
         }
         let expires_at = match (expires_at, template.expires_at.as_deref()) {
             (Some(at), _) => at,
@@ -175,19 +217,11 @@ impl Transport {
                 .map(PasswordProtection::shared)
                 .transpose()?,
         });
-        let password_protection =
-            template
-                .password_protection
-                .as_ref()
-                .map(|p| PasswordProtectionInput {
-                    password: p.password.clone(),
-                    password_location_indicator: p.password_location_indicator,
-                });
         self.create_own_token(NewToken {
             content,
             expires_at,
             ephemeral,
-            for_identity: for_identity.or(template.for_identity),
+            for_identity,
             password_protection,
         })
         .await
