@@ -158,6 +158,12 @@ impl AuthenticatedClient {
         self.token().await.map(drop)
     }
 
+    /// A fresh bearer token of this device (for streams outside the request helpers, such as
+    /// the SSE stream `GET /api/v1/sse`). Never log it.
+    pub async fn access_token(&self) -> Result<String> {
+        Ok(self.token().await?.value().to_owned())
+    }
+
     /// Uses `password` for future logins (the current token stays valid).
     pub async fn set_password(&self, password: impl Into<String>) {
         self.auth.set_password(password.into()).await;

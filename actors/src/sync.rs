@@ -1,0 +1,235 @@
+//! [`SyncActor`]: Backbone syncs on demand ([`SyncNow`], [`TriggerSync`]) and on a schedule.
+//!
+//! One run at a time: requests that arrive while a run is in flight coalesce into one follow-up
+//! run (it starts after the current one, so it sees every event created before the request).
+//! With an interval (`modules.sync.interval`), the next scheduled run starts `interval` after the
+//! previous run finished, as the real Connector's `setTimeout` chaining does. A failed run is
+//! logged and answered; it never stops the actor.
+
+use std::time::Duration;
+
+use actix::{
+    Actor, ActorContext, ActorFutureExt, AsyncContext, Context, Handler, Message, ResponseFuture,
+    SpawnHandle, Supervised,
+};
+use connector_transport::Transport;
+use connector_transport::sync::SyncSummary;
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+use crate::{ActorError, NamedActor};
+
+/// When the actor syncs by itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncSettings {
+    /// Sync again this long after a run finished (`None`: only on demand).
+    pub interval: Option<Duration>,
+    /// Sync once right after the start.
+    pub at_start: bool,
+}
+
+/// Sync now and answer with what the run applied.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncNow;
+
+impl Message for SyncNow {
+    type Result = Result<SyncSummary, ActorError>;
+}
+
+/// Sync soon, nobody waits for the result (the SSE listener, the schedule).
+#[derive(Debug, Clone, Copy)]
+pub struct TriggerSync {
+    /// Why (for the logs): `ConnectionOpened`, `ExternalEventCreated`, …
+    pub reason: &'static str,
+}
+
+impl Message for TriggerSync {
+    type Result = ();
+}
+
+type Waiter = oneshot::Sender<Result<SyncSummary, ActorError>>;
+
+#[derive(Debug, Clone)]
+enum Outcome {
+    Done(SyncSummary),
+    Failed(String),
+    Panicked,
+    Cancelled,
+}
+
+impl Outcome {
+    fn answer(&self) -> Result<SyncSummary, ActorError> {
+        match self {
+            Self::Done(summary) => Ok(summary.clone()),
+            Self::Failed(message) => Err(ActorError::Sync(message.clone())),
+            Self::Panicked => Err(ActorError::Panicked {
+                actor: SyncActor::NAME,
+            }),
+            Self::Cancelled => Err(ActorError::Unavailable {
+                actor: SyncActor::NAME,
+            }),
+        }
+    }
+}
+
+/// Runs `transport.sync_everything()` on demand and on schedule.
+#[derive(Debug)]
+pub struct SyncActor {
+    transport: Transport,
+    runtime: tokio::runtime::Handle,
+    settings: SyncSettings,
+    started_once: bool,
+    running: bool,
+    /// Waiting for the run in flight.
+    waiters: Vec<Waiter>,
+    /// Requested during the run in flight: one follow-up run (`Some` even without waiters).
+    next: Option<Vec<Waiter>>,
+    timer: Option<SpawnHandle>,
+}
+
+impl SyncActor {
+    /// An actor syncing `transport`; runs execute on `runtime`.
+    pub fn new(
+        transport: Transport,
+        runtime: tokio::runtime::Handle,
+        settings: SyncSettings,
+    ) -> Self {
+        Self {
+            transport,
+            runtime,
+            settings,
+            started_once: false,
+            running: false,
+            waiters: Vec::new(),
+            next: None,
+            timer: None,
+        }
+    }
+
+    fn request(&mut self, waiter: Option<Waiter>, ctx: &mut Context<Self>) {
+        if self.running {
+            self.next.get_or_insert_with(Vec::new).extend(waiter);
+        } else {
+            self.begin(waiter.into_iter().collect(), ctx);
+        }
+    }
+
+    fn begin(&mut self, waiters: Vec<Waiter>, ctx: &mut Context<Self>) {
+        self.running = true;
+        self.waiters = waiters;
+        if let Some(timer) = self.timer.take() {
+            ctx.cancel_future(timer);
+        }
+        let transport = self.transport.clone();
+        let span = tracing::info_span!("actor.message", actor = Self::NAME, message = "SyncRun");
+        let task = self
+            .runtime
+            .spawn(async move { transport.sync_everything().await }.instrument(span));
+        ctx.spawn(
+            actix::fut::wrap_future::<_, Self>(task).map(|joined, act, ctx| {
+                let outcome = match joined {
+                    Ok(Ok(summary)) => {
+                        tracing::debug!(
+                            actor = Self::NAME,
+                            applied = summary.events_applied,
+                            failed = summary.events_failed,
+                            "sync finished"
+                        );
+                        Outcome::Done(summary)
+                    }
+                    Ok(Err(error)) => {
+                        tracing::error!(actor = Self::NAME, error = %error, "sync failed");
+                        Outcome::Failed(error.to_string())
+                    }
+                    Err(e) if e.is_panic() => {
+                        tracing::error!(
+                            actor = Self::NAME,
+                            message = "SyncRun",
+                            "actor message handler panicked; restarting the actor"
+                        );
+                        Outcome::Panicked
+                    }
+                    Err(_) => Outcome::Cancelled,
+                };
+                act.finish(&outcome, ctx);
+            }),
+        );
+    }
+
+    fn finish(&mut self, outcome: &Outcome, ctx: &mut Context<Self>) {
+        self.running = false;
+        for waiter in self.waiters.drain(..) {
+            // A caller that gave up (timeout) no longer listens.
+            let _ = waiter.send(outcome.answer());
+        }
+        if matches!(outcome, Outcome::Panicked) {
+            ctx.stop();
+            return;
+        }
+        match self.next.take() {
+            Some(next) => self.begin(next, ctx),
+            None => self.schedule(ctx),
+        }
+    }
+
+    fn schedule(&mut self, ctx: &mut Context<Self>) {
+        if let Some(interval) = self.settings.interval {
+            self.timer = Some(ctx.run_later(interval, |act, ctx| {
+                act.timer = None;
+                act.request(None, ctx);
+            }));
+        }
+    }
+}
+
+impl Actor for SyncActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let first = !self.started_once;
+        self.started_once = true;
+        if let Some(next) = self.next.take() {
+            self.begin(next, ctx);
+        } else if first && self.settings.at_start {
+            self.begin(Vec::new(), ctx);
+        } else {
+            self.schedule(ctx);
+        }
+    }
+}
+
+impl NamedActor for SyncActor {
+    const NAME: &'static str = "SyncActor";
+}
+
+impl Supervised for SyncActor {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        tracing::warn!(actor = Self::NAME, "actor restarted");
+        self.running = false;
+        self.waiters.clear();
+        self.timer = None;
+    }
+}
+
+impl Handler<SyncNow> for SyncActor {
+    type Result = ResponseFuture<Result<SyncSummary, ActorError>>;
+
+    fn handle(&mut self, _msg: SyncNow, ctx: &mut Context<Self>) -> Self::Result {
+        let (tx, rx) = oneshot::channel();
+        self.request(Some(tx), ctx);
+        Box::pin(async move {
+            rx.await.unwrap_or(Err(ActorError::Unavailable {
+                actor: SyncActor::NAME,
+            }))
+        })
+    }
+}
+
+impl Handler<TriggerSync> for SyncActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: TriggerSync, ctx: &mut Context<Self>) {
+        tracing::debug!(actor = Self::NAME, reason = msg.reason, "sync triggered");
+        self.request(None, ctx);
+    }
+}
