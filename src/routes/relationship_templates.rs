@@ -195,21 +195,14 @@ pub async fn create_token(
     let expires_at = input::future_date(body, "expiresAt")?;
     let ephemeral = input::optional_bool(body, "ephemeral")?.unwrap_or(true);
     let for_identity = input::optional_address(body, "forIdentity")?;
-    let template = transport.template(id).await?;
-    if let Some(requested) = input::password_protection(body)? {
-        let same = template.password_protection.as_ref().is_some_and(|p| {
-            p.password == requested.password
-                && p.password_location_indicator == requested.password_location_indicator
-        });
-        if !same {
-            return Err(ConnectorError::application(
-                "error.runtime.relationshipTemplates.passwordProtectionMustBeInherited",
-                "If a RelationshipTemplate has password protection, Tokens created from it must have the same password protection.",
-            ));
-        }
-    }
     let token = transport
-        .create_template_token(id, expires_at, ephemeral, for_identity)
+        .create_template_token_with(
+            id,
+            expires_at,
+            ephemeral,
+            for_identity,
+            input::password_protection(body)?,
+        )
         .await?;
     Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
 }

@@ -402,11 +402,25 @@ async fn password_protection_and_deletion_over_rest() {
     assert_eq!(loaded["passwordProtection"]["password"], "4711");
 
     // Token of the protected template inherits the protection; deleting own and peer records.
+    assert_error(
+        a.call(
+            "POST",
+            &format!("/RelationshipTemplates/Own/{id}/Token"),
+            Some(json!({"ephemeral": false})),
+        )
+        .await,
+        400,
+        "error.runtime.relationshipTemplates.passwordProtectionMustBeInherited",
+    )
+    .await;
     let token = a
         .ok(
             "POST",
             &format!("/RelationshipTemplates/Own/{id}/Token"),
-            Some(json!({"ephemeral": false})),
+            Some(json!({
+                "ephemeral": false,
+                "passwordProtection": {"password": "4711", "passwordIsPin": true, "passwordLocationIndicator": "Letter"},
+            })),
             201,
         )
         .await;
