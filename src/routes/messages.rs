@@ -89,8 +89,15 @@ fn string_array(
     Ok(out)
 }
 
-/// Mail rules of the runtime: `to` present and non-empty, `to`/`cc` without overlap.
-fn check_mail(content: &Value) -> Result<(), ConnectorError> {
+/// Mail rules of the runtime (`SendMessage.validateMailRecipients`): `to` present and non-empty,
+/// no duplicates in `to` or `cc`, none in both, and `to` ∪ `cc` equal to the message recipients.
+/// With `shape_only`, only what deserialising the Mail checks (that comes before the
+/// relationship rules in the runtime).
+fn check_mail(
+    content: &Value,
+    recipients: &[String],
+    shape_only: bool,
+) -> Result<(), ConnectorError> {
     if content.get("@type").and_then(Value::as_str) != Some("Mail") {
         return Ok(());
     }
@@ -123,7 +130,69 @@ fn check_mail(content: &Value) -> Result<(), ConnectorError> {
             )));
         }
     }
+    let cc = list("cc")?;
+    if shape_only {
+        return Ok(());
+    }
+    let has_duplicates = |items: &[String]| {
+        items
+            .iter()
+            .enumerate()
+            .any(|(i, a)| items[..i].contains(a))
+    };
+    if has_duplicates(&cc) {
+        return Err(ConnectorError::validation(
+            "Some recipients in 'cc' are listed multiple times.",
+        ));
+    }
+    if has_duplicates(&to) {
+        return Err(ConnectorError::validation(
+            "Some recipients in 'to' are listed multiple times.",
+        ));
+    }
+    let both: Vec<&String> = cc.iter().filter(|a| to.contains(a)).collect();
+    if !both.is_empty() {
+        let names: Vec<&str> = both.iter().map(|a| a.as_str()).collect();
+        return Err(ConnectorError::validation(format!(
+            "The recipients '{}' are put into both 'to' and 'cc'.",
+            names.join("', '")
+        )));
+    }
+    let mail: Vec<&String> = cc.iter().chain(&to).collect();
+    let mut mismatch: Vec<&str> = recipients
+        .iter()
+        .filter(|r| !mail.contains(r))
+        .map(String::as_str)
+        .collect();
+    mismatch.extend(
+        mail.iter()
+            .filter(|m| !recipients.contains(m))
+            .map(|m| m.as_str()),
+    );
+    if !mismatch.is_empty() {
+        return Err(ConnectorError::validation(format!(
+            "The identities '{}' are not listed among both the Message recipients and the recipients in 'to'/'cc'.",
+            mismatch.join("', '")
+        )));
+    }
     Ok(())
+}
+
+/// Request contents need a Draft outgoing request of the same content; this build has no
+/// outgoing requests yet, so an `id` that passes the shape checks is not found.
+fn check_request(content: &Value, recipients: &[String]) -> Result<(), ConnectorError> {
+    if content.get("@type").and_then(Value::as_str) != Some("Request") {
+        return Ok(());
+    }
+    if recipients.len() != 1 {
+        return Err(ConnectorError::validation(
+            "Only one recipient is allowed for sending Requests.",
+        ));
+    }
+    if content.get("id").is_none_or(Value::is_null) {
+        return Err(ConnectorError::validation("The Request must have an id."));
+    }
+    Err(ConnectorError::record_not_found("Request"))
 }
 
 /// `POST /Messages`: `{recipients, content, attachments?}`.
@@ -177,7 +246,15 @@ pub async fn send(
         None => Vec::new(),
         Some(value) => string_array(value, "attachments", is_file_id, "FIL[A-Za-z0-9]{17}")?,
     };
-    check_mail(content)?;
+    check_mail(content, &recipients, true)?;
+    if kind == "Request" && recipients.len() != 1 {
+        check_request(content, &recipients)?;
+    }
+    transport
+        .check_recipients(&recipients, kind == "Notification")
+        .await?;
+    check_mail(content, &recipients, false)?;
+    check_request(content, &recipients)?;
     for id in &attachments {
         transport
             .file(id)

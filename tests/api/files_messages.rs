@@ -322,6 +322,26 @@ async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
         )
         .await;
     assert_eq!(by_reference["id"], file_id.as_str());
+    assert_error(
+        c.call(
+            "PATCH",
+            &format!("/Files/{file_id}/RegenerateOwnershipToken"),
+            None,
+        )
+        .await,
+        400,
+        "error.runtime.files.notOwnedByYou",
+    )
+    .await;
+    let regenerated = a
+        .ok(
+            "PATCH",
+            &format!("/Files/{file_id}/RegenerateOwnershipToken"),
+            None,
+            200,
+        )
+        .await;
+    assert_ne!(regenerated["ownershipToken"], file["ownershipToken"]);
     c.ok("DELETE", &format!("/Files/{file_id}"), None, 204)
         .await;
     assert_error(
@@ -468,9 +488,29 @@ async fn bad_input_on_file_and_message_routes_gets_the_real_codes_and_changes_no
         )
         .await,
         400,
-        "error.transport.messages.hasNeitherActiveNorTerminatedRelationship",
+        "error.runtime.messages.hasNoActiveRelationship",
     )
     .await;
+    relate(&a, &b).await;
+    let a_address = a.address().await;
+    let error = assert_error(
+        a.call(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": {"@type": "Mail", "to": [b_address], "cc": [a_address], "subject": "s", "body": "b"}})),
+        )
+        .await,
+        400,
+        invalid,
+    )
+    .await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("are not listed among both the Message recipients"),
+        "{error}"
+    );
     assert_error(
         a.call(
             "POST",

@@ -296,7 +296,7 @@ impl Transport {
             (Some(_), None) => {
                 return Err(TransportError::rule(
                     "error.transport.noPasswordProvided",
-                    "The password is missing.",
+                    "You need to provide a password to perform this operation.",
                 ));
             }
             (Some(protection), Some(password)) => Some(
@@ -385,7 +385,7 @@ impl Transport {
         if !record.is_own {
             return Err(TransportError::rule(
                 "error.runtime.files.notOwnedByYou",
-                format!("The file '{id}' is not owned by you."),
+                "Only the owner of the File can perform this action.",
             ));
         }
         let token = self

@@ -97,10 +97,9 @@ impl Transport {
             ));
         }
         // Relationship checks first, so nothing is consumed for a message that cannot go out.
-        let mut relationships = Vec::with_capacity(message.recipients.len());
-        for recipient in &message.recipients {
-            relationships.push(self.sendable_relationship(recipient, kind).await?);
-        }
+        let relationships = self
+            .check_recipients(&message.recipients, kind == "Notification")
+            .await?;
         let mut attachments: Vec<Reference> = Vec::with_capacity(message.attachments.len());
         for id in &message.attachments {
             attachments.push(self.file(id).await?.reference(&self.config().base_url)?);
@@ -186,36 +185,89 @@ impl Transport {
         Ok(stored.record)
     }
 
-    /// The id of the relationship a message of `kind` may go out on to `peer`.
-    async fn sendable_relationship(&self, peer: &str, kind: &str) -> Result<String> {
+    /// The runtime's recipient rules (`SendMessage` use case), in its order: without a
+    /// Notification, every recipient needs an Active relationship and must not be in deletion;
+    /// always, every recipient needs an Active or Terminated relationship and must not be deleted.
+    /// Returns the relationship id per recipient.
+    pub async fn check_recipients(
+        &self,
+        recipients: &[String],
+        is_notification: bool,
+    ) -> Result<Vec<String>> {
         use backbone_client::dto::RelationshipStatus;
-        let relationship = self.relationship_to(peer).await?.map(|s| s.record);
-        let Some(relationship) = relationship.filter(|r| {
-            matches!(
-                r.status,
-                RelationshipStatus::Active | RelationshipStatus::Terminated
-            )
-        }) else {
+        let list = |addresses: &[String]| {
+            addresses
+                .iter()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut ids = Vec::with_capacity(recipients.len());
+        let (mut not_active, mut neither, mut in_deletion, mut deleted) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for recipient in recipients {
+            let relationship = self.relationship_to(recipient).await?.map(|s| s.record);
+            let status = relationship.as_ref().map(|r| r.status.clone());
+            if status != Some(RelationshipStatus::Active) {
+                not_active.push(recipient.clone());
+                if status != Some(RelationshipStatus::Terminated) {
+                    neither.push(recipient.clone());
+                }
+            }
+            let deletion = relationship
+                .as_ref()
+                .and_then(|r| r.peer_deletion_info.as_ref())
+                .and_then(|d| d.get("deletionStatus"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if status == Some(RelationshipStatus::Active) {
+                match deletion.as_deref() {
+                    Some("ToBeDeleted") => in_deletion.push(recipient.clone()),
+                    Some("Deleted") => deleted.push(recipient.clone()),
+                    _ => {}
+                }
+            }
+            if let Some(r) = relationship {
+                ids.push(r.id);
+            }
+        }
+        if !is_notification && !not_active.is_empty() {
+            return Err(TransportError::rule(
+                "error.runtime.messages.hasNoActiveRelationship",
+                format!(
+                    "The Message cannot be sent as there is no active Relationship to the recipient(s) with the following address(es): {}. However, please note that Messages whose content is a Notification can be sent on terminated Relationships as well.",
+                    list(&not_active)
+                ),
+            ));
+        }
+        if !is_notification && !in_deletion.is_empty() {
+            return Err(TransportError::rule(
+                "error.runtime.messages.peerIsInDeletion",
+                format!(
+                    "The Message cannot be sent as the recipient(s) with the following address(es) being in deletion: {}. However, please note that Messages whose content is a Notification can be sent to recipients in deletion.",
+                    list(&in_deletion)
+                ),
+            ));
+        }
+        if !neither.is_empty() {
             return Err(TransportError::rule(
                 "error.transport.messages.hasNeitherActiveNorTerminatedRelationship",
                 format!(
-                    "The recipient '{peer}' has neither an active nor a terminated relationship with you."
+                    "The Message cannot be sent as there is neither an active nor a terminated Relationship to the recipient(s) with the following address(es): {}.",
+                    list(&neither)
                 ),
             ));
-        };
-        if relationship.status != RelationshipStatus::Active && kind != "Notification" {
+        }
+        if !deleted.is_empty() {
             return Err(TransportError::rule(
-                "error.runtime.messages.hasNoActiveRelationship",
-                format!("An active relationship with the identity '{peer}' does not exist."),
+                "error.transport.messages.peerIsDeleted",
+                format!(
+                    "The Message cannot be sent due to the deletion of the recipient(s) with the following address(es): {}",
+                    list(&deleted)
+                ),
             ));
         }
-        if relationship.peer_deletion_info.is_some() && kind != "Notification" {
-            return Err(TransportError::rule(
-                "error.runtime.messages.peerIsInDeletion",
-                format!("The identity '{peer}' is in deletion."),
-            ));
-        }
-        Ok(relationship.id)
+        Ok(ids)
     }
 
     /// Applies a `MessageReceived` external event: fetch, decrypt, load the attachments' metadata,

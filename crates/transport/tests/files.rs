@@ -127,7 +127,7 @@ async fn ownership_token_regenerate_lock_and_claim_reach_the_owner_by_sync() {
     let reference = own.reference(&owner.config().base_url).unwrap();
     peer.load_peer_file(&reference, None).await.unwrap();
     let err = peer.regenerate_ownership_token(&own.id).await.unwrap_err();
-    assert!(err.to_string().contains("not owned by you"), "{err}");
+    assert!(err.to_string().contains("Only the owner"), "{err}");
 
     // A wrong token locks; the owner learns it by sync; regenerating unlocks.
     let validation = peer

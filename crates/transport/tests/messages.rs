@@ -183,7 +183,7 @@ async fn sending_without_relationship_or_unknown_attachment_is_refused() {
         .unwrap_err();
     assert!(
         err.to_string()
-            .contains("neither an active nor a terminated"),
+            .contains("no active Relationship"),
         "{err}"
     );
     relate(&a, &b).await;
