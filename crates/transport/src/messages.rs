@@ -350,9 +350,11 @@ impl Transport {
             content: opened.wrapper.content,
             created_by: message.created_by,
             created_by_device: message.created_by_device.unwrap_or_default(),
+            // Like transport: a received message keeps only the own recipient entry.
             recipients: message
                 .recipients
                 .iter()
+                .filter(|r| r.address == own_address)
                 .map(|r| MessageRecipientRecord {
                     address: r.address.clone(),
                     received_at: r.received_at.clone(),
