@@ -160,13 +160,15 @@ impl Transport {
     /// Templator: accepts a pending relationship with the encrypted creation response.
     pub async fn accept_relationship(&self, id: &str) -> Result<RelationshipRecord> {
         let stored = self.relationship(id).await?.record;
+        require_status(&stored, &RelationshipStatus::Pending)?;
         if stored.role != RelationshipRole::Templator {
             return Err(TransportError::rule(
-                "error.transport.relationships.wrongRelationshipStatus",
-                "only the templator can accept a relationship",
+                "error.transport.relationships.operationOnlyAllowedForPeer",
+                format!(
+                    "Only your peer can accept the relationship {id}. Revoke the relationship instead."
+                ),
             ));
         }
-        require_status(&stored, &RelationshipStatus::Pending)?;
         let device_key = self.account().device_key();
         // The counter advances and is stored before the content leaves.
         let content = self
@@ -179,29 +181,21 @@ impl Transport {
         self.apply_metadata(&metadata).await
     }
 
-    /// The other state changes: reject, revoke, terminate and the reactivation steps.
+    /// The other state changes: reject, revoke, terminate and the reactivation steps, with the
+    /// transport's checks (status, who made the last move) before the Backbone call.
     pub async fn change_relationship(
         &self,
         id: &str,
         action: RelationshipAction,
     ) -> Result<RelationshipRecord> {
         let stored = self.relationship(id).await?.record;
+        check_action(&stored, action)?;
         let backbone = self.backbone();
         let metadata = match action {
-            RelationshipAction::Reject => {
-                require_status(&stored, &RelationshipStatus::Pending)?;
-                backbone.reject_relationship(id, None).await?
-            }
-            RelationshipAction::Revoke => {
-                require_status(&stored, &RelationshipStatus::Pending)?;
-                backbone.revoke_relationship(id, None).await?
-            }
-            RelationshipAction::Terminate => {
-                require_status(&stored, &RelationshipStatus::Active)?;
-                backbone.terminate_relationship(id).await?
-            }
+            RelationshipAction::Reject => backbone.reject_relationship(id, None).await?,
+            RelationshipAction::Revoke => backbone.revoke_relationship(id, None).await?,
+            RelationshipAction::Terminate => backbone.terminate_relationship(id).await?,
             RelationshipAction::RequestReactivation => {
-                require_status(&stored, &RelationshipStatus::Terminated)?;
                 backbone.request_relationship_reactivation(id).await?
             }
             RelationshipAction::AcceptReactivation => {
@@ -222,18 +216,9 @@ impl Transport {
         let stored = self.relationship(id).await?.record;
         if !matches!(
             stored.status,
-            RelationshipStatus::Terminated
-                | RelationshipStatus::Rejected
-                | RelationshipStatus::Revoked
-                | RelationshipStatus::DeletionProposed
+            RelationshipStatus::Terminated | RelationshipStatus::DeletionProposed
         ) {
-            return Err(TransportError::rule(
-                "error.transport.relationships.wrongRelationshipStatus",
-                format!(
-                    "the relationship is {}; only Terminated, Rejected, Revoked or DeletionProposed ones can be decomposed",
-                    stored.status.as_str()
-                ),
-            ));
+            return Err(wrong_status(&stored));
         }
         self.backbone().decompose_relationship(id).await?;
         self.store()
@@ -395,17 +380,101 @@ fn relationship_id(payload: &Value) -> Result<&str> {
         })
 }
 
+fn wrong_status(record: &RelationshipRecord) -> TransportError {
+    TransportError::rule(
+        "error.transport.relationships.wrongRelationshipStatus",
+        format!(
+            "The Relationship '{}' has the wrong status '{}' to run this operation.",
+            record.id,
+            record.status.as_str()
+        ),
+    )
+}
+
 fn require_status(record: &RelationshipRecord, status: &RelationshipStatus) -> Result<()> {
     if &record.status == status {
         Ok(())
     } else {
-        Err(TransportError::rule(
-            "error.transport.relationships.wrongRelationshipStatus",
-            format!(
-                "the relationship is {}, not {}",
-                record.status.as_str(),
-                status.as_str()
-            ),
-        ))
+        Err(wrong_status(record))
     }
+}
+
+fn only_peer(message: String) -> TransportError {
+    TransportError::rule(
+        "error.transport.relationships.operationOnlyAllowedForPeer",
+        message,
+    )
+}
+
+/// The transport's preconditions of each action (`RelationshipsController`).
+fn check_action(record: &RelationshipRecord, action: RelationshipAction) -> Result<()> {
+    let id = &record.id;
+    let last = record.audit_log.last();
+    let last_by_peer = last.is_some_and(|e| e.created_by == record.peer);
+    let reactivation_requested = last.is_some_and(|e| e.reason.as_str() == "ReactivationRequested");
+    match action {
+        RelationshipAction::Reject => {
+            require_status(record, &RelationshipStatus::Pending)?;
+            if !last_by_peer {
+                return Err(only_peer(format!(
+                    "Only your peer can reject the relationship {id}. Revoke the relationship instead."
+                )));
+            }
+        }
+        RelationshipAction::Revoke => {
+            require_status(record, &RelationshipStatus::Pending)?;
+            if last_by_peer {
+                return Err(only_peer(format!(
+                    "Only your peer can revoke the relationship {id}. Reject the relationship instead."
+                )));
+            }
+        }
+        RelationshipAction::Terminate => require_status(record, &RelationshipStatus::Active)?,
+        RelationshipAction::RequestReactivation => {
+            require_status(record, &RelationshipStatus::Terminated)?;
+            if reactivation_requested {
+                let message = if last_by_peer {
+                    format!(
+                        "Your peer has already requested the reactivation of the relationship {id}. You can accept the reactivation instead."
+                    )
+                } else {
+                    format!("You have already requested the reactivation of the relationship {id}.")
+                };
+                return Err(TransportError::rule(
+                    "error.transport.relationships.reactivationAlreadyRequested",
+                    message,
+                ));
+            }
+        }
+        RelationshipAction::AcceptReactivation
+        | RelationshipAction::RejectReactivation
+        | RelationshipAction::RevokeReactivation => {
+            require_status(record, &RelationshipStatus::Terminated)?;
+            if !reactivation_requested {
+                return Err(TransportError::rule(
+                    "error.transport.relationships.reactivationNotRequested",
+                    format!("The Relationship '{id}' has no reactivation Request to respond to."),
+                ));
+            }
+            let (needs_peer, verb, instead) = match action {
+                RelationshipAction::AcceptReactivation => (true, "accept", ""),
+                RelationshipAction::RejectReactivation => (
+                    true,
+                    "reject",
+                    " Revoke the relationship reactivation instead.",
+                ),
+                _ => (
+                    false,
+                    "revoke",
+                    " Reject the relationship reactivation instead.",
+                ),
+            };
+            if needs_peer != last_by_peer {
+                return Err(only_peer(format!(
+                    "Only your peer can {verb} the reactivation of the relationship {id}.{instead}"
+                )));
+            }
+        }
+    }
+    Ok(())
 }

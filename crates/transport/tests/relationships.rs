@@ -20,6 +20,13 @@ async fn transport(base_url: &str) -> Transport {
         .unwrap()
 }
 
+fn code<T: std::fmt::Debug>(result: connector_transport::Result<T>) -> String {
+    match result {
+        Err(connector_transport::TransportError::Rule { code, .. }) => code,
+        other => panic!("expected a rule error, got {other:?}"),
+    }
+}
+
 fn in_days(days: i64) -> CoreDate {
     CoreDate::from_offset_date_time(time::OffsetDateTime::now_utc() + time::Duration::days(days))
 }
@@ -142,6 +149,27 @@ async fn the_whole_relationship_lifecycle_between_two_transports() {
         requested.audit_log.last().unwrap().reason.as_str(),
         "ReactivationRequested"
     );
+    assert_eq!(
+        code(
+            b.change_relationship(&created.id, RelationshipAction::RequestReactivation)
+                .await
+        ),
+        "error.transport.relationships.reactivationAlreadyRequested"
+    );
+    assert_eq!(
+        code(
+            b.change_relationship(&created.id, RelationshipAction::AcceptReactivation)
+                .await
+        ),
+        "error.transport.relationships.operationOnlyAllowedForPeer"
+    );
+    assert_eq!(
+        code(
+            a.change_relationship(&created.id, RelationshipAction::RevokeReactivation)
+                .await
+        ),
+        "error.transport.relationships.operationOnlyAllowedForPeer"
+    );
     a.change_relationship(&created.id, RelationshipAction::AcceptReactivation)
         .await
         .unwrap();
@@ -201,12 +229,37 @@ async fn reject_revoke_and_concurrent_secret_use() {
     b.load_peer_template(&reference, None).await.unwrap();
     let content = json!({"@type": "ArbitraryRelationshipCreationContent", "value": 1});
 
-    // A rejects the first request.
+    // A rejects the first request (B cannot reject, A cannot revoke, B cannot request twice).
     let first = b
         .create_relationship(&own.id, content.clone())
         .await
         .unwrap();
+    assert_eq!(
+        code(b.create_relationship(&own.id, content.clone()).await),
+        "error.transport.relationships.relationshipCurrentlyExists"
+    );
+    assert_eq!(
+        code(
+            b.change_relationship(&first.id, RelationshipAction::Reject)
+                .await
+        ),
+        "error.transport.relationships.operationOnlyAllowedForPeer"
+    );
     a.sync_everything().await.unwrap();
+    assert_eq!(
+        code(
+            a.change_relationship(&first.id, RelationshipAction::Revoke)
+                .await
+        ),
+        "error.transport.relationships.operationOnlyAllowedForPeer"
+    );
+    assert_eq!(
+        code(
+            a.change_relationship(&first.id, RelationshipAction::Terminate)
+                .await
+        ),
+        "error.transport.relationships.wrongRelationshipStatus"
+    );
     let rejected = a
         .change_relationship(&first.id, RelationshipAction::Reject)
         .await
