@@ -110,7 +110,17 @@ struct UploadForm {
 async fn read_form(mut multipart: Multipart) -> Result<UploadForm, ConnectorError> {
     let mut form = UploadForm::default();
     while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|e| ConnectorError::validation(e.to_string()))?;
+        let mut field = match field {
+            Ok(field) => field,
+            // Not a multipart body at all: like multer, there simply is no file.
+            Err(
+                actix_multipart::MultipartError::ContentTypeMissing
+                | actix_multipart::MultipartError::ContentTypeParse
+                | actix_multipart::MultipartError::ContentTypeIncompatible
+                | actix_multipart::MultipartError::BoundaryMissing,
+            ) => break,
+            Err(e) => return Err(ConnectorError::validation(e.to_string())),
+        };
         let name = field.name().unwrap_or_default().to_owned();
         let filename = field
             .content_disposition()
@@ -178,7 +188,7 @@ pub async fn upload_own(
             Some(form.tags)
         }
     };
-    let file = transport
+    let file = state
         .upload_own_file(NewFile {
             content,
             filename,

@@ -393,6 +393,14 @@ async fn bad_input_on_file_and_message_routes_gets_the_real_codes_and_changes_no
         error["message"],
         "expiresAt must match ISO8601 datetime format"
     );
+    let error = assert_error(
+        a.call("POST", "/Files/Own", Some(json!({"file": "x"})))
+            .await,
+        400,
+        invalid,
+    )
+    .await;
+    assert_eq!(error["message"], "must have required property 'content'");
     assert_eq!(a.ok("GET", "/Files", None, 200).await, json!([]));
 
     // Peer loads and lists.
