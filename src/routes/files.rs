@@ -44,6 +44,26 @@ pub(crate) fn file_dto(transport: &Transport, file: &FileRecord) -> Result<Value
     Ok(file.to_dto(&transport.config().base_url)?)
 }
 
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(hex) = std::str::from_utf8(&bytes[i + 1..i + 3])
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn path_param(req: &HttpRequest, name: &str) -> String {
     req.match_info().get(name).unwrap_or_default().to_owned()
 }
@@ -315,7 +335,8 @@ pub async fn get_one(
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
     refuse_png(&req)?;
-    let raw = path_param(&req, "idOrReference");
+    // A URL reference arrives URL-encoded; the router leaves `%2F` encoded.
+    let raw = percent_decode(&path_param(&req, "idOrReference"));
     let id = if raw.starts_with("FIL") {
         raw
     } else {

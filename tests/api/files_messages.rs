@@ -322,6 +322,11 @@ async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
         )
         .await;
     assert_eq!(by_reference["id"], file_id.as_str());
+    let url: String =
+        form_urlencoded::byte_serialize(file["reference"]["url"].as_str().unwrap().as_bytes())
+            .collect();
+    let by_url = c.ok("GET", &format!("/Files/{url}"), None, 200).await;
+    assert_eq!(by_url["id"], file_id.as_str());
     assert_error(
         c.call(
             "PATCH",
