@@ -215,6 +215,39 @@ async fn template_token_peer_load_relationship_accept_over_rest() {
     let by_status = b.ok("GET", "/Relationships?status=Active", None, 200).await;
     assert_eq!(by_status.as_array().unwrap().len(), 1);
 
+    // Terminate, reactivate, terminate again and decompose on both sides.
+    let path = |suffix: &str| format!("/Relationships/{relationship_id}{suffix}");
+    let terminated = a.ok("PUT", &path("/Terminate"), None, 200).await;
+    assert_eq!(terminated["status"], "Terminated");
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    assert_error(
+        b.call("PUT", &path("/Reactivate/Accept"), None).await,
+        400,
+        "error.transport.relationships.reactivationNotRequested",
+    )
+    .await;
+    b.ok("PUT", &path("/Reactivate"), None, 200).await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    let reactivated = a.ok("PUT", &path("/Reactivate/Accept"), None, 200).await;
+    assert_eq!(reactivated["status"], "Active");
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    assert_eq!(b.ok("GET", &path(""), None, 200).await["status"], "Active");
+    b.ok("PUT", &path("/Terminate"), None, 200).await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.ok("DELETE", &path(""), None, 204).await;
+    assert_error(
+        a.call("GET", &path(""), None).await,
+        404,
+        "error.runtime.recordNotFound",
+    )
+    .await;
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    assert_eq!(
+        b.ok("GET", &path(""), None, 200).await["status"],
+        "DeletionProposed"
+    );
+    b.ok("DELETE", &path(""), None, 204).await;
+
     // Own tokens with content, and loading them as a peer.
     let own_token = a
         .ok(
