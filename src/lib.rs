@@ -10,6 +10,7 @@ pub mod envelope;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod instrumented;
 pub mod logging;
 pub mod query;
 pub mod routes;

@@ -8,8 +8,11 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = connector::cli::Cli::parse();
-    connector::logging::init("info");
-    match connector::cli::run(cli).await.map_err(anyhow::Error::from) {
+    let mut telemetry = connector::logging::init("info");
+    let result = connector::cli::run(cli).await.map_err(anyhow::Error::from);
+    // Flushes the OTLP exporters off the async workers (their shutdown blocks).
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // Plain text on stderr: startup errors are read by people, not log collectors.

@@ -153,9 +153,11 @@ impl Application {
     /// Opens the store, loads (or on first start creates) the identity on the configured
     /// Backbone, and binds the HTTP listener.
     pub async fn start(config: LoadedConfig, options: RunOptions) -> Result<Self, StartupError> {
-        let store = open_store(&config).await?;
+        let store = crate::instrumented::TracedStore::wrap(open_store(&config).await?);
         let transport_config = connector_transport::TransportConfig {
-            leases: open_leases(&config).await?,
+            leases: open_leases(&config)
+                .await?
+                .map(crate::instrumented::TracedLeases::wrap),
             ..transport_config(&config)
         };
         let transport =

@@ -4,7 +4,7 @@
 //! `/Monitoring/Requests`, and one log line per response.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -12,6 +12,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Counter, Histogram};
 use tracing::Instrument;
 
 use connector_store::now_iso;
@@ -66,6 +68,43 @@ impl RequestCounter {
     }
 }
 
+/// The OpenTelemetry instruments of the edge (see `observability/METRICS.md`), made on first use
+/// from the global meter provider (a no-op one unless OTLP export is configured).
+struct HttpMetrics {
+    requests: Counter<u64>,
+    duration: Histogram<f64>,
+}
+
+impl HttpMetrics {
+    fn get() -> &'static Self {
+        static METRICS: OnceLock<HttpMetrics> = OnceLock::new();
+        METRICS.get_or_init(|| {
+            let meter = opentelemetry::global::meter("connector");
+            Self {
+                requests: meter
+                    .u64_counter("connector_http_requests")
+                    .with_description("HTTP requests by route template, method and status")
+                    .build(),
+                duration: meter
+                    .f64_histogram("connector_http_request_duration_seconds")
+                    .with_unit("s")
+                    .with_description("HTTP request latency by route template, method and status")
+                    .build(),
+            }
+        })
+    }
+
+    fn record(&self, method: &str, route: &str, status: u16, elapsed: std::time::Duration) {
+        let attributes = [
+            KeyValue::new("http_route", route.to_owned()),
+            KeyValue::new("http_method", method.to_owned()),
+            KeyValue::new("http_status", i64::from(status)),
+        ];
+        self.requests.add(1, &attributes);
+        self.duration.record(elapsed.as_secs_f64(), &attributes);
+    }
+}
+
 fn correlation_id(req: &ServiceRequest) -> String {
     req.headers()
         .get(CORRELATION_HEADER)
@@ -87,7 +126,16 @@ pub async fn telemetry(
     let counter = req.app_data::<web::Data<RequestCounter>>().cloned();
     let method = req.method().to_string();
     let path = req.path().to_owned();
-    let span = tracing::info_span!("http_request", %method, %path, correlation_id = %correlation, status = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "http.request",
+        otel.kind = "server",
+        http.request.method = %method,
+        url.path = %path,
+        http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        correlation_id = %correlation,
+        status = tracing::field::Empty,
+    );
 
     // The request must not be cloned before routing: actix rewrites its match info in place.
     let result = next.call(req).instrument(span.clone()).await;
@@ -100,6 +148,9 @@ pub async fn telemetry(
             if let Some(counter) = counter {
                 counter.record(status);
             }
+            span.record("status", status);
+            span.record("http.response.status_code", status);
+            HttpMetrics::get().record(&method, "unmatched", status, started.elapsed());
             span.in_scope(|| {
                 tracing::info!(
                     "{method} {path} {status} -- {}ms",
@@ -112,6 +163,13 @@ pub async fn telemetry(
 
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    span.record("http.route", route.as_str());
+    span.record("http.response.status_code", status);
+    HttpMetrics::get().record(&method, &route, status, elapsed);
     let headers = response.headers_mut();
     let pairs = [
         ("x-response-time", now_iso()),

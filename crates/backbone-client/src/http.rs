@@ -85,6 +85,19 @@ impl Http {
                 }
                 Err(error) => tracing::debug!(%error, elapsed_ms, "Backbone request failed"),
             }
+            // Counted by the connector's OpenTelemetry metrics layer (`connector_backbone_errors`).
+            let failure = match &outcome {
+                Ok(response) if response.status >= 500 => Some("status"),
+                Ok(_) => None,
+                Err(_) => Some("network"),
+            };
+            if let Some(kind) = failure {
+                tracing::debug!(
+                    monotonic_counter.connector_backbone_errors = 1_u64,
+                    kind,
+                    "Backbone error"
+                );
+            }
             outcome
         }
         .instrument(span)

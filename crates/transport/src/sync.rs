@@ -55,6 +55,16 @@ impl Transport {
         {
             tracing::warn!(error = %e, "could not release the sync lease; it expires by itself");
         }
+        // Counted by the connector's OpenTelemetry metrics layer (observability/METRICS.md).
+        let (outcome, applied) = result
+            .as_ref()
+            .map_or(("error", 0), |s| ("ok", s.events_applied));
+        tracing::debug!(
+            monotonic_counter.connector_sync_runs = 1_u64,
+            monotonic_counter.connector_sync_events_applied = applied as u64,
+            outcome,
+            "sync finished"
+        );
         result
     }
 

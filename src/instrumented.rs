@@ -1,0 +1,199 @@
+//! Tracing wrappers for the store and the leases: every call runs in a `store.<operation>` span
+//! (with the collection) or a `lease.<operation>` span (with the lease name), so exported traces
+//! show them under the request or actor span that made them. Lease changes (acquired, lost on
+//! renewal, released) also count in `connector_lease_changes` (see `observability/METRICS.md`).
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use connector_lease::{Lease, LeaseManager};
+use connector_store::{Filter, FindOptions, Result, Store};
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::Counter;
+use serde_json::Value;
+use tracing::Instrument;
+
+/// A [`Store`] whose calls run in `store.<operation>` spans.
+#[derive(Debug)]
+pub struct TracedStore {
+    inner: Arc<dyn Store>,
+}
+
+impl TracedStore {
+    /// Wraps `inner`.
+    pub fn wrap(inner: Arc<dyn Store>) -> Arc<dyn Store> {
+        Arc::new(Self { inner })
+    }
+}
+
+fn store_span(operation: &'static str, collection: &str) -> tracing::Span {
+    tracing::info_span!(
+        "store",
+        otel.name = format!("store.{operation}"),
+        otel.kind = "client",
+        db.operation.name = operation,
+        db.collection.name = collection,
+    )
+}
+
+#[async_trait]
+impl Store for TracedStore {
+    async fn get(&self, collection: &str, id: &str) -> Result<Option<Value>> {
+        self.inner
+            .get(collection, id)
+            .instrument(store_span("get", collection))
+            .await
+    }
+
+    async fn find_with(
+        &self,
+        collection: &str,
+        filter: &Filter,
+        options: &FindOptions,
+    ) -> Result<Vec<Value>> {
+        self.inner
+            .find_with(collection, filter, options)
+            .instrument(store_span("find", collection))
+            .await
+    }
+
+    async fn find(&self, collection: &str, filter: &Filter) -> Result<Vec<Value>> {
+        self.inner
+            .find(collection, filter)
+            .instrument(store_span("find", collection))
+            .await
+    }
+
+    async fn count(&self, collection: &str, filter: &Filter) -> Result<usize> {
+        self.inner
+            .count(collection, filter)
+            .instrument(store_span("count", collection))
+            .await
+    }
+
+    async fn insert(&self, collection: &str, document: Value) -> Result<Value> {
+        self.inner
+            .insert(collection, document)
+            .instrument(store_span("insert", collection))
+            .await
+    }
+
+    async fn replace(&self, collection: &str, document: Value) -> Result<Value> {
+        self.inner
+            .replace(collection, document)
+            .instrument(store_span("replace", collection))
+            .await
+    }
+
+    async fn delete(
+        &self,
+        collection: &str,
+        id: &str,
+        expected_version: Option<u64>,
+    ) -> Result<bool> {
+        self.inner
+            .delete(collection, id, expected_version)
+            .instrument(store_span("delete", collection))
+            .await
+    }
+
+    async fn ensure_unique_index(&self, collection: &str, field: &str) -> Result<()> {
+        self.inner
+            .ensure_unique_index(collection, field)
+            .instrument(store_span("ensure_unique_index", collection))
+            .await
+    }
+
+    async fn check_health(&self) -> Result<()> {
+        self.inner
+            .check_health()
+            .instrument(store_span("check_health", ""))
+            .await
+    }
+}
+
+/// A [`LeaseManager`] whose calls run in `lease.<operation>` spans and whose changes are counted.
+#[derive(Debug)]
+pub struct TracedLeases {
+    inner: Arc<dyn LeaseManager>,
+}
+
+impl TracedLeases {
+    /// Wraps `inner`.
+    pub fn wrap(inner: Arc<dyn LeaseManager>) -> Arc<dyn LeaseManager> {
+        Arc::new(Self { inner })
+    }
+}
+
+fn lease_span(operation: &'static str, name: &str) -> tracing::Span {
+    tracing::info_span!(
+        "lease",
+        otel.name = format!("lease.{operation}"),
+        otel.kind = "client",
+        lease.name = name,
+    )
+}
+
+fn lease_changes() -> &'static Counter<u64> {
+    static COUNTER: OnceLock<Counter<u64>> = OnceLock::new();
+    COUNTER.get_or_init(|| {
+        opentelemetry::global::meter("connector")
+            .u64_counter("connector_lease_changes")
+            .with_description("Lease changes by lease name and change (acquired, lost, released)")
+            .build()
+    })
+}
+
+fn lease_changed(name: &str, change: &'static str) {
+    lease_changes().add(
+        1,
+        &[
+            KeyValue::new("lease", name.to_owned()),
+            KeyValue::new("change", change),
+        ],
+    );
+}
+
+#[async_trait]
+impl LeaseManager for TracedLeases {
+    async fn try_acquire(
+        &self,
+        name: &str,
+        ttl: Duration,
+    ) -> connector_lease::Result<Option<Lease>> {
+        let lease = self
+            .inner
+            .try_acquire(name, ttl)
+            .instrument(lease_span("try_acquire", name))
+            .await?;
+        if lease.is_some() {
+            lease_changed(name, "acquired");
+        }
+        Ok(lease)
+    }
+
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> connector_lease::Result<bool> {
+        let held = self
+            .inner
+            .renew(lease, ttl)
+            .instrument(lease_span("renew", &lease.name))
+            .await?;
+        if !held {
+            lease_changed(&lease.name, "lost");
+        }
+        Ok(held)
+    }
+
+    async fn release(&self, lease: &Lease) -> connector_lease::Result<bool> {
+        let released = self
+            .inner
+            .release(lease)
+            .instrument(lease_span("release", &lease.name))
+            .await?;
+        if released {
+            lease_changed(&lease.name, "released");
+        }
+        Ok(released)
+    }
+}
