@@ -184,3 +184,65 @@ pub fn refuse_png(request: &actix_web::HttpRequest) -> Result<(), ConnectorError
     }
     Ok(())
 }
+
+/// Takes `passwordProtection.passwordIsPin` (only `true`, or `!` for password-protected) and
+/// `passwordProtection.passwordLocationIndicator` (number or option name; unknown names match
+/// nothing) out of `pairs` and returns their filters on the stored protection.
+pub fn take_protection_filters(
+    pairs: &mut crate::query::QueryPairs,
+) -> Result<Vec<connector_store::Filter>, ConnectorError> {
+    use connector_store::{Condition, Filter, Pattern};
+    let store_error = |e: connector_store::StoreError| ConnectorError::validation(e.to_string());
+    let mut filters = Vec::new();
+    for (key, values) in pairs.iter() {
+        match key.as_str() {
+            "passwordProtection.passwordIsPin" => {
+                for value in values {
+                    let filter = match value.as_str() {
+                        "true" => Filter::field(
+                            "passwordProtection.passwordType",
+                            Condition::Regex(Pattern::new("^pin", false).map_err(store_error)?),
+                        ),
+                        "!" => Filter::eq("passwordProtection.passwordType", "pw"),
+                        _ => {
+                            return Err(ConnectorError::validation(
+                                "passwordProtection.passwordIsPin must be 'true' or '!'",
+                            ));
+                        }
+                    };
+                    filters.push(filter.map_err(store_error)?);
+                }
+            }
+            "passwordProtection.passwordLocationIndicator" => {
+                let indicators: Vec<Value> = values
+                    .iter()
+                    .map(|v| {
+                        v.parse::<i64>()
+                            .ok()
+                            .or_else(|| {
+                                connector_transport::PASSWORD_LOCATION_OPTIONS
+                                    .iter()
+                                    .position(|o| o == v)
+                                    .and_then(|i| i64::try_from(i).ok())
+                            })
+                            .unwrap_or(-1)
+                            .into()
+                    })
+                    .collect();
+                filters.push(
+                    Filter::field(
+                        "passwordProtection.passwordLocationIndicator",
+                        Condition::In(indicators),
+                    )
+                    .map_err(store_error)?,
+                );
+            }
+            _ => {}
+        }
+    }
+    pairs.retain(|(k, _)| {
+        k != "passwordProtection.passwordIsPin"
+            && k != "passwordProtection.passwordLocationIndicator"
+    });
+    Ok(filters)
+}

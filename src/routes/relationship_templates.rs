@@ -76,7 +76,9 @@ async fn list(
         pairs.retain(|(k, _)| k != "isOwn");
         pairs.push(("isOwn".into(), vec![own.to_string()]));
     }
-    let filter: Filter = translate(&pairs, LIST_FILTERS)?;
+    let mut parts = input::take_protection_filters(&mut pairs)?;
+    parts.push(translate(&pairs, LIST_FILTERS)?);
+    let filter = Filter::And(parts);
     let templates = transport.templates(&filter).await?;
     let dtos = templates
         .iter()

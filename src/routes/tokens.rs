@@ -60,7 +60,11 @@ async fn list(
     let mut pairs = parse_query_string(request.query_string());
     pairs.retain(|(k, _)| k != "isOwn");
     pairs.push(("isOwn".into(), vec![is_own.to_string()]));
-    let tokens = transport.tokens(&translate(&pairs, LIST_FILTERS)?).await?;
+    let mut parts = input::take_protection_filters(&mut pairs)?;
+    parts.push(translate(&pairs, LIST_FILTERS)?);
+    let tokens = transport
+        .tokens(&connector_store::Filter::And(parts))
+        .await?;
     let dtos = tokens
         .iter()
         .map(|t| token_dto(transport, t, false))

@@ -433,6 +433,20 @@ async fn password_protection_and_deletion_over_rest() {
         )
         .await;
     assert_eq!(loaded["passwordProtection"]["password"], "4711");
+    for (query, expected) in [
+        ("passwordProtection.passwordIsPin=true", 1),
+        ("passwordProtection.passwordIsPin=!", 0),
+        ("passwordProtection.passwordLocationIndicator=Letter", 1),
+        ("passwordProtection.passwordLocationIndicator=2", 1),
+        ("passwordProtection.passwordLocationIndicator=Email", 0),
+        ("passwordProtection=", 1),
+        ("passwordProtection=!", 0),
+    ] {
+        let found = a
+            .ok("GET", &format!("/RelationshipTemplates?{query}"), None, 200)
+            .await;
+        assert_eq!(found.as_array().unwrap().len(), expected, "{query}");
+    }
 
     // Token of the protected template inherits the protection; deleting own and peer records.
     assert_error(
