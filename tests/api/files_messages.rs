@@ -398,6 +398,12 @@ async fn bad_input_on_file_and_message_routes_gets_the_real_codes_and_changes_no
         error["message"],
         "expiresAt must match ISO8601 datetime format"
     );
+    let too_large = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(vec![0u8; 10 * 1024 * 1024 + 1]).file_name("big"),
+    );
+    let error = assert_error(a.upload(too_large).await, 400, invalid).await;
+    assert_eq!(error["message"], "'content' is too large");
     let error = assert_error(
         a.call("POST", "/Files/Own", Some(json!({"file": "x"})))
             .await,
