@@ -145,6 +145,33 @@ impl From<connector_transport::TransportError> for ConnectorError {
     }
 }
 
+impl From<connector_actors::ActorError> for ConnectorError {
+    /// Transport errors keep their codes; an actor that panicked, is gone or did not answer in
+    /// time is a 500 `error.connector.unexpected`.
+    fn from(error: connector_actors::ActorError) -> Self {
+        use backbone_client::BackboneError;
+        use connector_actors::ActorError;
+        use connector_transport::TransportError;
+        match error {
+            ActorError::Transport(e) => e.into(),
+            ActorError::Sync(e) => match e.as_ref() {
+                TransportError::Backbone(BackboneError::Api {
+                    status,
+                    code,
+                    message,
+                }) => Self::Backbone {
+                    status: *status,
+                    code: code.clone(),
+                    message: message.clone(),
+                },
+                TransportError::Rule { code, message } => Self::application(code, message),
+                _ => Self::unexpected(ActorError::Sync(e)),
+            },
+            other => Self::unexpected(other),
+        }
+    }
+}
+
 impl From<connector_store::StoreError> for ConnectorError {
     fn from(error: connector_store::StoreError) -> Self {
         Self::unexpected(error)

@@ -12,6 +12,7 @@ pub mod health;
 pub mod http;
 pub mod instrumented;
 pub mod logging;
+pub mod modules;
 pub mod query;
 pub mod routes;
 pub mod sandbox;

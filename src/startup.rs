@@ -37,6 +37,9 @@ pub enum StartupError {
     /// Configured, but not available in this build.
     #[error("{0}")]
     Unsupported(String),
+    /// The actors (sync, Backbone events, messaging, files, identity) could not start.
+    #[error("The actors cannot start: {0}")]
+    Actors(#[from] std::io::Error),
     /// The identity could not be loaded or onboarded.
     #[error("The identity could not be loaded or created: {0}")]
     Transport(#[from] connector_transport::TransportError),
@@ -64,6 +67,7 @@ impl Default for RunOptions {
 pub struct Application {
     port: u16,
     server: Server,
+    actors: Option<connector_actors::Actors>,
 }
 
 /// The transport layer's settings from `transportLibrary`.
@@ -162,14 +166,17 @@ impl Application {
         };
         let transport =
             connector_transport::Transport::open(transport_config, Arc::clone(&store)).await?;
-        Self::assemble(config, options, store, Some(transport))
+        let actors_config =
+            crate::modules::actors_config(&config.settings).map_err(StartupError::Unsupported)?;
+        let actors = connector_actors::Actors::start(transport.clone(), actors_config)?;
+        Self::assemble(config, options, store, Some(transport), Some(actors))
     }
 
     /// Opens the store and binds the HTTP listener, without a Backbone (business routes answer
     /// `error.connector.transportUnavailable`; for tests of the HTTP edge).
     pub fn build(config: LoadedConfig, options: RunOptions) -> Result<Self, StartupError> {
         let store = open_embedded_store(&config)?;
-        Self::assemble(config, options, store, None)
+        Self::assemble(config, options, store, None, None)
     }
 
     fn assemble(
@@ -177,6 +184,7 @@ impl Application {
         options: RunOptions,
         store: Arc<dyn Store>,
         transport: Option<connector_transport::Transport>,
+        actors: Option<connector_actors::Actors>,
     ) -> Result<Self, StartupError> {
         let settings = &config.settings;
         let http = &settings.infrastructure.http_server;
@@ -216,6 +224,7 @@ impl Application {
             health,
             version: VersionInfo::default(),
             transport,
+            actors: actors.clone(),
         });
         let counter = web::Data::new(RequestCounter::default());
 
@@ -240,12 +249,21 @@ impl Application {
         })?
         .run();
         tracing::info!(port, "Listening on port {port}");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            actors,
+        })
     }
 
     /// The bound port (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The supervised actors (`None` when built without a Backbone).
+    pub fn actors(&self) -> Option<&connector_actors::Actors> {
+        self.actors.as_ref()
     }
 
     /// A handle to stop the server gracefully.
@@ -255,6 +273,10 @@ impl Application {
 
     /// Serves until stopped (SIGINT/SIGTERM or [`ServerHandle::stop`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(actors) = self.actors {
+            actors.system.stop();
+        }
+        result
     }
 }

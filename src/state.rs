@@ -62,9 +62,65 @@ pub struct AppState {
     /// The identity's transport layer; `None` only when built without a Backbone (tests of the
     /// HTTP edge), where business routes answer with a clear error.
     pub transport: Option<connector_transport::Transport>,
+    /// The supervised actors over the transport (started with it); routes call them with a
+    /// timeout ([`ACTOR_CALL_TIMEOUT`], [`SYNC_CALL_TIMEOUT`]).
+    pub actors: Option<connector_actors::Actors>,
 }
 
+/// Longest wait of a route for a messaging, file or identity actor.
+pub const ACTOR_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+/// Longest wait of `POST /Account/Sync` for the sync actor (a sync may apply many events).
+pub const SYNC_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
 impl AppState {
+    /// Sends a message through the messaging actor (directly without actors).
+    pub async fn send_message(
+        &self,
+        message: connector_transport::messages::NewMessage,
+    ) -> Result<connector_transport::messages::MessageRecord, crate::error::ConnectorError> {
+        match &self.actors {
+            Some(actors) => Ok(connector_actors::call(
+                &actors.messaging,
+                connector_actors::areas::SendMessage(message),
+                ACTOR_CALL_TIMEOUT,
+            )
+            .await?),
+            None => Ok(self.transport()?.send_message(message).await?),
+        }
+    }
+
+    /// Uploads an own file through the file actor (directly without actors).
+    pub async fn upload_own_file(
+        &self,
+        file: connector_transport::files::NewFile,
+    ) -> Result<connector_transport::files::FileRecord, crate::error::ConnectorError> {
+        match &self.actors {
+            Some(actors) => Ok(connector_actors::call(
+                &actors.files,
+                connector_actors::areas::UploadFile(file),
+                ACTOR_CALL_TIMEOUT,
+            )
+            .await?),
+            None => Ok(self.transport()?.upload_own_file(file).await?),
+        }
+    }
+
+    /// A full sync through the sync actor (coalesced with runs in flight; directly without
+    /// actors).
+    pub async fn sync_now(
+        &self,
+    ) -> Result<connector_transport::sync::SyncSummary, crate::error::ConnectorError> {
+        match &self.actors {
+            Some(actors) => Ok(connector_actors::call(
+                &actors.sync,
+                connector_actors::sync::SyncNow,
+                SYNC_CALL_TIMEOUT,
+            )
+            .await?),
+            None => Ok(self.transport()?.sync_everything().await?),
+        }
+    }
+
     /// The transport layer, or the error business routes answer without one.
     pub fn transport(
         &self,

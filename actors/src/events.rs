@@ -126,11 +126,12 @@ impl Supervised for BackboneEventsActor {
     }
 }
 
-/// Connects, reads, reconnects; forever.
+/// Connects, reads, reconnects; until the sync actor is gone.
 async fn listen(transport: Transport, sync: Addr<SyncActor>, config: EventsConfig) {
     let url = config.url();
     let mut backoff = config.min_backoff;
-    loop {
+    // Ends with the sync actor (the actor system stopped).
+    while sync.connected() {
         match reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .build()
@@ -199,6 +200,9 @@ async fn read_stream(
                     continue;
                 }
             };
+            if !sync.connected() {
+                return Ok(());
+            }
             sync.do_send(TriggerSync { reason });
         }
     }

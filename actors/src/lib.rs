@@ -53,8 +53,8 @@ pub enum ActorError {
         /// The timeout.
         after: Duration,
     },
-    /// A sync run failed (the message of the transport error; shared by coalesced callers).
-    Sync(String),
+    /// A sync run failed (the transport error, shared by the coalesced callers of the run).
+    Sync(std::sync::Arc<TransportError>),
 }
 
 impl std::fmt::Display for ActorError {
@@ -70,7 +70,7 @@ impl std::fmt::Display for ActorError {
                     after.as_millis()
                 )
             }
-            Self::Sync(message) => write!(f, "sync failed: {message}"),
+            Self::Sync(error) => write!(f, "sync failed: {error}"),
         }
     }
 }
@@ -79,6 +79,7 @@ impl std::error::Error for ActorError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Transport(e) => Some(e),
+            Self::Sync(e) => Some(e.as_ref()),
             _ => None,
         }
     }

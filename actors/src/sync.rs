@@ -52,7 +52,7 @@ type Waiter = oneshot::Sender<Result<SyncSummary, ActorError>>;
 #[derive(Debug, Clone)]
 enum Outcome {
     Done(SyncSummary),
-    Failed(String),
+    Failed(std::sync::Arc<connector_transport::TransportError>),
     Panicked,
     Cancelled,
 }
@@ -61,7 +61,7 @@ impl Outcome {
     fn answer(&self) -> Result<SyncSummary, ActorError> {
         match self {
             Self::Done(summary) => Ok(summary.clone()),
-            Self::Failed(message) => Err(ActorError::Sync(message.clone())),
+            Self::Failed(error) => Err(ActorError::Sync(std::sync::Arc::clone(error))),
             Self::Panicked => Err(ActorError::Panicked {
                 actor: SyncActor::NAME,
             }),
@@ -139,7 +139,7 @@ impl SyncActor {
                     }
                     Ok(Err(error)) => {
                         tracing::error!(actor = Self::NAME, error = %error, "sync failed");
-                        Outcome::Failed(error.to_string())
+                        Outcome::Failed(std::sync::Arc::new(error))
                     }
                     Err(e) if e.is_panic() => {
                         tracing::error!(

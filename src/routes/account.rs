@@ -20,7 +20,8 @@ pub async fn identity_info(state: web::Data<AppState>) -> Result<HttpResponse, C
 
 /// `POST /Account/Sync`: a full sync; concurrent calls share one run.
 pub async fn sync(state: web::Data<AppState>) -> Result<HttpResponse, ConnectorError> {
-    state.transport()?.sync_everything().await?;
+    state.transport()?;
+    state.sync_now().await?;
     Ok(envelope::no_content())
 }
 

@@ -261,7 +261,7 @@ pub async fn send(
             .await
             .map_err(|_| ConnectorError::record_not_found("File"))?;
     }
-    let message = transport
+    let message = state
         .send_message(NewMessage {
             recipients,
             content: content.clone(),

@@ -1,6 +1,7 @@
 //! HTTP-level tests of the Connector edge: one test binary, one module per feature.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod actors;
 mod auth;
 mod cli_backbone;
 mod config;
