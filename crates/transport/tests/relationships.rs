@@ -319,3 +319,52 @@ async fn reject_revoke_and_concurrent_secret_use() {
     counters.dedup();
     assert_eq!(counters.len(), 8, "every encryption used its own counter");
 }
+
+#[tokio::test]
+async fn peer_deletion_events_mark_the_relationship() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let (a, b) = (
+        transport(&backbone.base_url()).await,
+        transport(&backbone.base_url()).await,
+    );
+    let own = a.create_own_template(template(None)).await.unwrap();
+    let reference = own.reference(&backbone.base_url()).unwrap().truncate();
+    b.load_peer_template(&reference, None).await.unwrap();
+    let created = b
+        .create_relationship(
+            &own.id,
+            json!({"@type": "ArbitraryRelationshipCreationContent", "value": 1}),
+        )
+        .await
+        .unwrap();
+    a.sync_everything().await.unwrap();
+    a.accept_relationship(&created.id).await.unwrap();
+    b.sync_everything().await.unwrap();
+
+    let process = b.backbone().start_deletion_process(Some(14)).await.unwrap();
+    let mut a_events = a.events().subscribe();
+    a.sync_everything().await.unwrap();
+    let marked = a.relationship(&created.id).await.unwrap().record;
+    let info = marked.peer_deletion_info.clone().expect("peer deletion info");
+    assert_eq!(info["deletionStatus"], "ToBeDeleted");
+    assert!(info["deletionDate"].is_string());
+    assert_eq!(
+        a_events.recv().await.unwrap().namespace,
+        "transport.peerToBeDeleted"
+    );
+    assert_eq!(
+        marked.to_dto()["peerDeletionInfo"]["deletionStatus"],
+        "ToBeDeleted"
+    );
+
+    b.backbone()
+        .cancel_deletion_process(&process.id)
+        .await
+        .unwrap();
+    a.sync_everything().await.unwrap();
+    let cleared = a.relationship(&created.id).await.unwrap().record;
+    assert!(cleared.peer_deletion_info.is_none());
+    assert!(cleared.to_dto().get("peerDeletionInfo").is_none());
+}
