@@ -119,18 +119,40 @@ async fn messages_both_ways_with_attachments() {
     send_with_attachment(&a, &b, b"from the templator").await;
     let id = send_with_attachment(&b, &a, &[7u8; 5000]).await;
 
+    // b forwards a's file (a peer file for b) back to a: a keeps it as its own file.
+    let a_file = a.upload_own_file(file(b"a's own")).await.unwrap();
+    let reference = a_file.reference(&a.config().base_url).unwrap();
+    b.load_peer_file(&reference, None).await.unwrap();
+    let forwarded = b
+        .send_message(NewMessage {
+            recipients: vec![a.address().to_owned()],
+            content: mail(&a, "forwarded"),
+            attachments: vec![a_file.id.clone()],
+        })
+        .await
+        .unwrap();
+    a.sync_everything().await.unwrap();
+    let own_again = a
+        .message_attachment(&forwarded.id, &a_file.id)
+        .await
+        .unwrap();
+    assert!(own_again.is_own);
+    assert_eq!(own_again.ownership_token, a_file.ownership_token);
+    let (_, bytes) = a.download_file(&a_file.id).await.unwrap();
+    assert_eq!(bytes, b"a's own");
+
     // Redelivery stores nothing twice.
     a.apply_message_received(&json!({ "id": id }))
         .await
         .unwrap();
     let all = a.messages(&Filter::And(vec![])).await.unwrap();
-    assert_eq!(all.len(), 2);
+    assert_eq!(all.len(), 3);
     assert_eq!(
         a.messages(&Filter::eq("isOwn", false).unwrap())
             .await
             .unwrap()
             .len(),
-        1
+        2
     );
 }
 
@@ -181,11 +203,7 @@ async fn sending_without_relationship_or_unknown_attachment_is_refused() {
         })
         .await
         .unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("no active Relationship"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("no active Relationship"), "{err}");
     relate(&a, &b).await;
     let err = a
         .send_message(NewMessage {
