@@ -130,14 +130,16 @@ pub fn password_protection(
                 .and_then(|i| u8::try_from(i).ok())
                 .or_else(|| {
                     let name = v.as_str()?;
+                    // RecoveryKit (0) is reserved for the app.
                     let index = connector_transport::PASSWORD_LOCATION_OPTIONS
                         .iter()
-                        .position(|o| *o == name)?;
+                        .position(|o| *o == name)
+                        .filter(|i| *i > 0)?;
                     u8::try_from(index).ok()
                 })
                 .ok_or_else(|| {
                     ConnectorError::validation(
-                        "/passwordProtection/passwordLocationIndicator must be an option name (RecoveryKit, Self, Letter, RegistrationLetter, Email, SMS, Website) or a number from 50 to 99",
+                        "must be a number from 50 to 99 or one of the following strings: Self, Letter, RegistrationLetter, Email, SMS, Website",
                     )
                 })?,
         ),

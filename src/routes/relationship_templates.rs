@@ -131,7 +131,7 @@ pub async fn create_own(
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
     let body = input::object(&body)?;
-    let content = input::required_object(body, "content")?.clone();
+    let mut content = input::required_object(body, "content")?.clone();
     input::required(body, "expiresAt")?;
     let expires_at = input::future_date(body, "expiresAt")?
         .ok_or_else(|| ConnectorError::validation("must have required property 'expiresAt'"))?;
@@ -141,6 +141,7 @@ pub async fn create_own(
             "The content of a RelationshipTemplate must either be a RelationshipTemplateContent or an ArbitraryRelationshipTemplateContent.",
         ));
     }
+    set_request_expiry(&mut content, expires_at)?;
     let max_number_of_allocations = match body.get("maxNumberOfAllocations") {
         None | Some(Value::Null) => None,
         Some(v) => Some(
@@ -217,4 +218,43 @@ pub async fn delete(
     let transport = state.transport()?;
     transport.delete_template(input::id(&id, "RLT")?).await?;
     Ok(envelope::no_content())
+}
+
+/// A `RelationshipTemplateContent`'s `onNewRelationship` Request must not expire after the template
+/// and expires with it when it names no expiry (as the runtime does).
+fn set_request_expiry(
+    content: &mut Value,
+    template_expires_at: nmshd_wire::CoreDate,
+) -> Result<(), ConnectorError> {
+    if content.get("@type").and_then(Value::as_str) != Some("RelationshipTemplateContent") {
+        return Ok(());
+    }
+    let Some(request) = content
+        .get_mut("onNewRelationship")
+        .and_then(Value::as_object_mut)
+    else {
+        return Err(ConnectorError::validation(
+            "content must have required property 'onNewRelationship'",
+        ));
+    };
+    match request.get("expiresAt").and_then(Value::as_str) {
+        Some(text) => {
+            let expires_at = nmshd_wire::CoreDate::parse(text).map_err(|_| {
+                ConnectorError::validation("onNewRelationship.expiresAt must be a date")
+            })?;
+            if expires_at.unix_millis() > template_expires_at.unix_millis() {
+                return Err(ConnectorError::application(
+                    "error.runtime.relationshipTemplates.requestCannotExpireAfterRelationshipTemplate",
+                    "The expiration date of the Request within the onNewRelationship property of the RelationshipTemplateContent must be set such that the expiration date of the RelationshipTemplate is not exceeded.",
+                ));
+            }
+        }
+        None => {
+            request.insert(
+                "expiresAt".into(),
+                template_expires_at.to_iso_string().into(),
+            );
+        }
+    }
+    Ok(())
 }

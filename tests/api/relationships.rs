@@ -345,6 +345,58 @@ async fn validation_and_not_found_errors() {
         invalid,
     )
     .await;
+    let request_content = |expires: &str| {
+        json!({
+            "content": {
+                "@type": "RelationshipTemplateContent",
+                "onNewRelationship": {"@type": "Request", "items": [], "expiresAt": expires},
+            },
+            "expiresAt": in_a_day(),
+        })
+    };
+    assert_error(
+        a.call(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(request_content("2099-01-01T00:00:00.000Z")),
+        )
+        .await,
+        400,
+        "error.runtime.relationshipTemplates.requestCannotExpireAfterRelationshipTemplate",
+    )
+    .await;
+    let mut without_expiry = request_content("x");
+    without_expiry["content"]["onNewRelationship"]
+        .as_object_mut()
+        .unwrap()
+        .remove("expiresAt");
+    let template = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(without_expiry),
+            201,
+        )
+        .await;
+    assert_eq!(
+        template["content"]["onNewRelationship"]["expiresAt"],
+        template["expiresAt"]
+    );
+    assert_error(
+        a.call(
+            "POST",
+            "/Tokens/Own",
+            Some(json!({
+                "content": {"@type": "X"},
+                "expiresAt": in_a_day(),
+                "passwordProtection": {"password": "1234", "passwordLocationIndicator": "RecoveryKit"},
+            })),
+        )
+        .await,
+        400,
+        invalid,
+    )
+    .await;
     assert_error(
         a.call("GET", "/RelationshipTemplates/RLTaaaaaaaaaaaaaaaaa", None)
             .await,
