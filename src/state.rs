@@ -81,7 +81,7 @@ impl AppState {
         match &self.actors {
             Some(actors) => Ok(connector_actors::call(
                 &actors.messaging,
-                connector_actors::areas::SendMessage(message),
+                connector_actors::areas::SendMessage::new(message),
                 ACTOR_CALL_TIMEOUT,
             )
             .await?),
@@ -97,7 +97,7 @@ impl AppState {
         match &self.actors {
             Some(actors) => Ok(connector_actors::call(
                 &actors.files,
-                connector_actors::areas::UploadFile(file),
+                connector_actors::areas::UploadFile::new(file),
                 ACTOR_CALL_TIMEOUT,
             )
             .await?),

@@ -51,7 +51,22 @@ area_actor!(
 
 /// Send a message (`POST /Messages`).
 #[derive(Debug)]
-pub struct SendMessage(pub NewMessage);
+pub struct SendMessage {
+    /// What to do.
+    pub message: NewMessage,
+    /// The caller's span (parent of the `actor.message` span).
+    pub parent: tracing::Span,
+}
+
+impl SendMessage {
+    /// The message, traced under the current span.
+    pub fn new(message: NewMessage) -> Self {
+        Self {
+            message,
+            parent: tracing::Span::current(),
+        }
+    }
+}
 
 impl Message for SendMessage {
     type Result = Result<MessageRecord, ActorError>;
@@ -62,15 +77,30 @@ impl Handler<SendMessage> for MessagingActor {
 
     fn handle(&mut self, msg: SendMessage, _ctx: &mut Context<Self>) -> Self::Result {
         let transport = self.transport.clone();
-        run_work(&self.runtime, "SendMessage", async move {
-            transport.send_message(msg.0).await
+        run_work(&self.runtime, "SendMessage", &msg.parent, async move {
+            transport.send_message(msg.message).await
         })
     }
 }
 
 /// Upload an own file (`POST /Files/Own`).
 #[derive(Debug)]
-pub struct UploadFile(pub NewFile);
+pub struct UploadFile {
+    /// What to do.
+    pub file: NewFile,
+    /// The caller's span (parent of the `actor.message` span).
+    pub parent: tracing::Span,
+}
+
+impl UploadFile {
+    /// The message, traced under the current span.
+    pub fn new(file: NewFile) -> Self {
+        Self {
+            file,
+            parent: tracing::Span::current(),
+        }
+    }
+}
 
 impl Message for UploadFile {
     type Result = Result<FileRecord, ActorError>;
@@ -81,8 +111,8 @@ impl Handler<UploadFile> for FileActor {
 
     fn handle(&mut self, msg: UploadFile, _ctx: &mut Context<Self>) -> Self::Result {
         let transport = self.transport.clone();
-        run_work(&self.runtime, "UploadFile", async move {
-            transport.upload_own_file(msg.0).await
+        run_work(&self.runtime, "UploadFile", &msg.parent, async move {
+            transport.upload_own_file(msg.file).await
         })
     }
 }
@@ -98,7 +128,19 @@ pub struct IdentityInfo {
 
 /// Ask for [`IdentityInfo`].
 #[derive(Debug)]
-pub struct GetIdentityInfo;
+pub struct GetIdentityInfo {
+    /// The caller's span (parent of the `actor.message` span).
+    pub parent: tracing::Span,
+}
+
+impl Default for GetIdentityInfo {
+    /// Traced under the current span.
+    fn default() -> Self {
+        Self {
+            parent: tracing::Span::current(),
+        }
+    }
+}
 
 impl Message for GetIdentityInfo {
     type Result = Result<IdentityInfo, ActorError>;
@@ -107,9 +149,9 @@ impl Message for GetIdentityInfo {
 impl Handler<GetIdentityInfo> for IdentityActor {
     type Result = ResponseActFuture<Self, Result<IdentityInfo, ActorError>>;
 
-    fn handle(&mut self, _msg: GetIdentityInfo, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: GetIdentityInfo, _ctx: &mut Context<Self>) -> Self::Result {
         let transport = self.transport.clone();
-        run_work(&self.runtime, "GetIdentityInfo", async move {
+        run_work(&self.runtime, "GetIdentityInfo", &msg.parent, async move {
             let account = transport.account();
             Ok(IdentityInfo {
                 address: account.address.clone(),
@@ -121,7 +163,22 @@ impl Handler<GetIdentityInfo> for IdentityActor {
 
 /// Sign bytes with the identity key (Ed25519, labelled SHA-256 as the enmeshed runtime does).
 #[derive(Debug)]
-pub struct SignWithIdentity(pub Vec<u8>);
+pub struct SignWithIdentity {
+    /// What to do.
+    pub bytes: Vec<u8>,
+    /// The caller's span (parent of the `actor.message` span).
+    pub parent: tracing::Span,
+}
+
+impl SignWithIdentity {
+    /// The message, traced under the current span.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes,
+            parent: tracing::Span::current(),
+        }
+    }
+}
 
 impl Message for SignWithIdentity {
     type Result = Result<Signature, ActorError>;
@@ -132,11 +189,12 @@ impl Handler<SignWithIdentity> for IdentityActor {
 
     fn handle(&mut self, msg: SignWithIdentity, _ctx: &mut Context<Self>) -> Self::Result {
         let transport = self.transport.clone();
-        run_work(&self.runtime, "SignWithIdentity", async move {
+        let bytes = msg.bytes;
+        run_work(&self.runtime, "SignWithIdentity", &msg.parent, async move {
             Ok(transport
                 .account()
                 .identity_key()
-                .sign(&msg.0, HashAlgorithm::Sha256))
+                .sign(&bytes, HashAlgorithm::Sha256))
         })
     }
 }

@@ -109,12 +109,14 @@ where
     }
 }
 
-/// Runs the work of one message as a task on `runtime` in an `actor.message` span, and answers
+/// Runs the work of one message as a task on `runtime` in an `actor.message` span (a child of
+/// `parent`, the caller's span, so a request's trace continues into the actor), and answers
 /// with its result. A panic in the work is logged at error level, answered with
 /// [`ActorError::Panicked`], and stops the actor, which its supervisor then restarts.
 pub fn run_work<A, T, F>(
     runtime: &tokio::runtime::Handle,
     message: &'static str,
+    parent: &tracing::Span,
     work: F,
 ) -> ResponseActFuture<A, Result<T, ActorError>>
 where
@@ -123,7 +125,7 @@ where
     F: Future<Output = Result<T, TransportError>> + Send + 'static,
 {
     let actor = A::NAME;
-    let span = tracing::info_span!("actor.message", actor, message);
+    let span = tracing::info_span!(parent: parent, "actor.message", actor, message);
     let task = runtime.spawn(work.instrument(span));
     Box::pin(actix::fut::wrap_future::<_, A>(task).map(
         move |joined, _act, ctx: &mut Context<A>| match joined {

@@ -42,16 +42,21 @@ impl Handler<Work> for Flaky {
     type Result = ResponseActFuture<Self, Result<u32, ActorError>>;
 
     fn handle(&mut self, msg: Work, _ctx: &mut Context<Self>) -> Self::Result {
-        run_work(&self.runtime, "Work", async move {
-            match msg {
-                Work::Answer(n) => Ok(n),
-                Work::Panic => panic!("a test message that panics"),
-                Work::Sleep(d) => {
-                    tokio::time::sleep(d).await;
-                    Ok(0)
+        run_work(
+            &self.runtime,
+            "Work",
+            &tracing::Span::current(),
+            async move {
+                match msg {
+                    Work::Answer(n) => Ok(n),
+                    Work::Panic => panic!("a test message that panics"),
+                    Work::Sleep(d) => {
+                        tokio::time::sleep(d).await;
+                        Ok(0)
+                    }
                 }
-            }
-        })
+            },
+        )
     }
 }
 

@@ -151,3 +151,48 @@ async fn concurrent_sync_requests_all_succeed() {
     }
     actors.system.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_identity_actor_tells_the_address_and_signs() {
+    use connector_actors::areas::{GetIdentityInfo, SignWithIdentity};
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = transport(&backbone.base_url()).await;
+    let actors = Actors::start(a.clone(), ActorsConfig::default()).unwrap();
+    let timeout = Duration::from_secs(10);
+    let info = call(&actors.identity, GetIdentityInfo::default(), timeout)
+        .await
+        .unwrap();
+    assert_eq!(info.address, a.address());
+    let signature = call(
+        &actors.identity,
+        SignWithIdentity::new(b"signed".to_vec()),
+        timeout,
+    )
+    .await
+    .unwrap();
+    assert!(info.public_key.verify(b"signed", &signature));
+    assert!(!info.public_key.verify(b"other", &signature));
+    actors.system.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_sync_is_answered_and_the_actor_keeps_serving() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = transport(&backbone.base_url()).await;
+    let actors = Actors::start(a, ActorsConfig::default()).unwrap();
+    let timeout = Duration::from_secs(60);
+    call(&actors.sync, SyncNow, timeout).await.unwrap();
+    backbone.stop().await;
+    for _ in 0..2 {
+        let error = call(&actors.sync, SyncNow, timeout).await.unwrap_err();
+        assert!(
+            matches!(error, connector_actors::ActorError::Sync(_)),
+            "{error:?}"
+        );
+    }
+    actors.system.stop();
+}
