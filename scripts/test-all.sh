@@ -5,7 +5,8 @@
 #   - the Python venv .venv-k8s with kubernetes-validate (the k8s/ manifests are checked against the schemas),
 #   - cargo-fuzz (when `cargo fuzz` is missing),
 # then runs: every workspace test (cargo-nextest if present, else cargo test; the vector counts and the
-# interop tables are printed), the fuzz target build, and the short Rust/TypeScript benchmark comparison.
+# interop tables are printed), the fuzz target build, the short Rust/TypeScript benchmark comparison and
+# the short REST benchmark (loadtests/rest).
 #
 # Environment: SKIP_FUZZ=1 / SKIP_BENCH=1 leave those steps out (local use; CI runs everything).
 #              NMSHD_VECTORS_DIR overrides where the vectors are (default: ../shared/vectors).
@@ -102,6 +103,10 @@ fi
 if [[ "${SKIP_BENCH:-0}" != "1" ]]; then
     step "benchmarks: Rust vs @nmshd/crypto (short)"
     loadtests/crypto/compare.sh --short
+    step "benchmarks: REST, two Connectors on the dev Backbone (short, debug build)"
+    cargo build -p connector -p loadtest-rest
+    rest_bin="${CARGO_TARGET_DIR:-$root/target}/debug"
+    "$rest_bin/loadtest-rest" --short --connector "$rest_bin/connector"
 fi
 
 step "done"
