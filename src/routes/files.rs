@@ -12,6 +12,7 @@ use nmshd_crypto::Reference;
 use nmshd_wire::CoreDate;
 use serde_json::{Map, Value, json};
 
+use super::input;
 use crate::envelope;
 use crate::error::ConnectorError;
 use crate::http::accept::MediaType;
@@ -526,8 +527,9 @@ pub async fn regenerate_ownership_token(
     req: HttpRequest,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
+    let id = path_param(&req, "id");
     let file = transport
-        .regenerate_ownership_token(&path_param(&req, "id"))
+        .regenerate_ownership_token(input::id(&id, "FIL")?)
         .await?;
     Ok(envelope::ok(&file_dto(transport, &file)?))
 }
@@ -538,7 +540,8 @@ pub async fn delete(
     req: HttpRequest,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    transport.delete_file(&path_param(&req, "id")).await?;
+    let id = path_param(&req, "id");
+    transport.delete_file(input::id(&id, "FIL")?).await?;
     Ok(envelope::no_content())
 }
 

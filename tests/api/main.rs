@@ -9,6 +9,7 @@ mod errors;
 mod files_messages;
 mod health;
 mod helpers;
+mod hostile_input;
 mod processes;
 mod relationships;
 mod replicas;
