@@ -347,7 +347,10 @@ async fn peer_deletion_events_mark_the_relationship() {
     let mut a_events = a.events().subscribe();
     a.sync_everything().await.unwrap();
     let marked = a.relationship(&created.id).await.unwrap().record;
-    let info = marked.peer_deletion_info.clone().expect("peer deletion info");
+    let info = marked
+        .peer_deletion_info
+        .clone()
+        .expect("peer deletion info");
     assert_eq!(info["deletionStatus"], "ToBeDeleted");
     assert!(info["deletionDate"].is_string());
     assert_eq!(
