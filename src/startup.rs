@@ -169,7 +169,17 @@ impl Application {
         let actors_config =
             crate::modules::actors_config(&config.settings).map_err(StartupError::Unsupported)?;
         let actors = connector_actors::Actors::start(transport.clone(), actors_config)?;
-        Self::assemble(config, options, store, Some(transport), Some(actors))
+        let application = Self::assemble(
+            config,
+            options,
+            store,
+            Some(transport),
+            Some(actors.clone()),
+        );
+        if application.is_err() {
+            actors.system.stop();
+        }
+        application
     }
 
     /// Opens the store and binds the HTTP listener, without a Backbone (business routes answer
