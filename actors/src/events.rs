@@ -16,6 +16,9 @@ use tracing::Instrument;
 use crate::NamedActor;
 use crate::sync::{SyncActor, TriggerSync};
 
+/// Longest line of the event stream (frames are a few bytes).
+const MAX_LINE: usize = 64 * 1024;
+
 /// How the listener connects.
 #[derive(Debug, Clone)]
 pub struct EventsConfig {
@@ -182,6 +185,9 @@ async fn read_stream(
             Ok(Ok(Some(chunk))) => chunk,
         };
         buffer.extend_from_slice(&chunk);
+        if buffer.len() > MAX_LINE && !buffer.contains(&b'\n') {
+            return Err("a line of the event stream is too long".into());
+        }
         while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = buffer.drain(..=end).collect();
             let line = String::from_utf8_lossy(&line);
