@@ -342,7 +342,9 @@ pub async fn get_one(
         raw
     } else {
         Reference::parse(&raw)
-            .map_err(ConnectorError::unexpected)?
+            .map_err(|_| {
+                ConnectorError::validation("idOrReference must be a File id or a File reference")
+            })?
             .id
     };
     let file = transport
@@ -358,7 +360,8 @@ pub async fn download(
     req: HttpRequest,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let (file, bytes) = transport.download_file(&path_param(&req, "id")).await?;
+    let id = path_param(&req, "id");
+    let (file, bytes) = transport.download_file(input::id(&id, "FIL")?).await?;
     Ok(download_response(&file, bytes))
 }
 

@@ -6,6 +6,7 @@ use connector_transport::messages::NewMessage;
 use serde_json::{Value, json};
 
 use super::files::{download_response, file_dto};
+use super::input;
 use crate::envelope;
 use crate::error::ConnectorError;
 use crate::http::extract::ListQuery;
@@ -309,7 +310,8 @@ pub async fn get_one(
     req: HttpRequest,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let message = transport.message(&path_param(&req, "id")).await?;
+    let id = path_param(&req, "id");
+    let message = transport.message(input::id(&id, "MSG")?).await?;
     let mut files = Vec::with_capacity(message.attachments.len());
     for id in &message.attachments {
         files.push(file_dto(transport, &transport.file(id).await?)?);
@@ -328,7 +330,10 @@ pub async fn attachment(
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
     let file = transport
-        .message_attachment(&path_param(&req, "id"), &path_param(&req, "attachmentId"))
+        .message_attachment(
+            input::id(&path_param(&req, "id"), "MSG")?,
+            input::id(&path_param(&req, "attachmentId"), "FIL")?,
+        )
         .await?;
     Ok(envelope::ok(&file_dto(transport, &file)?))
 }
@@ -340,7 +345,10 @@ pub async fn download_attachment(
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
     let file = transport
-        .message_attachment(&path_param(&req, "id"), &path_param(&req, "attachmentId"))
+        .message_attachment(
+            input::id(&path_param(&req, "id"), "MSG")?,
+            input::id(&path_param(&req, "attachmentId"), "FIL")?,
+        )
         .await?;
     let (file, bytes) = transport.download_file(&file.id).await?;
     Ok(download_response(&file, bytes))

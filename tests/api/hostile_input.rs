@@ -488,6 +488,35 @@ async fn hostile_bodies_on_every_write_route_get_4xx_and_change_nothing() {
     }
     println!("{requests} hostile requests, statuses {statuses:?}");
 
+    // Read routes with hostile ids and query strings: no 5xx either.
+    for route in ROUTES
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.starts_with(API_BASE))
+    {
+        for path in hostile_paths(route.path, &ids) {
+            for query in [
+                "",
+                "?__proto__=1&constructor=x",
+                "?%00=%00",
+                "?createdAt=%00&id=[]",
+            ] {
+                let (status, text) = a
+                    .raw(
+                        "GET",
+                        &format!("{path}{query}"),
+                        Vec::new(),
+                        "application/json",
+                    )
+                    .await;
+                if status >= 500 && status != 501 {
+                    let shown: String = path.chars().take(80).collect();
+                    let text: String = text.chars().take(300).collect();
+                    problems.push(format!("GET {shown}{query}: {status}: {text}"));
+                }
+            }
+        }
+    }
+
     let after = snapshot(&a, &ids).await;
     for ((path, old), (_, new)) in before.iter().zip(&after) {
         if old != new {
