@@ -77,13 +77,13 @@ async fn unsatisfiable_accept_is_406() {
 }
 
 #[tokio::test]
-async fn routes_without_transport_answer_not_implemented_never_success() {
+async fn unimplemented_routes_answer_not_implemented_never_success() {
     let app = spawn_app().await;
     let response = app
         .client
-        .post(app.url("/API/CORE/V1/messages/"))
+        .post(app.url("/API/CORE/V1/attributes/"))
         .header("X-API-KEY", FULL_KEY)
-        .json(&serde_json::json!({"recipients": [], "content": {}}))
+        .json(&serde_json::json!({"content": {}}))
         .send()
         .await
         .unwrap();
@@ -92,9 +92,23 @@ async fn routes_without_transport_answer_not_implemented_never_success() {
         error["message"]
             .as_str()
             .unwrap()
-            .contains("POST /api/core/v1/Messages"),
+            .contains("POST /api/core/v1/Attributes"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn business_routes_without_a_backbone_say_so() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/core/v1/Messages"))
+        .header("X-API-KEY", FULL_KEY)
+        .json(&serde_json::json!({"recipients": [], "content": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 400, "error.connector.transportUnavailable").await;
 }
 
 #[tokio::test]
