@@ -70,12 +70,19 @@ impl Drop for Proc {
     }
 }
 
-/// A temporary directory removed when dropped.
+/// Set when every phase ran: only then are the logs and data removed.
+static SUCCEEDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A temporary directory removed when dropped after a successful run (kept for a failed one).
 struct TempDir(PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        if SUCCEEDED.load(Ordering::SeqCst) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        } else {
+            eprintln!("logs and data kept in {}", self.0.display());
+        }
     }
 }
 
@@ -586,5 +593,6 @@ async fn main() -> Result<()> {
         }
     }
     drop(procs);
+    SUCCEEDED.store(true, Ordering::SeqCst);
     Ok(())
 }
