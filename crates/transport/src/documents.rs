@@ -1,5 +1,8 @@
 //! Typed records in the document store: serde structs ↔ JSON documents with `id` and `version`.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, PoisonError};
+
 use connector_store::{Filter, Store};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -83,21 +86,66 @@ pub async fn replace<T: Record>(store: &dyn Store, record: &T, version: u64) -> 
     )
 }
 
+/// The pause after the `attempt`-th lost race: 100 µs doubling up to 12.8 ms, plus up to as much
+/// again of jitter (from the clock's nanoseconds).
+fn conflict_backoff(attempt: u32) -> std::time::Duration {
+    let base = 100u64 << attempt.min(7);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    std::time::Duration::from_micros(base + nanos % base)
+}
+
+/// One lock per record being updated in this process (removed when nobody holds it).
+type UpdateLocks = std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+static UPDATE_LOCKS: LazyLock<UpdateLocks> = LazyLock::new(UpdateLocks::default);
+
 /// Read, change, compare-and-set, retried on lost races. `change` may run several times.
+///
+/// Writers of one record in this process take turns (a per-record lock), so many concurrent
+/// updates of one record (e.g. sends on one relationship) do not starve each other; the
+/// compare-and-set still guards against other processes (replicas).
 pub async fn update<T: Record>(
+    store: &dyn Store,
+    id: &str,
+    change: impl FnMut(&mut T) -> Result<()> + Send,
+) -> Result<Stored<T>> {
+    let key = format!("{}/{id}", T::COLLECTION);
+    let lock = {
+        let mut locks = UPDATE_LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(locks.entry(key.clone()).or_default())
+    };
+    let result = {
+        let _turn = lock.lock().await;
+        update_unlocked(store, id, change).await
+    };
+    drop(lock);
+    let mut locks = UPDATE_LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+    if locks
+        .get(&key)
+        .is_some_and(|lock| Arc::strong_count(lock) == 1)
+    {
+        locks.remove(&key);
+    }
+    result
+}
+
+async fn update_unlocked<T: Record>(
     store: &dyn Store,
     id: &str,
     mut change: impl FnMut(&mut T) -> Result<()> + Send,
 ) -> Result<Stored<T>> {
-    const ATTEMPTS: usize = 16;
+    const ATTEMPTS: u32 = 32;
     for attempt in 1..=ATTEMPTS {
         let Some(mut stored) = get::<T>(store, id).await? else {
             return Err(TransportError::not_found(T::COLLECTION, id));
         };
         change(&mut stored.record)?;
         match replace(store, &stored.record, stored.version).await {
-            Err(TransportError::Store(e)) if e.is_conflict() && attempt < ATTEMPTS => {
-                tokio::task::yield_now().await;
+            Err(TransportError::Store(e)) if e.is_conflict() => {
+                // Many writers of one record (concurrent sends on one relationship): back off,
+                // exponentially and with jitter, so a writer does not lose every race.
+                tokio::time::sleep(conflict_backoff(attempt)).await;
             }
             other => return other,
         }
