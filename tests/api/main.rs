@@ -10,6 +10,7 @@ mod files_messages;
 mod health;
 mod helpers;
 mod hostile_input;
+mod otel;
 mod processes;
 mod relationships;
 mod replicas;

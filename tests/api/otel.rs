@@ -1,0 +1,394 @@
+//! OpenTelemetry export (issue 9): a `connector start` process with the standard `OTEL_*`
+//! variables pointing at a small OTLP/HTTP receiver in this test; one REST call yields one
+//! connected trace (edge, store, Backbone client), the documented metrics arrive, and the
+//! `observability/` dashboard and alert rules use only documented, emitted metric names.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message as _;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+use crate::helpers::FULL_KEY;
+use crate::processes::{KillOnDrop, free_port};
+
+/// What the receiver got, by OTLP path.
+#[derive(Default)]
+struct Received {
+    spans: Vec<Span>,
+    metric_names: BTreeSet<String>,
+}
+
+/// A minimal OTLP/HTTP (protobuf) receiver: HTTP/1.1 with keep-alive, `POST /v1/traces` and
+/// `POST /v1/metrics`, answered with an empty (valid) export response.
+async fn start_receiver() -> (u16, Arc<Mutex<Received>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(Mutex::new(Received::default()));
+    let shared = Arc::clone(&received);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move {
+                let mut reader = BufReader::new(stream);
+                loop {
+                    let mut request_line = String::new();
+                    if reader.read_line(&mut request_line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let path = request_line
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_owned();
+                    let mut length = 0usize;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let line = line.trim_end();
+                        if line.is_empty() {
+                            break;
+                        }
+                        if let Some((name, value)) = line.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0u8; length];
+                    if reader.read_exact(&mut body).await.is_err() {
+                        return;
+                    }
+                    {
+                        let mut received = shared.lock().unwrap();
+                        match path.as_str() {
+                            "/v1/traces" => {
+                                let request =
+                                    ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
+                                for resource in request.resource_spans {
+                                    for scope in resource.scope_spans {
+                                        received.spans.extend(scope.spans);
+                                    }
+                                }
+                            }
+                            "/v1/metrics" => {
+                                let request =
+                                    ExportMetricsServiceRequest::decode(body.as_slice()).unwrap();
+                                for resource in request.resource_metrics {
+                                    for scope in resource.scope_metrics {
+                                        received
+                                            .metric_names
+                                            .extend(scope.metrics.into_iter().map(|m| m.name));
+                                    }
+                                }
+                            }
+                            other => panic!("unexpected OTLP path {other}"),
+                        }
+                    }
+                    let response = "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
+                    if reader
+                        .get_mut()
+                        .write_all(response.as_bytes())
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+fn string_attribute(span: &Span, key: &str) -> Option<String> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.as_ref())
+        .and_then(|v| match &v.value {
+            Some(AnyValue::StringValue(s)) => Some(s.clone()),
+            Some(AnyValue::IntValue(i)) => Some(i.to_string()),
+            _ => None,
+        })
+}
+
+fn repo_file(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// The metrics table of `observability/METRICS.md`: (OTLP name, Prometheus name, type).
+fn documented_metrics() -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(repo_file("observability/METRICS.md")).unwrap();
+    text.lines()
+        .filter(|line| line.starts_with("| `connector_"))
+        .map(|line| {
+            let cells: Vec<&str> = line
+                .split('|')
+                .map(|c| c.trim().trim_matches('`'))
+                .collect();
+            (
+                cells[1].to_owned(),
+                cells[2].to_owned(),
+                cells[3].to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn wait_until_up(client: &reqwest::Client, port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let info = client
+            .get(format!(
+                "http://127.0.0.1:{port}/api/core/v1/Account/IdentityInfo"
+            ))
+            .header("X-API-KEY", FULL_KEY)
+            .send()
+            .await;
+        if let Ok(response) = info
+            && response.status() == 200
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the connector did not come up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn start_connector(dir: &Path, backbone_url: &str, port: u16, otlp_port: u16) -> KillOnDrop {
+    let log = std::fs::File::create(dir.join("connector.log")).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_connector"))
+        .arg("start")
+        .current_dir(dir)
+        .env("transportLibrary__baseUrl", backbone_url)
+        .env("transportLibrary__platformClientId", "test")
+        .env("transportLibrary__platformClientSecret", "test")
+        .env("database__folder", dir.join("data"))
+        .env("infrastructure__httpServer__host", "127.0.0.1")
+        .env("infrastructure__httpServer__port", port.to_string())
+        .env(
+            "infrastructure__httpServer__authentication__apiKey__keys__main",
+            format!(r#"{{"key":"{FULL_KEY}"}}"#),
+        )
+        .env_remove("OTEL_SDK_DISABLED")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{otlp_port}"),
+        )
+        .env("OTEL_SERVICE_NAME", "connector-otel-test")
+        .env("OTEL_METRIC_EXPORT_INTERVAL", "300")
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    KillOnDrop(child)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let (otlp_port, received) = start_receiver().await;
+    let port = free_port();
+    let _connector = start_connector(dir.path(), &backbone.base_url(), port, otlp_port);
+    let client = reqwest::Client::new();
+    wait_until_up(&client, port).await;
+
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let expires = expires
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let response = client
+        .post(format!("http://127.0.0.1:{port}/api/core/v1/Tokens/Own"))
+        .header("X-API-KEY", FULL_KEY)
+        .header("X-Correlation-ID", "otel-test-correlation")
+        .json(&json!({"content": {"@type": "ArbitraryTokenContent", "value": {"x": 1}}, "expiresAt": expires, "ephemeral": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let sync = client
+        .post(format!("http://127.0.0.1:{port}/api/core/v1/Account/Sync"))
+        .header("X-API-KEY", FULL_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert!(sync.status().is_success(), "sync: {}", sync.status());
+
+    let wanted_metrics = [
+        "connector_http_requests",
+        "connector_http_request_duration_seconds",
+        "connector_sync_runs",
+        "connector_sync_events_applied",
+    ];
+    let documented: BTreeSet<String> = documented_metrics().into_iter().map(|m| m.0).collect();
+    for name in wanted_metrics {
+        assert!(documented.contains(name), "{name} is not in METRICS.md");
+    }
+
+    // Wait for the HTTP span of the token call with its Backbone and store children.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (spans, trace_id, metric_names) = loop {
+        let (spans, metric_names) = {
+            let received = received.lock().unwrap();
+            (received.spans.clone(), received.metric_names.clone())
+        };
+        let http = spans.iter().find(|s| {
+            s.name == "http.request"
+                && string_attribute(s, "correlation_id").as_deref() == Some("otel-test-correlation")
+        });
+        if let Some(http) = http {
+            let trace_id = http.trace_id.clone();
+            let in_trace = |prefix: &str| {
+                spans
+                    .iter()
+                    .any(|s| s.trace_id == trace_id && s.name.starts_with(prefix))
+            };
+            if in_trace("backbone.request")
+                && in_trace("store.")
+                && wanted_metrics.iter().all(|m| metric_names.contains(*m))
+            {
+                break (spans, trace_id, metric_names);
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no complete trace/metrics arrived; spans: {:?}; metrics: {metric_names:?}",
+            spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+
+    let trace: Vec<&Span> = spans.iter().filter(|s| s.trace_id == trace_id).collect();
+    let roots: Vec<&&Span> = trace
+        .iter()
+        .filter(|s| s.parent_span_id.is_empty())
+        .collect();
+    assert_eq!(roots.len(), 1, "one root span per trace");
+    let root = roots[0];
+    assert_eq!(root.name, "http.request");
+    assert_eq!(
+        string_attribute(root, "http.route").as_deref(),
+        Some("/api/core/v1/Tokens/Own")
+    );
+    assert_eq!(
+        string_attribute(root, "http.response.status_code").as_deref(),
+        Some("201")
+    );
+    // Every span of the trace reaches the root through its parents (one connected tree).
+    let by_id: HashMap<&[u8], &Span> = trace.iter().map(|s| (s.span_id.as_slice(), *s)).collect();
+    for span in &trace {
+        let mut current = *span;
+        let mut hops = 0;
+        while !current.parent_span_id.is_empty() {
+            current = by_id
+                .get(current.parent_span_id.as_slice())
+                .unwrap_or_else(|| panic!("{} has a parent outside the trace", span.name));
+            hops += 1;
+            assert!(hops < 100);
+        }
+        assert_eq!(current.span_id, root.span_id);
+    }
+    let backbone_span = trace.iter().find(|s| s.name == "backbone.request").unwrap();
+    assert!(string_attribute(backbone_span, "path").is_some());
+    let store_span = trace.iter().find(|s| s.name.starts_with("store.")).unwrap();
+    assert!(string_attribute(store_span, "db.collection.name").is_some());
+    for name in wanted_metrics {
+        assert!(metric_names.contains(name), "{name} did not arrive");
+    }
+
+    // The JSON log lines of the request carry its trace id.
+    let trace_hex: String = trace_id.iter().map(|b| format!("{b:02x}")).collect();
+    let logs = std::fs::read_to_string(dir.path().join("connector.log")).unwrap();
+    let logged = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .any(|line| line["trace_id"] == trace_hex.as_str() && line["span_id"].is_string());
+    assert!(logged, "no log line with trace_id {trace_hex}");
+}
+
+/// The `connector_[a-z0-9_]+` words of `text`.
+fn metric_names_in(text: &str) -> BTreeSet<&str> {
+    let mut names = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("connector_") {
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(tail.len());
+        names.insert(&tail[..end]);
+        rest = &tail[end..];
+    }
+    names
+}
+
+/// Every `connector_*` name in the dashboard and the alert rules is a documented Prometheus
+/// name (or a histogram's `_bucket`/`_sum`/`_count` series), and every documented metric is
+/// emitted by the source.
+#[test]
+fn dashboard_and_rules_reference_only_documented_emitted_metrics() {
+    let documented = documented_metrics();
+    assert!(!documented.is_empty());
+    let sources = [
+        "src/http/telemetry.rs",
+        "src/instrumented.rs",
+        "crates/backbone-client/src/http.rs",
+        "crates/transport/src/sync.rs",
+    ]
+    .map(|p| std::fs::read_to_string(repo_file(p)).unwrap())
+    .join("\n");
+    for (otlp, _, _) in &documented {
+        assert!(
+            sources.contains(&format!("\"{otlp}\""))
+                || sources.contains(&format!("monotonic_counter.{otlp} ")),
+            "{otlp} is documented but not emitted"
+        );
+    }
+    let mut allowed: BTreeSet<String> = BTreeSet::new();
+    for (_, prometheus, kind) in &documented {
+        if kind == "histogram" {
+            for suffix in ["_bucket", "_sum", "_count"] {
+                allowed.insert(format!("{prometheus}{suffix}"));
+            }
+        } else {
+            allowed.insert(prometheus.clone());
+        }
+    }
+    for file in [
+        "observability/grafana-dashboard.json",
+        "observability/prometheus-rules.yaml",
+    ] {
+        let text = std::fs::read_to_string(repo_file(file)).unwrap();
+        if file.ends_with(".json") {
+            serde_json::from_str::<Value>(&text).unwrap();
+        }
+        let used = metric_names_in(&text);
+        assert!(!used.is_empty(), "{file} references no metrics");
+        for metric in used {
+            assert!(
+                allowed.contains(metric),
+                "{file} references {metric}, which is not a documented emitted metric"
+            );
+        }
+    }
+}
