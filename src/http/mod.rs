@@ -88,6 +88,21 @@ fn handler_for(spec: RouteSpec) -> Route {
             web::route().to(routes::account::identity_info)
         }
         ("POST", "/api/core/v1/Account/Sync") => web::route().to(routes::account::sync),
+        ("PUT", "/api/core/v1/IdentityMetadata") => {
+            web::route().to(routes::small_areas::put_identity_metadata)
+        }
+        ("GET", "/api/core/v1/IdentityMetadata") => {
+            web::route().to(routes::small_areas::get_identity_metadata)
+        }
+        ("DELETE", "/api/core/v1/IdentityMetadata") => {
+            web::route().to(routes::small_areas::delete_identity_metadata)
+        }
+        ("GET", "/api/core/v1/Announcements") => {
+            web::route().to(routes::small_areas::announcements)
+        }
+        ("POST", "/api/core/v1/BackboneNotifications") => {
+            web::route().to(routes::small_areas::backbone_notification)
+        }
         ("GET", "/api/core/v1/Account/SyncInfo") => web::route().to(routes::account::sync_info),
         (method, path)
             if path.starts_with("/api/core/v1/Relationship")

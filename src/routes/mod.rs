@@ -8,4 +8,5 @@ pub mod messages;
 pub mod monitoring;
 pub mod relationship_templates;
 pub mod relationships;
+pub mod small_areas;
 pub mod tokens;

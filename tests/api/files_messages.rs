@@ -1,97 +1,10 @@
 //! Files and messages over REST: two Connectors on one dev Backbone exchange a message with an
 //! attachment; bad input gets the real codes and leaves stored data unchanged.
 
-use connector::config;
-use connector::startup::{Application, RunOptions};
 use serde_json::{Value, json};
 
-use crate::helpers::{FULL_KEY, assert_error, isolated_sources, test_env};
-
-struct Connector {
-    address: String,
-    client: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
-impl Connector {
-    async fn start(backbone_url: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut env = test_env(dir.path(), backbone_url);
-        for (name, value) in &mut env {
-            if name == "PLATFORM_CLIENT_SECRET" {
-                *value = "test".into();
-            }
-        }
-        let loaded = config::load(&isolated_sources(dir.path(), env)).unwrap();
-        let app = Application::start(
-            loaded,
-            RunOptions {
-                workers: 1,
-                ..RunOptions::default()
-            },
-        )
-        .await
-        .unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        Self {
-            address,
-            client: reqwest::Client::new(),
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/api/core/v1{path}", self.address)
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self
-            .client
-            .request(method, self.url(path))
-            .header("X-API-KEY", FULL_KEY);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap()
-    }
-
-    async fn ok(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
-        let response = self.call(method, path, body).await;
-        let got = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        assert_eq!(got, status, "{method} {path}: {text}");
-        if text.is_empty() {
-            return Value::Null;
-        }
-        serde_json::from_str::<Value>(&text).unwrap()["result"].clone()
-    }
-
-    async fn upload(&self, form: reqwest::multipart::Form) -> reqwest::Response {
-        self.client
-            .post(self.url("/Files/Own"))
-            .header("X-API-KEY", FULL_KEY)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn address(&self) -> String {
-        self.ok("GET", "/Account/IdentityInfo", None, 200).await["address"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-}
-
-fn in_a_day() -> String {
-    nmshd_wire::CoreDate::from_offset_date_time(
-        time::OffsetDateTime::now_utc() + time::Duration::days(1),
-    )
-    .to_iso_string()
-}
+use crate::helpers::assert_error;
+use crate::rest_peer::{Connector, relate};
 
 fn file_form(bytes: &[u8], name: &str) -> reqwest::multipart::Form {
     reqwest::multipart::Form::new()
@@ -105,47 +18,6 @@ fn file_form(bytes: &[u8], name: &str) -> reqwest::multipart::Form {
         .text("title", "A title")
         .text("tags", "x")
         .text("tags", "y")
-}
-
-/// a templates, b requests, a accepts; all over REST.
-async fn relate(a: &Connector, b: &Connector) {
-    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
-    let template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    let reference = template["reference"]["truncated"].as_str().unwrap();
-    let loaded = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": reference})),
-            201,
-        )
-        .await;
-    let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}});
-    let relationship = b
-        .ok(
-            "POST",
-            "/Relationships",
-            Some(json!({"templateId": loaded["id"], "creationContent": creation})),
-            201,
-        )
-        .await;
-    let id = relationship["id"].as_str().unwrap();
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    a.ok(
-        "PUT",
-        &format!("/Relationships/{id}/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    b.ok("POST", "/Account/Sync", None, 204).await;
 }
 
 #[tokio::test]

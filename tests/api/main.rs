@@ -14,4 +14,6 @@ mod otel;
 mod processes;
 mod relationships;
 mod replicas;
+mod rest_peer;
+mod small_areas;
 mod telemetry;

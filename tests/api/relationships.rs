@@ -1,83 +1,9 @@
 //! Templates, tokens and relationships over REST: two Connectors on one dev Backbone.
 
-use connector::config;
-use connector::startup::{Application, RunOptions};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{FULL_KEY, assert_error, isolated_sources, test_env};
-
-struct Connector {
-    address: String,
-    client: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
-impl Connector {
-    async fn start(backbone_url: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut env = test_env(dir.path(), backbone_url);
-        for (name, value) in &mut env {
-            if name == "PLATFORM_CLIENT_SECRET" {
-                *value = "test".into();
-            }
-        }
-        let loaded = config::load(&isolated_sources(dir.path(), env)).unwrap();
-        let app = Application::start(
-            loaded,
-            RunOptions {
-                workers: 1,
-                ..RunOptions::default()
-            },
-        )
-        .await
-        .unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        Self {
-            address,
-            client: reqwest::Client::new(),
-            _dir: dir,
-        }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self
-            .client
-            .request(method, format!("{}/api/core/v1{path}", self.address))
-            .header("X-API-KEY", FULL_KEY);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap()
-    }
-
-    /// Calls and expects `status`; returns `result`.
-    async fn ok(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
-        let response = self.call(method, path, body).await;
-        let got = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        assert_eq!(got, status, "{method} {path}: {text}");
-        if text.is_empty() {
-            return Value::Null;
-        }
-        serde_json::from_str::<Value>(&text).unwrap()["result"].clone()
-    }
-
-    async fn address(&self) -> String {
-        self.ok("GET", "/Account/IdentityInfo", None, 200).await["address"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-}
-
-fn in_a_day() -> String {
-    nmshd_wire::CoreDate::from_offset_date_time(
-        time::OffsetDateTime::now_utc() + time::Duration::days(1),
-    )
-    .to_iso_string()
-}
+use crate::helpers::assert_error;
+use crate::rest_peer::{Connector, in_a_day};
 
 #[tokio::test]
 async fn template_token_peer_load_relationship_accept_over_rest() {

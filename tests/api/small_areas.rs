@@ -1,0 +1,140 @@
+//! IdentityMetadata, Announcements and BackboneNotifications over REST.
+
+use serde_json::json;
+
+use crate::helpers::assert_error;
+use crate::rest_peer::{Connector, relate};
+
+#[tokio::test]
+async fn identity_metadata_upserts_reads_and_deletes() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let own = a.address().await;
+    let peer = b.address().await;
+
+    let stored = a
+        .ok(
+            "PUT",
+            "/IdentityMetadata",
+            Some(json!({"reference": own, "key": "colour", "value": {"hex": "#00f"}})),
+            200,
+        )
+        .await;
+    assert_eq!(
+        stored,
+        json!({"reference": own, "key": "colour", "value": {"hex": "#00f"}})
+    );
+    // Upsert: the same (reference, key) is replaced, a missing key is its own entry.
+    a.ok(
+        "PUT",
+        "/IdentityMetadata",
+        Some(json!({"reference": own, "key": "colour", "value": "red"})),
+        200,
+    )
+    .await;
+    a.ok(
+        "PUT",
+        "/IdentityMetadata",
+        Some(json!({"reference": own, "value": 1})),
+        200,
+    )
+    .await;
+    let path = format!("/IdentityMetadata?reference={own}&key=colour");
+    assert_eq!(a.ok("GET", &path, None, 200).await["value"], "red");
+    let without_key = format!("/IdentityMetadata?reference={own}");
+    assert_eq!(a.ok("GET", &without_key, None, 200).await["value"], 1);
+
+    // A stranger is not a familiar reference until there is a relationship.
+    let response = a
+        .call(
+            "PUT",
+            "/IdentityMetadata",
+            Some(json!({"reference": peer, "value": true})),
+        )
+        .await;
+    assert_error(
+        response,
+        400,
+        "error.runtime.identityMetadata.unfamiliarReferencedIdentity",
+    )
+    .await;
+    relate(&a, &b).await;
+    a.ok(
+        "PUT",
+        "/IdentityMetadata",
+        Some(json!({"reference": peer, "value": true})),
+        200,
+    )
+    .await;
+
+    a.ok("DELETE", &path, None, 204).await;
+    let response = a.call("GET", &path, None).await;
+    assert_error(response, 400, "error.runtime.identityMetadata.notFound").await;
+    let response = a.call("DELETE", &path, None).await;
+    assert_error(response, 400, "error.runtime.identityMetadata.notFound").await;
+    let response = a.call("GET", "/IdentityMetadata", None).await;
+    assert_error(
+        response,
+        400,
+        "error.runtime.validation.invalidPropertyValue",
+    )
+    .await;
+    let response = a
+        .call("PUT", "/IdentityMetadata", Some(json!({"reference": own})))
+        .await;
+    assert_error(
+        response,
+        400,
+        "error.runtime.validation.invalidPropertyValue",
+    )
+    .await;
+
+    // Notifications need an active relationship and a code; announcements a language.
+    a.ok(
+        "POST",
+        "/BackboneNotifications",
+        Some(json!({"recipients": [peer], "code": "TestCode"})),
+        204,
+    )
+    .await;
+    let response = a
+        .call(
+            "POST",
+            "/BackboneNotifications",
+            Some(json!({"recipients": [], "code": "TestCode"})),
+        )
+        .await;
+    assert_error(
+        response,
+        400,
+        "error.transport.backboneNotifications.atLeastOneRecipientRequired",
+    )
+    .await;
+    let response = a
+        .call(
+            "POST",
+            "/BackboneNotifications",
+            Some(json!({"recipients": ["did:e:localhost:dids:0000000000000000000000"], "code": "TestCode"})),
+        )
+        .await;
+    assert_error(
+        response,
+        400,
+        "error.transport.backboneNotifications.noActiveRelationshipFoundForRecipients",
+    )
+    .await;
+    assert_eq!(
+        a.ok("GET", "/Announcements?language=en", None, 200).await,
+        json!([])
+    );
+    let response = a.call("GET", "/Announcements", None).await;
+    assert_error(
+        response,
+        400,
+        "error.runtime.validation.invalidPropertyValue",
+    )
+    .await;
+}
