@@ -113,7 +113,7 @@ impl AppState {
         match &self.actors {
             Some(actors) => Ok(connector_actors::call(
                 &actors.sync,
-                connector_actors::sync::SyncNow,
+                connector_actors::sync::SyncNow::new(),
                 SYNC_CALL_TIMEOUT,
             )
             .await?),

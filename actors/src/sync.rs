@@ -29,8 +29,27 @@ pub struct SyncSettings {
 }
 
 /// Sync now and answer with what the run applied.
-#[derive(Debug, Clone, Copy)]
-pub struct SyncNow;
+#[derive(Debug, Clone)]
+pub struct SyncNow {
+    /// The caller's span: the run it starts is its child (one trace from the HTTP edge through
+    /// the actor to the Backbone).
+    pub parent: tracing::Span,
+}
+
+impl SyncNow {
+    /// A request from the current span.
+    pub fn new() -> Self {
+        Self {
+            parent: tracing::Span::current(),
+        }
+    }
+}
+
+impl Default for SyncNow {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Message for SyncNow {
     type Result = Result<SyncSummary, ActorError>;
@@ -84,6 +103,8 @@ pub struct SyncActor {
     waiters: Vec<Waiter>,
     /// Requested during the run in flight: one follow-up run (`Some` even without waiters).
     next: Option<Vec<Waiter>>,
+    /// The span of the first caller waiting for the next run (the run's parent in traces).
+    parent: Option<tracing::Span>,
     timer: Option<SpawnHandle>,
 }
 
@@ -102,6 +123,7 @@ impl SyncActor {
             running: false,
             waiters: Vec::new(),
             next: None,
+            parent: None,
             timer: None,
         }
     }
@@ -121,7 +143,13 @@ impl SyncActor {
             ctx.cancel_future(timer);
         }
         let transport = self.transport.clone();
-        let span = tracing::info_span!("actor.message", actor = Self::NAME, message = "SyncRun");
+        let parent = self.parent.take();
+        let span = tracing::info_span!(
+            parent: parent.as_ref().and_then(tracing::Span::id),
+            "actor.message",
+            actor = Self::NAME,
+            message = "SyncRun"
+        );
         let task = self
             .runtime
             .spawn(async move { transport.sync_everything().await }.instrument(span));
@@ -214,7 +242,8 @@ impl Supervised for SyncActor {
 impl Handler<SyncNow> for SyncActor {
     type Result = ResponseFuture<Result<SyncSummary, ActorError>>;
 
-    fn handle(&mut self, _msg: SyncNow, ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: SyncNow, ctx: &mut Context<Self>) -> Self::Result {
+        self.parent.get_or_insert(msg.parent);
         let (tx, rx) = oneshot::channel();
         self.request(Some(tx), ctx);
         Box::pin(async move {

@@ -144,7 +144,7 @@ async fn concurrent_sync_requests_all_succeed() {
     let actors = Actors::start(a, ActorsConfig::default()).unwrap();
     let calls = (0..8).map(|_| {
         let sync = actors.sync.clone();
-        tokio::spawn(async move { call(&sync, SyncNow, Duration::from_secs(30)).await })
+        tokio::spawn(async move { call(&sync, SyncNow::new(), Duration::from_secs(30)).await })
     });
     for handle in calls.collect::<Vec<_>>() {
         handle.await.unwrap().unwrap();
@@ -185,10 +185,12 @@ async fn a_failing_sync_is_answered_and_the_actor_keeps_serving() {
     let a = transport(&backbone.base_url()).await;
     let actors = Actors::start(a, ActorsConfig::default()).unwrap();
     let timeout = Duration::from_secs(60);
-    call(&actors.sync, SyncNow, timeout).await.unwrap();
+    call(&actors.sync, SyncNow::new(), timeout).await.unwrap();
     backbone.stop().await;
     for _ in 0..2 {
-        let error = call(&actors.sync, SyncNow, timeout).await.unwrap_err();
+        let error = call(&actors.sync, SyncNow::new(), timeout)
+            .await
+            .unwrap_err();
         assert!(
             matches!(error, connector_actors::ActorError::Sync(_)),
             "{error:?}"

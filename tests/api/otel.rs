@@ -126,6 +126,47 @@ fn string_attribute(span: &Span, key: &str) -> Option<String> {
         })
 }
 
+/// The spans of the trace whose `http.request` span has this correlation id (empty if none).
+fn trace_of(spans: &[Span], correlation: &str) -> Vec<Span> {
+    let Some(http) = spans.iter().find(|s| {
+        s.name == "http.request"
+            && string_attribute(s, "correlation_id").as_deref() == Some(correlation)
+    }) else {
+        return Vec::new();
+    };
+    spans
+        .iter()
+        .filter(|s| s.trace_id == http.trace_id)
+        .cloned()
+        .collect()
+}
+
+/// The trace has one root, the `http.request` span, and every span reaches it through its
+/// parents (one connected tree). Returns the root.
+fn assert_connected(trace: &[Span]) -> &Span {
+    let roots: Vec<&Span> = trace
+        .iter()
+        .filter(|s| s.parent_span_id.is_empty())
+        .collect();
+    assert_eq!(roots.len(), 1, "one root span per trace");
+    let root = roots[0];
+    assert_eq!(root.name, "http.request");
+    let by_id: HashMap<&[u8], &Span> = trace.iter().map(|s| (s.span_id.as_slice(), s)).collect();
+    for span in trace {
+        let mut current = span;
+        let mut hops = 0;
+        while !current.parent_span_id.is_empty() {
+            current = by_id
+                .get(current.parent_span_id.as_slice())
+                .unwrap_or_else(|| panic!("{} has a parent outside the trace", span.name));
+            hops += 1;
+            assert!(hops < 100);
+        }
+        assert_eq!(current.span_id, root.span_id);
+    }
+    root
+}
+
 fn repo_file(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
 }
@@ -230,6 +271,7 @@ async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
     let sync = client
         .post(format!("http://127.0.0.1:{port}/api/core/v1/Account/Sync"))
         .header("X-API-KEY", FULL_KEY)
+        .header("X-Correlation-ID", "otel-test-sync")
         .send()
         .await
         .unwrap();
@@ -246,47 +288,34 @@ async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
         assert!(documented.contains(name), "{name} is not in METRICS.md");
     }
 
-    // Wait for the HTTP span of the token call with its Backbone and store children.
+    // Wait for the HTTP spans of both calls with their actor, Backbone and store descendants.
     let deadline = Instant::now() + Duration::from_secs(30);
-    let (spans, trace_id, metric_names) = loop {
+    let has = |trace: &[Span], prefix: &str| trace.iter().any(|s| s.name.starts_with(prefix));
+    let (token_trace, sync_trace, metric_names) = loop {
         let (spans, metric_names) = {
             let received = received.lock().unwrap();
             (received.spans.clone(), received.metric_names.clone())
         };
-        let http = spans.iter().find(|s| {
-            s.name == "http.request"
-                && string_attribute(s, "correlation_id").as_deref() == Some("otel-test-correlation")
-        });
-        if let Some(http) = http {
-            let trace_id = http.trace_id.clone();
-            let in_trace = |prefix: &str| {
-                spans
-                    .iter()
-                    .any(|s| s.trace_id == trace_id && s.name.starts_with(prefix))
-            };
-            if in_trace("backbone.request")
-                && in_trace("store.")
-                && wanted_metrics.iter().all(|m| metric_names.contains(*m))
-            {
-                break (spans, trace_id, metric_names);
-            }
+        let token_trace = trace_of(&spans, "otel-test-correlation");
+        let sync_trace = trace_of(&spans, "otel-test-sync");
+        if has(&token_trace, "backbone.request")
+            && has(&token_trace, "store.")
+            && has(&sync_trace, "actor.message")
+            && has(&sync_trace, "backbone.request")
+            && has(&sync_trace, "store.")
+            && wanted_metrics.iter().all(|m| metric_names.contains(*m))
+        {
+            break (token_trace, sync_trace, metric_names);
         }
         assert!(
             Instant::now() < deadline,
-            "no complete trace/metrics arrived; spans: {:?}; metrics: {metric_names:?}",
+            "no complete traces/metrics arrived; spans: {:?}; metrics: {metric_names:?}",
             spans.iter().map(|s| &s.name).collect::<Vec<_>>()
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
 
-    let trace: Vec<&Span> = spans.iter().filter(|s| s.trace_id == trace_id).collect();
-    let roots: Vec<&&Span> = trace
-        .iter()
-        .filter(|s| s.parent_span_id.is_empty())
-        .collect();
-    assert_eq!(roots.len(), 1, "one root span per trace");
-    let root = roots[0];
-    assert_eq!(root.name, "http.request");
+    let root = assert_connected(&token_trace);
     assert_eq!(
         string_attribute(root, "http.route").as_deref(),
         Some("/api/core/v1/Tokens/Own")
@@ -295,20 +324,13 @@ async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
         string_attribute(root, "http.response.status_code").as_deref(),
         Some("201")
     );
-    // Every span of the trace reaches the root through its parents (one connected tree).
-    let by_id: HashMap<&[u8], &Span> = trace.iter().map(|s| (s.span_id.as_slice(), *s)).collect();
-    for span in &trace {
-        let mut current = *span;
-        let mut hops = 0;
-        while !current.parent_span_id.is_empty() {
-            current = by_id
-                .get(current.parent_span_id.as_slice())
-                .unwrap_or_else(|| panic!("{} has a parent outside the trace", span.name));
-            hops += 1;
-            assert!(hops < 100);
-        }
-        assert_eq!(current.span_id, root.span_id);
-    }
+    let sync_root = assert_connected(&sync_trace);
+    assert_eq!(
+        string_attribute(sync_root, "http.route").as_deref(),
+        Some("/api/core/v1/Account/Sync")
+    );
+    let trace_id = root.trace_id.clone();
+    let trace = &token_trace;
     let backbone_span = trace.iter().find(|s| s.name == "backbone.request").unwrap();
     assert!(string_attribute(backbone_span, "path").is_some());
     let store_span = trace.iter().find(|s| s.name.starts_with("store.")).unwrap();
