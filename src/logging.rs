@@ -141,7 +141,7 @@ fn env_filter(default_level: &str) -> EnvFilter {
     EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level))
 }
 
-/// Events that carry metric fields (`monotonic_counter.*`, `counter.*`, `histogram.*`, see
+/// Events that carry metric fields (`monotonic_counter.*`, `counter.*`, `histogram.*`, `gauge.*`, see
 /// `tracing_opentelemetry::MetricsLayer`): the crates without an OpenTelemetry dependency count
 /// this way, whatever the log level.
 fn is_metric_event(metadata: &tracing::Metadata<'_>) -> bool {
@@ -151,6 +151,7 @@ fn is_metric_event(metadata: &tracing::Metadata<'_>) -> bool {
             name.starts_with("monotonic_counter.")
                 || name.starts_with("counter.")
                 || name.starts_with("histogram.")
+                || name.starts_with("gauge.")
         })
 }
 

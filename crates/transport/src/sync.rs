@@ -70,6 +70,7 @@ impl Transport {
 
     async fn sync_rounds(&self) -> Result<SyncSummary> {
         let mut summary = SyncSummary::default();
+        let mut oldest_event: Option<String> = None;
         for _ in 0..MAX_ROUNDS {
             let started = self
                 .backbone()
@@ -80,6 +81,9 @@ impl Transport {
                 _ => break,
             };
             let events = self.backbone().get_external_events(&run.id).await?;
+            if oldest_event.is_none() {
+                oldest_event = events.iter().map(|e| e.created_at.clone()).min();
+            }
             let mut results = Vec::with_capacity(events.len());
             for event in &events {
                 match self.apply_external_event(event).await {
@@ -109,6 +113,18 @@ impl Transport {
             }
         }
         self.record_sync_completed().await?;
+        // Sync lag (observability/METRICS.md): the age of the oldest event this sync received.
+        let lag = oldest_event
+            .and_then(|at| {
+                time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .map_or(0.0, |at| {
+                (time::OffsetDateTime::now_utc() - at)
+                    .as_seconds_f64()
+                    .max(0.0)
+            });
+        tracing::debug!(gauge.connector_sync_lag_seconds = lag, "sync lag");
         Ok(summary)
     }
 
