@@ -99,6 +99,7 @@ where
     M: Message<Result = Result<T, ActorError>> + Send + 'static,
     T: Send + 'static,
 {
+    let _pending = PendingCall::new(A::NAME);
     match addr.send(message).timeout(timeout).await {
         Ok(answer) => answer,
         Err(actix::MailboxError::Timeout) => Err(ActorError::Timeout {
@@ -106,6 +107,31 @@ where
             after: timeout,
         }),
         Err(actix::MailboxError::Closed) => Err(ActorError::Unavailable { actor: A::NAME }),
+    }
+}
+
+/// A call sent to an actor and not answered yet: counted in `connector_actor_mailbox_depth`
+/// (observability/METRICS.md, through the connector's metrics layer) until dropped.
+struct PendingCall(&'static str);
+
+impl PendingCall {
+    fn new(actor: &'static str) -> Self {
+        tracing::debug!(
+            counter.connector_actor_mailbox_depth = 1_i64,
+            actor,
+            "actor call"
+        );
+        Self(actor)
+    }
+}
+
+impl Drop for PendingCall {
+    fn drop(&mut self) {
+        tracing::debug!(
+            counter.connector_actor_mailbox_depth = -1_i64,
+            actor = self.0,
+            "actor call done"
+        );
     }
 }
 
