@@ -3,8 +3,9 @@
 //!
 //! When `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set (and
 //! `OTEL_SDK_DISABLED` is not `true`), spans go to an OTLP/HTTP (protobuf) span exporter through
-//! a batch processor and metrics to an OTLP/HTTP metric exporter through a periodic reader
-//! (`OTEL_METRIC_EXPORT_INTERVAL`, milliseconds). The exporters read the other standard
+//! a batch processor, and (with `OTEL_EXPORTER_OTLP_ENDPOINT` or
+//! `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`) metrics to an OTLP/HTTP metric exporter through a
+//! periodic reader (`OTEL_METRIC_EXPORT_INTERVAL`, milliseconds). The exporters read the other standard
 //! variables themselves (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`,
 //! `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`); the service name is `OTEL_SERVICE_NAME` (default
 //! `enmeshed-connector`). Log lines inside a span carry its `trace_id` and `span_id`.
@@ -80,7 +81,13 @@ fn resource() -> Resource {
     Resource::builder().with_service_name(name).build()
 }
 
-fn providers() -> anyhow::Result<(SdkTracerProvider, SdkMeterProvider)> {
+/// Metrics are exported when an endpoint for them is configured (the general one or the
+/// metrics one); with only `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, only spans are.
+fn metrics_configured() -> bool {
+    env_set("OTEL_EXPORTER_OTLP_ENDPOINT") || env_set("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
+}
+
+fn providers() -> anyhow::Result<(SdkTracerProvider, Option<SdkMeterProvider>)> {
     use opentelemetry_otlp::{MetricExporter, SpanExporter};
     let resource = resource();
     let spans = SpanExporter::builder().with_http().build()?;
@@ -88,13 +95,16 @@ fn providers() -> anyhow::Result<(SdkTracerProvider, SdkMeterProvider)> {
         .with_batch_exporter(spans)
         .with_resource(resource.clone())
         .build();
+    if !metrics_configured() {
+        return Ok((tracer, None));
+    }
     let metrics = MetricExporter::builder().with_http().build()?;
     let reader = PeriodicReader::builder(metrics).build();
     let meter = SdkMeterProvider::builder()
         .with_reader(reader)
         .with_resource(resource)
         .build();
-    Ok((tracer, meter))
+    Ok((tracer, Some(meter)))
 }
 
 /// JSON lines (the `tracing-subscriber` format) with the current span's OpenTelemetry
@@ -179,16 +189,20 @@ pub fn init(default_level: &str) -> Telemetry {
                 .with_tracer(tracer.tracer("connector"))
                 .with_tracked_inactivity(false)
                 .with_filter(env_filter(default_level));
-            let metrics = tracing_opentelemetry::MetricsLayer::new(meter.clone())
-                .with_filter(filter_fn(is_metric_event));
+            let metrics = meter.clone().map(|meter| {
+                tracing_opentelemetry::MetricsLayer::new(meter)
+                    .with_filter(filter_fn(is_metric_event))
+            });
             if registry.with(otel).with(metrics).try_init().is_err() {
                 return Telemetry::default();
             }
             opentelemetry::global::set_tracer_provider(tracer.clone());
-            opentelemetry::global::set_meter_provider(meter.clone());
+            if let Some(meter) = &meter {
+                opentelemetry::global::set_meter_provider(meter.clone());
+            }
             Telemetry {
                 tracer: Some(tracer),
-                meter: Some(meter),
+                meter,
             }
         }
         Err(error) => {
