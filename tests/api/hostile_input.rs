@@ -3,99 +3,10 @@
 //! of the wrong kind, `__proto__` keys, null bytes); each answer is a 4xx (or 501) in the error
 //! envelope, never a 5xx, and the stored data reads back unchanged.
 
-use connector::config;
 use connector::http::catalog::{API_BASE, ROUTES};
-use connector::startup::{Application, RunOptions};
 use serde_json::{Value, json};
 
-use crate::helpers::{FULL_KEY, isolated_sources, test_env};
-
-struct Connector {
-    address: String,
-    client: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
-impl Connector {
-    async fn start(backbone_url: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut env = test_env(dir.path(), backbone_url);
-        for (name, value) in &mut env {
-            if name == "PLATFORM_CLIENT_SECRET" {
-                *value = "test".into();
-            }
-        }
-        let loaded = config::load(&isolated_sources(dir.path(), env)).unwrap();
-        let app = Application::start(
-            loaded,
-            RunOptions {
-                workers: 1,
-                ..RunOptions::default()
-            },
-        )
-        .await
-        .unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        Self {
-            address,
-            client: reqwest::Client::new(),
-            _dir: dir,
-        }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self
-            .client
-            .request(method, format!("{}{API_BASE}{path}", self.address))
-            .header("X-API-KEY", FULL_KEY);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap()
-    }
-
-    async fn ok(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
-        let response = self.call(method, path, body).await;
-        let got = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        assert_eq!(got, status, "{method} {path}: {text}");
-        if text.is_empty() {
-            return Value::Null;
-        }
-        serde_json::from_str::<Value>(&text).unwrap()["result"].clone()
-    }
-
-    /// A raw request: full path (with the API prefix), raw body bytes, a content type.
-    async fn raw(
-        &self,
-        method: &str,
-        path: &str,
-        body: Vec<u8>,
-        content_type: &str,
-    ) -> (u16, String) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let response = self
-            .client
-            .request(method, format!("{}{path}", self.address))
-            .header("X-API-KEY", FULL_KEY)
-            .header("Content-Type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.text().await.unwrap_or_default())
-    }
-}
-
-fn in_a_day() -> String {
-    nmshd_wire::CoreDate::from_offset_date_time(
-        time::OffsetDateTime::now_utc() + time::Duration::days(1),
-    )
-    .to_iso_string()
-}
+use crate::rest_peer::{Connector, in_a_day};
 
 /// The state the attacks must leave alone: A related to B, a message each way, a file, an own
 /// template with a token, an own token.
@@ -173,14 +84,7 @@ async fn create_state(a: &Connector, b: &Connector) -> Ids {
                 .unwrap(),
         )
         .text("title", "A file");
-    let response = a
-        .client
-        .post(format!("{}{API_BASE}/Files/Own", a.address))
-        .header("X-API-KEY", FULL_KEY)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let response = a.upload(form).await;
     assert_eq!(response.status(), 201);
     let file: Value = response.json().await.unwrap();
     let file_id = file["result"]["id"].as_str().unwrap().to_owned();
@@ -525,15 +429,10 @@ async fn hostile_bodies_on_every_write_route_get_4xx_and_change_nothing() {
             ));
         }
     }
-    let health: Value = a
-        .client
-        .get(format!("{}/health", a.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, health) = a
+        .raw("GET", "/health", Vec::new(), "application/json")
+        .await;
+    let health: Value = serde_json::from_str(&health).unwrap_or(Value::Null);
     if health["isHealthy"] != true {
         problems.push(format!("unhealthy afterwards: {health}"));
     }

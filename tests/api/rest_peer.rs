@@ -78,6 +78,28 @@ impl Connector {
             .unwrap()
     }
 
+    /// A raw request: full path (with the API prefix), raw body bytes, a content type.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> (u16, String) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .header("X-API-KEY", FULL_KEY)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
     pub async fn address(&self) -> String {
         self.ok("GET", "/Account/IdentityInfo", None, 200).await["address"]
             .as_str()
