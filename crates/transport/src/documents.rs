@@ -68,6 +68,24 @@ pub async fn find<T: Record>(store: &dyn Store, filter: &Filter) -> Result<Vec<S
         .collect()
 }
 
+/// The record with this id, or `error.transport.recordNotFound`-style [`TransportError::NotFound`]
+/// naming `entity`.
+pub async fn require<T: Record>(store: &dyn Store, id: &str, entity: &'static str) -> Result<T> {
+    get::<T>(store, id)
+        .await?
+        .map(|s| s.record)
+        .ok_or_else(|| TransportError::not_found(entity, id))
+}
+
+/// The records matching `filter`, without their versions.
+pub async fn find_records<T: Record>(store: &dyn Store, filter: &Filter) -> Result<Vec<T>> {
+    Ok(find::<T>(store, filter)
+        .await?
+        .into_iter()
+        .map(|s| s.record)
+        .collect())
+}
+
 /// Inserts a new record (a conflict if the id exists).
 pub async fn insert<T: Record>(store: &dyn Store, record: &T) -> Result<Stored<T>> {
     from_document(

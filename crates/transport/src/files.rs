@@ -336,11 +336,7 @@ impl Transport {
 
     /// Stored files matching `filter` (oldest first).
     pub async fn files(&self, filter: &connector_store::Filter) -> Result<Vec<FileRecord>> {
-        let mut files: Vec<FileRecord> = documents::find::<FileRecord>(self.store(), filter)
-            .await?
-            .into_iter()
-            .map(|s| s.record)
-            .collect();
+        let mut files: Vec<FileRecord> = documents::find_records(self.store(), filter).await?;
         files.sort_by(|a, b| a.created_at.cmp(&b.created_at));
         Ok(files)
     }

@@ -371,20 +371,13 @@ impl Transport {
 
     /// A stored message.
     pub async fn message(&self, id: &str) -> Result<MessageRecord> {
-        documents::get::<MessageRecord>(self.store(), id)
-            .await?
-            .map(|s| s.record)
-            .ok_or_else(|| TransportError::not_found("Message", id))
+        documents::require(self.store(), id, "Message").await
     }
 
     /// Stored messages matching `filter` (oldest first).
     pub async fn messages(&self, filter: &connector_store::Filter) -> Result<Vec<MessageRecord>> {
         let mut messages: Vec<MessageRecord> =
-            documents::find::<MessageRecord>(self.store(), filter)
-                .await?
-                .into_iter()
-                .map(|s| s.record)
-                .collect();
+            documents::find_records(self.store(), filter).await?;
         messages.sort_by(|a, b| a.created_at.cmp(&b.created_at));
         Ok(messages)
     }

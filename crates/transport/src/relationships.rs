@@ -217,11 +217,7 @@ impl Transport {
 
     /// All relationships matching `filter`.
     pub async fn relationships(&self, filter: &Filter) -> Result<Vec<RelationshipRecord>> {
-        Ok(documents::find::<RelationshipRecord>(self.store(), filter)
-            .await?
-            .into_iter()
-            .map(|s| s.record)
-            .collect())
+        documents::find_records(self.store(), filter).await
     }
 
     /// The newest relationship to `peer` in any status.

@@ -186,10 +186,7 @@ impl Transport {
 
     /// A stored template by id.
     pub async fn template(&self, id: &str) -> Result<TemplateRecord> {
-        documents::get::<TemplateRecord>(self.store(), id)
-            .await?
-            .map(|s| s.record)
-            .ok_or_else(|| TransportError::not_found("RelationshipTemplate", id))
+        documents::require(self.store(), id, "RelationshipTemplate").await
     }
 
     /// Deletes a template: an own one on the Backbone and locally, a peer one locally.
@@ -206,11 +203,7 @@ impl Transport {
 
     /// Stored templates matching `filter`.
     pub async fn templates(&self, filter: &Filter) -> Result<Vec<TemplateRecord>> {
-        Ok(documents::find::<TemplateRecord>(self.store(), filter)
-            .await?
-            .into_iter()
-            .map(|s| s.record)
-            .collect())
+        documents::find_records(self.store(), filter).await
     }
 
     /// Loads a peer template by a template or token reference (truncated or URL form).

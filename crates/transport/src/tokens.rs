@@ -299,10 +299,7 @@ impl Transport {
 
     /// A stored token by id.
     pub async fn token(&self, id: &str) -> Result<TokenRecord> {
-        documents::get::<TokenRecord>(self.store(), id)
-            .await?
-            .map(|s| s.record)
-            .ok_or_else(|| TransportError::not_found("Token", id))
+        documents::require(self.store(), id, "Token").await
     }
 
     /// Deletes a token: an own one on the Backbone and locally, a peer one locally.
@@ -319,10 +316,6 @@ impl Transport {
 
     /// Stored tokens matching `filter`.
     pub async fn tokens(&self, filter: &Filter) -> Result<Vec<TokenRecord>> {
-        Ok(documents::find::<TokenRecord>(self.store(), filter)
-            .await?
-            .into_iter()
-            .map(|s| s.record)
-            .collect())
+        documents::find_records(self.store(), filter).await
     }
 }
