@@ -1,0 +1,194 @@
+//! What every event-consuming module (webhooks, message brokers) shares: which events a trigger
+//! selects, what an event's payload looks like, and listening to the transport's broadcast.
+//!
+//! Triggers follow the runtime's event bus (EventEmitter2 with wildcards, `connector-operations.md`
+//! §2.6): namespaces are split on `.`, `*` matches exactly one segment, `**` any number of
+//! segments (zero included, so `transport.**` also matches `transport`).
+
+use connector_transport::events::TransportEvent;
+use serde_json::{Map, Value};
+use tokio::sync::broadcast;
+
+/// One trigger pattern, e.g. `transport.messageReceived`, `transport.*` or `**`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trigger {
+    pattern: String,
+}
+
+impl Trigger {
+    pub fn new(pattern: impl Into<String>) -> Self {
+        Self {
+            pattern: pattern.into(),
+        }
+    }
+
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Whether an event of `namespace` fires this trigger.
+    pub fn matches(&self, namespace: &str) -> bool {
+        let pattern: Vec<&str> = self.pattern.split('.').collect();
+        let name: Vec<&str> = namespace.split('.').collect();
+        segments_match(&pattern, &name)
+    }
+}
+
+/// Any of several triggers (a webhook's `triggers` list).
+pub fn any_matches(triggers: &[Trigger], namespace: &str) -> bool {
+    triggers.iter().any(|t| t.matches(namespace))
+}
+
+fn segments_match(pattern: &[&str], name: &[&str]) -> bool {
+    match pattern.split_first() {
+        None => name.is_empty(),
+        // `**` swallows zero or more segments: try every split (patterns are short).
+        Some((&"**", rest)) => (0..=name.len()).any(|skip| segments_match(rest, &name[skip..])),
+        Some((segment, rest)) => match name.split_first() {
+            Some((first, name_rest)) => {
+                (*segment == "*" || segment == first) && segments_match(rest, name_rest)
+            }
+            None => false,
+        },
+    }
+}
+
+/// The event's data, or `None` for events without data (`runtime.*`,
+/// `transport.datawalletSynchronized`, published with `null`).
+pub fn event_data(event: &TransportEvent) -> Option<&Value> {
+    Some(&event.data).filter(|d| !d.is_null())
+}
+
+/// The webhook body `{"trigger": <namespace>, "data": <payload>}`; `data` is left out for events
+/// without data.
+pub fn webhook_body(event: &TransportEvent) -> Value {
+    let mut body = Map::new();
+    body.insert("trigger".into(), Value::String(event.namespace.to_owned()));
+    if let Some(data) = event_data(event) {
+        body.insert("data".into(), data.clone());
+    }
+    Value::Object(body)
+}
+
+/// The message-broker payload: the event's data as JSON bytes, `{}` for events without data.
+pub fn broker_payload(event: &TransportEvent) -> Vec<u8> {
+    match event_data(event) {
+        Some(data) => serde_json::to_vec(data).unwrap_or_else(|_| b"{}".to_vec()),
+        None => b"{}".to_vec(),
+    }
+}
+
+/// The next event of a module's subscription, `None` once the transport is gone. A module that
+/// fell behind the broadcast's buffer misses events; that is logged, not fatal.
+pub async fn next_event(
+    module: &str,
+    receiver: &mut broadcast::Receiver<TransportEvent>,
+) -> Option<TransportEvent> {
+    loop {
+        match receiver.recv().await {
+            Ok(event) => return Some(event),
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(module, missed, "the module fell behind and missed events");
+            }
+            Err(broadcast::error::RecvError::Closed) => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Expected outcomes checked against EventEmitter2 6 (`wildcard: true`) on node.
+    #[test]
+    fn wildcards_as_the_event_bus() {
+        let cases = [
+            ("**", "transport.messageReceived", true),
+            ("**", "runtime", true),
+            ("transport.**", "transport", true),
+            ("transport.**", "transport.a.b", true),
+            ("**.messageReceived", "transport.messageReceived", true),
+            ("*", "transport.messageReceived", false),
+            ("transport.*", "transport.messageReceived", true),
+            ("transport.*", "transport", false),
+            ("*.*", "transport.messageReceived", true),
+            ("transport.*.x", "transport.a.x", true),
+            ("a.**.b", "a.b", true),
+            ("a.**.b", "a.x.y.b", true),
+            ("*.**", "a", true),
+            ("**.*", "a", true),
+            ("**.b", "b", true),
+            ("a.*", "a.b.c", false),
+            (
+                "consumption.relationshipEvent.*",
+                "consumption.relationshipEvent.REL1",
+                true,
+            ),
+            (
+                "transport.messageReceived",
+                "transport.messageReceived",
+                true,
+            ),
+            ("transport.messageReceived", "transport.messageSent", false),
+            ("transport.messageReceived", "transport", false),
+            ("transport", "transport.messageReceived", false),
+        ];
+        for (pattern, namespace, expected) in cases {
+            assert_eq!(
+                Trigger::new(pattern).matches(namespace),
+                expected,
+                "{pattern} vs {namespace}"
+            );
+        }
+        let triggers = [
+            Trigger::new("transport.messageSent"),
+            Trigger::new("runtime.*"),
+        ];
+        assert!(any_matches(&triggers, "runtime.initialized"));
+        assert!(!any_matches(&triggers, "transport.messageReceived"));
+    }
+
+    #[test]
+    fn payloads_with_and_without_data() {
+        let with = TransportEvent {
+            namespace: "transport.relationshipDecomposedBySelf",
+            data: json!({"relationshipId": "REL1"}),
+        };
+        assert_eq!(
+            webhook_body(&with),
+            json!({"trigger": "transport.relationshipDecomposedBySelf", "data": {"relationshipId": "REL1"}})
+        );
+        assert_eq!(broker_payload(&with), br#"{"relationshipId":"REL1"}"#);
+
+        let without = TransportEvent {
+            namespace: "transport.datawalletSynchronized",
+            data: Value::Null,
+        };
+        let body = webhook_body(&without);
+        assert_eq!(body, json!({"trigger": "transport.datawalletSynchronized"}));
+        assert!(body.get("data").is_none());
+        assert_eq!(broker_payload(&without), b"{}");
+    }
+
+    #[tokio::test]
+    async fn next_event_survives_lagging_and_ends_with_the_sender() {
+        let (sender, mut receiver) = broadcast::channel(2);
+        for i in 0..5 {
+            sender
+                .send(TransportEvent {
+                    namespace: "transport.messageSent",
+                    data: json!({ "i": i }),
+                })
+                .unwrap();
+        }
+        let first = next_event("test", &mut receiver).await.unwrap();
+        assert_eq!(first.data, json!({"i": 3}));
+        drop(sender);
+        assert_eq!(
+            next_event("test", &mut receiver).await.unwrap().data,
+            json!({"i": 4})
+        );
+        assert!(next_event("test", &mut receiver).await.is_none());
+    }
+}
