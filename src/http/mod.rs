@@ -104,6 +104,10 @@ fn handler_for(spec: RouteSpec) -> Route {
             web::route().to(routes::small_areas::backbone_notification)
         }
         ("GET", "/api/core/v1/Account/SyncInfo") => web::route().to(routes::account::sync_info),
+        ("POST", "/api/core/v1/Challenges") => web::route().to(routes::challenges::create),
+        ("POST", "/api/core/v1/Challenges/Validate") => {
+            web::route().to(routes::challenges::validate)
+        }
         (method, path)
             if path.starts_with("/api/core/v1/Relationship")
                 || path.starts_with("/api/core/v1/Tokens") =>

@@ -1,6 +1,7 @@
 //! Route handlers, one module per resource.
 
 pub mod account;
+pub mod challenges;
 pub mod files;
 pub mod health;
 mod input;

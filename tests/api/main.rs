@@ -3,6 +3,7 @@
 
 mod actors;
 mod auth;
+mod challenges;
 mod cli_backbone;
 mod config;
 mod errors;
