@@ -1,4 +1,5 @@
 //! One test per rule family of the content model (issue 6: "invalid content is rejected with the real error codes").
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use connector_content::tags::{AttributeTagCollection, validate_tags};
 use connector_content::whitelist::check_attribute_characters;
