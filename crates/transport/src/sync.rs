@@ -6,6 +6,8 @@
 //! already stored). Within one process concurrent syncs share one run (a mutex); across replicas
 //! the Backbone refuses a second open run per identity, and the Connector adds a lease.
 
+use std::sync::Arc;
+
 use backbone_client::dto::{
     ExternalEvent, ExternalEventResult, ExternalEventType, FinalizeExternalEventSyncRequest,
     StartSyncRunStatus, SyncRunType,
@@ -45,16 +47,10 @@ impl Transport {
     pub async fn sync_everything(&self) -> Result<SyncSummary> {
         let _single_flight = self.inner.sync_lock.lock().await;
         // Across replicas: one sync at a time per identity; the others wait their turn.
-        let lease = match &self.config().leases {
-            Some(leases) => Some(acquire_sync_lease(leases.as_ref()).await?),
-            None => None,
+        let result = match &self.config().leases {
+            Some(leases) => self.sync_under_lease(Arc::clone(leases)).await,
+            None => self.sync_rounds().await,
         };
-        let result = self.sync_rounds().await;
-        if let (Some(lease), Some(leases)) = (lease, &self.config().leases)
-            && let Err(e) = leases.release(&lease).await
-        {
-            tracing::warn!(error = %e, "could not release the sync lease; it expires by itself");
-        }
         // Counted by the connector's OpenTelemetry metrics layer (observability/METRICS.md).
         let (outcome, applied) = result
             .as_ref()
@@ -65,6 +61,30 @@ impl Transport {
             outcome,
             "sync finished"
         );
+        result
+    }
+
+    /// Syncs while holding the sync lease, renewed in the background. If the lease is lost (Redis
+    /// unreachable for longer than its TTL, or taken over), the sync stops at its next step: that
+    /// is safe because events are acknowledged only after they were applied and every applier is
+    /// idempotent, so the Backbone hands unacknowledged events to the next sync.
+    async fn sync_under_lease(
+        &self,
+        leases: Arc<dyn connector_lease::LeaseManager>,
+    ) -> Result<SyncSummary> {
+        let guard = acquire_sync_lease(leases).await?;
+        let mut lost = guard.lost_signal();
+        let result = tokio::select! {
+            biased;
+            () = lost.wait() => Err(TransportError::rule(
+                "error.transport.syncLeaseLost",
+                "the sync lease was lost during the sync; it stopped and the next sync resumes",
+            )),
+            result = self.sync_rounds() => result,
+        };
+        if let Err(e) = guard.release().await {
+            tracing::warn!(error = %e, "could not release the sync lease; it expires by itself");
+        }
         result
     }
 
@@ -206,22 +226,26 @@ impl Transport {
     }
 }
 
-/// A sync outlasting this loses its lease (the Backbone's run expires after 10 s of silence anyway).
-const SYNC_LEASE: std::time::Duration = std::time::Duration::from_secs(120);
+/// The sync lease's time-to-live; it is renewed every third of it while the sync runs. Short, so
+/// that the lease of a replica that died mid-sync passes to another one within seconds.
+const SYNC_LEASE: std::time::Duration = std::time::Duration::from_secs(10);
 /// How long a replica waits for another one's sync before giving up.
 const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(130);
 
 async fn acquire_sync_lease(
-    leases: &dyn connector_lease::LeaseManager,
-) -> Result<connector_lease::Lease> {
+    leases: Arc<dyn connector_lease::LeaseManager>,
+) -> Result<connector_lease::LeaseGuard> {
     let deadline = tokio::time::Instant::now() + SYNC_WAIT;
     loop {
-        let acquired = leases.try_acquire("sync", SYNC_LEASE).await.map_err(|e| {
-            TransportError::rule(
-                "error.transport.syncLeaseUnavailable",
-                format!("the sync lease: {e}"),
-            )
-        })?;
+        let acquired =
+            connector_lease::LeaseGuard::try_acquire(Arc::clone(&leases), "sync", SYNC_LEASE)
+                .await
+                .map_err(|e| {
+                    TransportError::rule(
+                        "error.transport.syncLeaseUnavailable",
+                        format!("the sync lease: {e}"),
+                    )
+                })?;
         if let Some(lease) = acquired {
             return Ok(lease);
         }
