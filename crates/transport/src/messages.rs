@@ -288,6 +288,9 @@ impl Transport {
         let record = self.receive_message(id).await?;
         match documents::insert(self.store(), &record).await {
             Ok(stored) => {
+                // One line per stored message: across replicas the insert above happens once, so
+                // these lines (and the event) count each received message exactly once.
+                tracing::info!(event = "transport.messageReceived", message.id = %id, "message received");
                 self.events()
                     .publish("transport.messageReceived", stored.record.to_dto());
                 Ok(())
