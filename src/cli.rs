@@ -1,4 +1,6 @@
-//! The command line: `connector start`, `connector backbone`, `connector dev`.
+//! The command line: `connector start`, `connector backbone`, `connector dev`, and the identity
+//! commands (`identity status`, `identityDeletion init|cancel`, `connector-operations.md` §4),
+//! which run the transport without the HTTP server and without logs.
 
 use std::path::PathBuf;
 
@@ -32,6 +34,48 @@ pub enum Command {
     /// One-command sandbox: an in-process dev Backbone, the embedded store in ./data, a generated
     /// API key (printed), HTTP on 127.0.0.1:8080 unless configured otherwise.
     Dev(StartArgs),
+    /// Identity related commands.
+    Identity(IdentityArgs),
+    /// Identity deletion related commands.
+    #[command(name = "identityDeletion")]
+    IdentityDeletion(IdentityDeletionArgs),
+}
+
+impl Command {
+    /// Whether the command writes logs (the identity commands print only their result).
+    pub fn logs(&self) -> bool {
+        !matches!(self, Self::Identity(_) | Self::IdentityDeletion(_))
+    }
+}
+
+/// `identity <command>`.
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    #[command(subcommand)]
+    pub command: Option<IdentityCommand>,
+}
+
+/// Sub-commands of `identity`.
+#[derive(Debug, Subcommand)]
+pub enum IdentityCommand {
+    /// Show the identity's address and its deletion status.
+    Status(StartArgs),
+}
+
+/// `identityDeletion <command>`.
+#[derive(Debug, Args)]
+pub struct IdentityDeletionArgs {
+    #[command(subcommand)]
+    pub command: Option<IdentityDeletionCommand>,
+}
+
+/// Sub-commands of `identityDeletion`.
+#[derive(Debug, Subcommand)]
+pub enum IdentityDeletionCommand {
+    /// Start the deletion of the identity (the Backbone's default grace period).
+    Init(StartArgs),
+    /// Cancel the identity's active deletion.
+    Cancel(StartArgs),
 }
 
 /// Options of `start` and `dev`.
@@ -71,6 +115,28 @@ pub enum CliError {
     /// The dev Backbone failed.
     #[error("The development Backbone failed: {0}")]
     Backbone(String),
+    /// A command was given without its sub-command.
+    #[error("Please specify a command")]
+    MissingCommand,
+    /// The command was refused for a reason the user can act on (a runtime error code).
+    #[error("This command failed with the code '{code}' and the message '{message}'.")]
+    Application {
+        /// e.g. `error.runtime.identityDeletionProcess.noActiveIdentityDeletionProcess`.
+        code: String,
+        /// The error's message.
+        message: String,
+    },
+}
+
+impl From<connector_transport::TransportError> for CliError {
+    fn from(error: connector_transport::TransportError) -> Self {
+        match error {
+            connector_transport::TransportError::Rule { code, message } => {
+                Self::Application { code, message }
+            }
+            other => Self::Startup(StartupError::Transport(other)),
+        }
+    }
 }
 
 /// Runs a parsed command line.
@@ -79,7 +145,81 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Start(args) => start(args).await,
         Command::Backbone(args) => crate::sandbox::run_backbone(args).await,
         Command::Dev(args) => crate::sandbox::run_dev(args).await,
+        Command::Identity(IdentityArgs { command }) => match command {
+            Some(IdentityCommand::Status(args)) => identity_status(args).await,
+            None => Err(CliError::MissingCommand),
+        },
+        Command::IdentityDeletion(IdentityDeletionArgs { command }) => match command {
+            Some(IdentityDeletionCommand::Init(args)) => {
+                let transport = open_transport(args).await?;
+                transport.initiate_identity_deletion(None).await?;
+                println!("Identity deletion initiated");
+                Ok(())
+            }
+            Some(IdentityDeletionCommand::Cancel(args)) => {
+                let transport = open_transport(args).await?;
+                transport.cancel_identity_deletion().await?;
+                println!("Identity deletion cancelled");
+                Ok(())
+            }
+            None => Err(CliError::MissingCommand),
+        },
     }
+}
+
+/// The identity's transport, as `start` would open it, but without HTTP server, modules or actors.
+async fn open_transport(args: StartArgs) -> Result<connector_transport::Transport, CliError> {
+    // As in the real Connector: no HTTP server, so no API key policy to meet.
+    let sources = ConfigSources {
+        overrides: json!({ "infrastructure": { "httpServer": { "enabled": false } } }),
+        ..ConfigSources::from_process(args.config)
+    };
+    let loaded = config::load(&sources).map_err(StartupError::from)?;
+    let store = crate::startup::open_store(&loaded).await?;
+    let transport_config = connector_transport::TransportConfig {
+        leases: crate::startup::open_leases(&loaded).await?,
+        ..crate::startup::transport_config(&loaded)
+    };
+    Ok(connector_transport::Transport::open(transport_config, store).await?)
+}
+
+async fn identity_status(args: StartArgs) -> Result<(), CliError> {
+    let transport = open_transport(args).await?;
+    let active = transport.active_identity_deletion_process().await?;
+    println!(
+        "{}",
+        identity_status_text(transport.address(), active.as_ref())
+    );
+    Ok(())
+}
+
+/// `Identity Address: …`, and for an active deletion its status and the end of its grace period.
+pub fn identity_status_text(
+    address: &str,
+    deletion: Option<&backbone_client::dto::DeletionProcess>,
+) -> String {
+    let mut text = format!("Identity Address: {address}");
+    if let Some(process) = deletion {
+        text.push_str(&format!(
+            "\nIdentity deletion status: {}",
+            process.status.as_str()
+        ));
+        if let Some(date) = process.grace_period_ends_at.as_deref().and_then(short_date) {
+            text.push_str(&format!("\nEnd of grace period: {date}"));
+        }
+    }
+    text
+}
+
+/// A date as luxon's default `toLocaleString()` in the `en-US` locale: `M/D/YYYY` (UTC).
+fn short_date(iso: &str) -> Option<String> {
+    let date = nmshd_wire::CoreDate::parse(iso).ok()?.as_offset_date_time();
+    Some(format!(
+        "{}/{}/{}",
+        u8::from(date.month()),
+        date.day(),
+        date.year()
+    ))
 }
 
 async fn start(args: StartArgs) -> Result<(), CliError> {
@@ -150,6 +290,30 @@ pub fn dev_layers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identity_status_lines() {
+        let address = "did:e:localhost:dids:0123456789abcdef012345";
+        assert_eq!(
+            identity_status_text(address, None),
+            format!("Identity Address: {address}")
+        );
+        let process: backbone_client::dto::DeletionProcess = serde_json::from_value(json!({
+            "id": "IDPx1Y2z3A4b5C6d7E8f", "status": "Active",
+            "createdAt": "2025-03-01T10:00:00.000Z", "createdByDevice": null,
+            "approvedAt": null, "approvedByDevice": null,
+            "gracePeriodEndsAt": "2025-03-15T10:00:00.000Z",
+            "gracePeriodReminder1SentAt": null, "gracePeriodReminder2SentAt": null,
+            "gracePeriodReminder3SentAt": null
+        }))
+        .unwrap();
+        assert_eq!(
+            identity_status_text(address, Some(&process)),
+            format!(
+                "Identity Address: {address}\nIdentity deletion status: Active\nEnd of grace period: 3/15/2025"
+            )
+        );
+    }
 
     #[test]
     fn generated_keys_meet_the_policy() {

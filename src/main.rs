@@ -8,7 +8,12 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = connector::cli::Cli::parse();
-    let mut telemetry = connector::logging::init("info");
+    // The identity commands print only their result.
+    let mut telemetry = if cli.command.logs() {
+        connector::logging::init("info")
+    } else {
+        connector::logging::Telemetry::default()
+    };
     let result = connector::cli::run(cli).await.map_err(anyhow::Error::from);
     // Flushes the OTLP exporters off the async workers (their shutdown blocks).
     let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;

@@ -166,6 +166,9 @@ impl Application {
         };
         let transport =
             connector_transport::Transport::open(transport_config, Arc::clone(&store)).await?;
+        crate::modules::brokers::start(&config.settings, transport.events())
+            .await
+            .map_err(StartupError::Unsupported)?;
         let actors_config =
             crate::modules::actors_config(&config.settings).map_err(StartupError::Unsupported)?;
         let actors = connector_actors::Actors::start(transport.clone(), actors_config)?;

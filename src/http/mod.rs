@@ -88,6 +88,15 @@ fn handler_for(spec: RouteSpec) -> Route {
             web::route().to(routes::account::identity_info)
         }
         ("POST", "/api/core/v1/Account/Sync") => web::route().to(routes::account::sync),
+        ("POST", "/api/core/v1/IdentityDeletionProcess") => {
+            web::route().to(routes::identity_deletion::initiate)
+        }
+        ("GET", "/api/core/v1/IdentityDeletionProcess") => {
+            web::route().to(routes::identity_deletion::active)
+        }
+        ("DELETE", "/api/core/v1/IdentityDeletionProcess") => {
+            web::route().to(routes::identity_deletion::cancel)
+        }
         ("PUT", "/api/core/v1/IdentityMetadata") => {
             web::route().to(routes::small_areas::put_identity_metadata)
         }

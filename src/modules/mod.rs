@@ -3,6 +3,7 @@
 //! `modules.sse` listens to the Backbone's event stream (`baseUrlOverride` only in debug mode).
 //! Both sync once at start. The configuration loader already turns `sync` off when both are on.
 
+pub mod brokers;
 pub mod events;
 
 use std::time::Duration;

@@ -4,6 +4,7 @@ pub mod account;
 pub mod challenges;
 pub mod files;
 pub mod health;
+pub mod identity_deletion;
 mod input;
 pub mod messages;
 pub mod monitoring;

@@ -130,10 +130,11 @@ async fn debug_mode_without_keys_is_open() {
     )
     .await;
     assert_eq!(app.get("/Monitoring/Version", None).await.status(), 200);
+    // The debug-only route is reachable without a key (this app has no Backbone behind it).
     assert_error(
         app.get("/api/core/v1/IdentityDeletionProcess", None).await,
-        501,
-        "error.connector.notImplemented",
+        400,
+        "error.connector.transportUnavailable",
     )
     .await;
 }

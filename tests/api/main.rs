@@ -3,8 +3,10 @@
 
 mod actors;
 mod auth;
+mod brokers;
 mod challenges;
 mod cli_backbone;
+mod cli_identity;
 mod config;
 mod errors;
 mod files_messages;

@@ -15,8 +15,14 @@ pub struct Connector {
 
 impl Connector {
     pub async fn start(backbone_url: &str) -> Self {
+        Self::start_with_env(backbone_url, Vec::new()).await
+    }
+
+    /// A Connector with more configuration from the environment (e.g. a module's settings).
+    pub async fn start_with_env(backbone_url: &str, extra_env: Vec<(String, String)>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut env = test_env(dir.path(), backbone_url);
+        env.extend(extra_env);
         for (name, value) in &mut env {
             if name == "PLATFORM_CLIENT_SECRET" {
                 *value = "test".into();

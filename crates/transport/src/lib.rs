@@ -15,6 +15,7 @@ pub mod documents;
 mod error;
 pub mod events;
 pub mod files;
+pub mod identity_deletion;
 pub mod identity_metadata;
 pub mod messages;
 pub mod notifications;

@@ -1,0 +1,522 @@
+//! The messageBrokerPublisher module against the real brokers of this machine: RabbitMQ
+//! (127.0.0.1:5672, guest/guest), Mosquitto (127.0.0.1:1883) and Redis (127.0.0.1:6379).
+//! Events are driven over REST between two Connectors; consumers on each broker check
+//! routing and payload.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicConsumeOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions,
+    QueueDeclareOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{Connection, ConnectionProperties, ExchangeKind};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::rest_peer::{Connector, in_a_day};
+
+const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+const MQTT_URL: &str = "mqtt://127.0.0.1:1883";
+const REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// (routing key / topic / channel, payload) as a consumer received it.
+type Received = mpsc::UnboundedReceiver<(String, Value)>;
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+fn broker_env(brokers: Value) -> Vec<(String, String)> {
+    vec![
+        (
+            "modules__messageBrokerPublisher__enabled".into(),
+            "true".into(),
+        ),
+        (
+            "modules__messageBrokerPublisher__brokers".into(),
+            brokers.to_string(),
+        ),
+    ]
+}
+
+/// A fresh topic exchange with a temporary queue bound to every routing key.
+async fn amqp_consumer(exchange: &str) -> (Connection, Received) {
+    let connection = Connection::connect(AMQP_URL, ConnectionProperties::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    channel
+        .exchange_declare(
+            exchange.into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let queue = channel
+        .queue_declare(
+            "".into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    channel
+        .queue_bind(
+            queue.name().clone(),
+            exchange.into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let mut consumer = channel
+        .basic_consume(
+            queue.name().clone(),
+            "brokers-test".into(),
+            BasicConsumeOptions {
+                no_ack: true,
+                ..BasicConsumeOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let (sender, received) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(Ok(delivery)) = consumer.next().await {
+            let payload = serde_json::from_slice(&delivery.data).unwrap();
+            let _ = sender.send((delivery.routing_key.as_str().to_owned(), payload));
+        }
+    });
+    (connection, received)
+}
+
+async fn delete_exchange(connection: &Connection, exchange: &str) {
+    let channel = connection.create_channel().await.unwrap();
+    let _ = channel
+        .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
+        .await;
+}
+
+/// A subscription on `transport/#`, acknowledged before this returns.
+async fn mqtt_consumer() -> Received {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+    let options = MqttOptions::new(unique("brokers-test"), "127.0.0.1", 1883);
+    let (client, mut event_loop) = AsyncClient::new(options, 64);
+    client
+        .subscribe("transport/#", QoS::AtMostOnce)
+        .await
+        .unwrap();
+    loop {
+        if let Event::Incoming(Packet::SubAck(_)) = event_loop.poll().await.unwrap() {
+            break;
+        }
+    }
+    let (sender, received) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let _client = client;
+        while let Ok(event) = event_loop.poll().await {
+            if let Event::Incoming(Packet::Publish(publish)) = event {
+                let payload = serde_json::from_slice(&publish.payload).unwrap();
+                let _ = sender.send((publish.topic.to_string(), payload));
+            }
+        }
+    });
+    received
+}
+
+/// A `PSUBSCRIBE transport.*` on Redis.
+async fn redis_consumer() -> Received {
+    let client = redis::Client::open(REDIS_URL).unwrap();
+    let mut pubsub = client.get_async_pubsub().await.unwrap();
+    pubsub.psubscribe("transport.*").await.unwrap();
+    let (sender, received) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = pubsub.into_on_message();
+        while let Some(message) = messages.next().await {
+            let payload: String = message.get_payload().unwrap();
+            let channel = message.get_channel_name().to_owned();
+            let _ = sender.send((channel, serde_json::from_str(&payload).unwrap()));
+        }
+    });
+    received
+}
+
+/// Everything a consumer received until `wanted` events (by key) arrived, or 30 s passed.
+async fn collect(received: &mut Received, wanted: &[&str]) -> BTreeMap<String, Vec<Value>> {
+    let mut seen: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !wanted.iter().all(|key| seen.contains_key(*key)) {
+        match tokio::time::timeout_at(deadline, received.recv()).await {
+            Ok(Some((key, payload))) => seen.entry(key).or_default().push(payload),
+            _ => break,
+        }
+    }
+    // Let stragglers of the same burst arrive.
+    while let Ok(Some((key, payload))) =
+        tokio::time::timeout(Duration::from_millis(300), received.recv()).await
+    {
+        seen.entry(key).or_default().push(payload);
+    }
+    seen
+}
+
+const NAMESPACES: [&str; 6] = [
+    "transport.peerRelationshipTemplateLoaded",
+    "transport.relationshipChanged",
+    "transport.messageSent",
+    "transport.messageReceived",
+    "transport.relationshipDecomposedBySelf",
+    "transport.identityDeletionProcessStatusChanged",
+];
+
+#[tokio::test]
+async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
+    let exchange = unique("connector-brokers-test");
+    let (amqp_connection, mut amqp) = amqp_consumer(&exchange).await;
+    let mut mqtt = mqtt_consumer().await;
+    let mut redis = redis_consumer().await;
+
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let brokers = json!([
+        {"type": "AMQP", "configuration": {"url": AMQP_URL, "exchange": exchange}},
+        {"type": "MQTT", "configuration": {"url": MQTT_URL}},
+        {"type": "Redis", "configuration": {"url": REDIS_URL}},
+    ]);
+    let mut env = broker_env(brokers);
+    env.push(("DEBUG".into(), "true".into()));
+    let a = Connector::start_with_env(&backbone.base_url(), env).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+
+    // b offers a template, a (publishing) loads it, asks for a relationship, b accepts.
+    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
+    let template = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    let reference = template["reference"]["truncated"].as_str().unwrap();
+    let loaded = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": reference})),
+            201,
+        )
+        .await;
+    let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}});
+    let relationship = a
+        .ok(
+            "POST",
+            "/Relationships",
+            Some(json!({"templateId": loaded["id"], "creationContent": creation})),
+            201,
+        )
+        .await;
+    let relationship_id = relationship["id"].as_str().unwrap().to_owned();
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    b.ok(
+        "PUT",
+        &format!("/Relationships/{relationship_id}/Accept"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+
+    // Messages both ways.
+    let mail = |to: &str| json!({"@type": "Mail", "to": [to], "subject": "s", "body": "b"});
+    let sent = a
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": mail(&b_address)})),
+            201,
+        )
+        .await;
+    let answer = b
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [a_address], "content": mail(&a_address)})),
+            201,
+        )
+        .await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+
+    // a ends the relationship and decomposes it.
+    a.ok(
+        "PUT",
+        &format!("/Relationships/{relationship_id}/Terminate"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    a.ok(
+        "DELETE",
+        &format!("/Relationships/{relationship_id}"),
+        None,
+        204,
+    )
+    .await;
+
+    // a starts and cancels its deletion (debug routes).
+    let initiated = a.ok("POST", "/IdentityDeletionProcess", None, 200).await;
+    assert_eq!(initiated["status"], "Active");
+    assert_eq!(
+        a.ok("GET", "/IdentityDeletionProcess", None, 200).await,
+        initiated
+    );
+    let cancelled = a.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
+    assert_eq!(cancelled["id"], initiated["id"]);
+    assert_eq!(cancelled["status"], "Cancelled");
+    crate::helpers::assert_error(
+        a.call("DELETE", "/IdentityDeletionProcess", None).await,
+        400,
+        "error.runtime.identityDeletionProcess.noActiveIdentityDeletionProcess",
+    )
+    .await;
+
+    let amqp_seen = collect(&mut amqp, &NAMESPACES).await;
+    let mqtt_wanted: Vec<String> = NAMESPACES.iter().map(|n| n.replace('.', "/")).collect();
+    let mqtt_wanted: Vec<&str> = mqtt_wanted.iter().map(String::as_str).collect();
+    let mqtt_seen = collect(&mut mqtt, &mqtt_wanted).await;
+    let redis_seen = collect(&mut redis, &NAMESPACES).await;
+    delete_exchange(&amqp_connection, &exchange).await;
+
+    // The same events, under the namespace (AMQP routing key, Redis channel) or its topic form.
+    let mqtt_as_namespaces: BTreeMap<String, Vec<Value>> = mqtt_seen
+        .into_iter()
+        .map(|(topic, payloads)| (topic.replace('/', "."), payloads))
+        .collect();
+    let expected: BTreeSet<String> = NAMESPACES.iter().map(|n| n.to_string()).collect();
+    assert_eq!(
+        amqp_seen.keys().cloned().collect::<BTreeSet<_>>(),
+        expected,
+        "AMQP received {amqp_seen:#?}"
+    );
+    // MQTT topics and Redis channels are shared with other tests: what they received contains,
+    // in order, exactly what AMQP (on this test's own exchange) received.
+    assert_eq!(
+        only_these(&mqtt_as_namespaces, &amqp_seen),
+        amqp_seen,
+        "MQTT and AMQP differ"
+    );
+    assert_eq!(
+        only_these(&redis_seen, &amqp_seen),
+        amqp_seen,
+        "Redis and AMQP differ"
+    );
+
+    // The payloads are the DTOs the REST API answers.
+    let events = amqp_seen;
+    assert_eq!(
+        events["transport.peerRelationshipTemplateLoaded"],
+        vec![loaded]
+    );
+    assert_eq!(events["transport.messageSent"], vec![sent.clone()]);
+    let received = &events["transport.messageReceived"];
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0]["id"], answer["id"]);
+    assert_eq!(received[0]["isOwn"], false);
+    assert_eq!(
+        events["transport.relationshipDecomposedBySelf"],
+        vec![json!({"relationshipId": relationship_id})]
+    );
+    assert_eq!(
+        events["transport.identityDeletionProcessStatusChanged"],
+        vec![initiated, cancelled]
+    );
+    let statuses: Vec<&str> = events["transport.relationshipChanged"]
+        .iter()
+        .map(|r| {
+            assert_eq!(r["id"], relationship_id.as_str());
+            r["status"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(statuses, ["Pending", "Active", "Terminated"]);
+}
+
+/// The test environment with the dev Backbone's client secret.
+fn dev_backbone_env(dir: &std::path::Path, backbone_url: &str) -> Vec<(String, String)> {
+    let mut env = crate::helpers::test_env(dir, backbone_url);
+    env.retain(|(name, _)| name != "PLATFORM_CLIENT_SECRET");
+    env.push(("PLATFORM_CLIENT_SECRET".into(), "test".into()));
+    env
+}
+
+#[tokio::test]
+async fn a_missing_amqp_exchange_aborts_the_start() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let exchange = unique("connector-no-such-exchange");
+    let mut env = dev_backbone_env(dir.path(), &backbone.base_url());
+    env.extend(broker_env(json!([
+        {"type": "AMQP", "configuration": {"url": AMQP_URL, "exchange": exchange}}
+    ])));
+    let loaded =
+        connector::config::load(&crate::helpers::isolated_sources(dir.path(), env)).unwrap();
+    let error = connector::startup::Application::start(loaded, Default::default())
+        .await
+        .err()
+        .expect("the start must fail");
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("the AMQP exchange '{exchange}' does not exist")),
+        "{message}"
+    );
+    assert!(
+        message.starts_with("messageBrokerPublisher (AMQP): "),
+        "{message}"
+    );
+
+    // Without brokers the module refuses to start, with the real Connector's message.
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = dev_backbone_env(dir.path(), &backbone.base_url());
+    env.push((
+        "modules__messageBrokerPublisher__enabled".into(),
+        "true".into(),
+    ));
+    let loaded =
+        connector::config::load(&crate::helpers::isolated_sources(dir.path(), env)).unwrap();
+    let error = connector::startup::Application::start(loaded, Default::default())
+        .await
+        .err()
+        .expect("the start must fail");
+    assert_eq!(error.to_string(), "At least one broker must be configured");
+}
+
+/// A TCP relay to Redis that the test can take away and bring back on the same port.
+struct Relay {
+    port: u16,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Relay {
+    async fn open(port: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                connections.spawn(async move {
+                    let mut outbound = tokio::net::TcpStream::connect("127.0.0.1:6379")
+                        .await
+                        .unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                });
+            }
+        });
+        Self { port, tasks }
+    }
+
+    /// Closes the listener and every relayed connection.
+    fn close(mut self) -> u16 {
+        self.tasks.abort_all();
+        self.port
+    }
+}
+
+#[tokio::test]
+async fn a_broker_that_goes_away_blocks_no_rest_call_and_is_reconnected() {
+    let relay = Relay::open(0).await;
+    let mut redis = redis_consumer().await;
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let brokers = json!([
+        {"type": "Redis", "configuration": {"url": format!("redis://127.0.0.1:{}", relay.port)}}
+    ]);
+    let a = Connector::start_with_env(&backbone.base_url(), broker_env(brokers)).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    crate::rest_peer::relate(&b, &a).await;
+    let before = collect(&mut redis, &["transport.relationshipChanged"]).await;
+    assert!(
+        before.contains_key("transport.peerRelationshipTemplateLoaded"),
+        "{before:#?}"
+    );
+
+    // The broker goes away: REST calls that emit events answer as quickly as before.
+    let port = relay.close();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let b_address = b.address().await;
+    let mail = json!({"@type": "Mail", "to": [b_address], "subject": "s", "body": "b"});
+    let body = json!({"recipients": [b_address], "content": mail});
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        a.ok("POST", "/Messages", Some(body.clone()), 201).await;
+        a.ok("POST", "/Account/Sync", None, 204).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "a REST call waited for the missing broker: {:?}",
+            started.elapsed()
+        );
+    }
+
+    // The broker comes back on the same address: the publisher reconnects and publishes again.
+    let _relay = Relay::open(port).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    let sent = loop {
+        let sent = a.ok("POST", "/Messages", Some(body.clone()), 201).await;
+        let seen = collect_for(&mut redis, Duration::from_secs(2)).await;
+        if seen
+            .get("transport.messageSent")
+            .is_some_and(|payloads| payloads.iter().any(|p| p["id"] == sent["id"]))
+        {
+            break sent;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no event reached Redis after it came back"
+        );
+    };
+    assert_eq!(sent["isOwn"], true);
+}
+
+/// The payloads of `received` that also occur in `expected` (under the same key).
+fn only_these(
+    received: &BTreeMap<String, Vec<Value>>,
+    expected: &BTreeMap<String, Vec<Value>>,
+) -> BTreeMap<String, Vec<Value>> {
+    expected
+        .iter()
+        .map(|(key, wanted)| {
+            let got = received.get(key).into_iter().flatten();
+            (
+                key.clone(),
+                got.filter(|p| wanted.contains(p)).cloned().collect(),
+            )
+        })
+        .collect()
+}
+
+/// What a consumer receives within `window`.
+async fn collect_for(received: &mut Received, window: Duration) -> BTreeMap<String, Vec<Value>> {
+    let mut seen: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let deadline = tokio::time::Instant::now() + window;
+    while let Ok(Some((key, payload))) = tokio::time::timeout_at(deadline, received.recv()).await {
+        seen.entry(key).or_default().push(payload);
+    }
+    seen
+}
