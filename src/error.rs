@@ -102,6 +102,24 @@ impl ConnectorError {
         )
     }
 
+    /// A Backbone error that surfaced through a use case (connector-api §4 notes): a missing
+    /// record is the runtime's 404 with the Backbone's reason, a platform validation error becomes
+    /// an application error with the platform code (500), everything else keeps the Backbone's
+    /// status and code.
+    pub fn from_backbone(status: u16, code: String, message: String) -> Self {
+        if code == "error.platform.recordNotFound" {
+            Self::application("error.runtime.recordNotFound", message)
+        } else if code.starts_with("error.platform.validation") {
+            Self::application(code, message)
+        } else {
+            Self::Backbone {
+                status,
+                code,
+                message,
+            }
+        }
+    }
+
     /// Wraps an unexpected failure.
     pub fn unexpected(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Unexpected(Box::new(cause))
@@ -133,11 +151,7 @@ impl From<connector_transport::TransportError> for ConnectorError {
                 status,
                 code,
                 message,
-            }) => Self::Backbone {
-                status,
-                code,
-                message,
-            },
+            }) => Self::from_backbone(status, code, message),
             TransportError::NotFound { entity, .. } => Self::record_not_found(entity),
             TransportError::Rule { code, message } => Self::application(code, message),
             other => Self::unexpected(other),
@@ -159,11 +173,7 @@ impl From<connector_actors::ActorError> for ConnectorError {
                     status,
                     code,
                     message,
-                }) => Self::Backbone {
-                    status: *status,
-                    code: code.clone(),
-                    message: message.clone(),
-                },
+                }) => Self::from_backbone(*status, code.clone(), message.clone()),
                 TransportError::Rule { code, message } => Self::application(code, message),
                 _ => Self::unexpected(ActorError::Sync(e)),
             },
@@ -294,6 +304,26 @@ mod tests {
             message: "m".into(),
         };
         assert_eq!(backbone(429).status_code().as_u16(), 429);
+        let surfaced = |status, code: &str| {
+            let e = ConnectorError::from_backbone(status, code.into(), "reason".into());
+            (e.status_code().as_u16(), e.code().to_owned(), e.to_string())
+        };
+        assert_eq!(
+            surfaced(404, "error.platform.recordNotFound"),
+            (404, "error.runtime.recordNotFound".into(), "reason".into())
+        );
+        assert_eq!(
+            surfaced(400, "error.platform.validation.invalidPropertyValue"),
+            (
+                500,
+                "error.platform.validation.invalidPropertyValue".into(),
+                "reason".into()
+            )
+        );
+        assert_eq!(
+            surfaced(403, "error.platform.forbidden"),
+            (403, "error.platform.forbidden".into(), "reason".into())
+        );
         assert_eq!(backbone(42).status_code().as_u16(), 500);
         assert_eq!(backbone(700).status_code().as_u16(), 500);
     }

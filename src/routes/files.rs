@@ -2,7 +2,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use connector_store::Filter;
 use connector_transport::files::{FileRecord, FileTokenOptions, MAX_FILE_SIZE, NewFile};
 use connector_transport::tokens::TokenRecord;
@@ -12,14 +12,13 @@ use nmshd_crypto::Reference;
 use nmshd_wire::CoreDate;
 use serde_json::{Map, Value, json};
 
-use super::input;
+use super::{input, qr};
 use crate::envelope;
 use crate::error::ConnectorError;
-use crate::http::accept::MediaType;
 use crate::http::extract::ListQuery;
-use crate::http::gate::Negotiated;
 use crate::query::translate;
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 
 /// Query keys of the file lists and the stored field each filters.
 const FILE_QUERY: &[(&str, &str)] = &[
@@ -70,19 +69,6 @@ fn path_param(req: &HttpRequest, name: &str) -> String {
 }
 
 /// Refuses the QR-code variant this build cannot render yet (no fake PNG).
-fn refuse_png(req: &HttpRequest) -> Result<(), ConnectorError> {
-    if matches!(
-        req.extensions().get::<Negotiated>(),
-        Some(Negotiated(Some(MediaType::Png)))
-    ) {
-        return Err(ConnectorError::NotImplemented {
-            method: req.method().to_string(),
-            path: format!("{} (Accept: image/png)", req.path()),
-        });
-    }
-    Ok(())
-}
-
 /// A download response (§6.2).
 pub(crate) fn download_response(file: &FileRecord, bytes: Vec<u8>) -> HttpResponse {
     let filename: String = form_urlencoded::byte_serialize(file.filename.as_bytes())
@@ -335,7 +321,6 @@ pub async fn get_one(
     req: HttpRequest,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    refuse_png(&req)?;
     // A URL reference arrives URL-encoded; the router leaves `%2F` encoded.
     let raw = percent_decode(&path_param(&req, "idOrReference"));
     let id = if raw.starts_with("FIL") {
@@ -351,7 +336,12 @@ pub async fn get_one(
         .file(&id)
         .await
         .map_err(|_| ConnectorError::record_not_found("File"))?;
-    Ok(envelope::ok(&file_dto(transport, &file)?))
+    qr::respond(
+        &req,
+        &file_dto(transport, &file)?,
+        &format!("{id}.png"),
+        StatusCode::OK,
+    )
 }
 
 /// `GET /Files/{id}/Download`.
@@ -394,8 +384,8 @@ fn password_protection(
             ));
         }
     };
-    match inner.get("passwordIsPin") {
-        None => {}
+    let password_is_pin = match inner.get("passwordIsPin") {
+        None => false,
         Some(Value::Bool(true)) => {
             let digits = password.bytes().all(|b| b.is_ascii_digit());
             if !(4..=16).contains(&password.len()) || !digits {
@@ -403,13 +393,14 @@ fn password_protection(
                     "'passwordProtection.passwordIsPin' is true, hence 'passwordProtection.password' must consist of 4 to 16 digits from 0 to 9.",
                 ));
             }
+            true
         }
         Some(_) => {
             return Err(ConnectorError::validation(
                 "passwordProtection/passwordIsPin must be equal to constant",
             ));
         }
-    }
+    };
     const NAMES: &[(&str, u8)] = &[
         ("Self", 1),
         ("Letter", 2),
@@ -434,6 +425,7 @@ fn password_protection(
     };
     Ok(Some(PasswordProtectionInput {
         password,
+        password_is_pin,
         password_location_indicator: indicator,
     }))
 }
@@ -477,7 +469,6 @@ pub async fn create_token(
     body: Option<web::Json<Value>>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    refuse_png(&req)?;
     let body = body.map(web::Json::into_inner).unwrap_or(Value::Null);
     let map = object_body(
         &body,
@@ -492,6 +483,8 @@ pub async fn create_token(
         .map(|text| parse_future_date("expiresAt", &text))
         .transpose()?;
     let ephemeral = match map.get("ephemeral") {
+        // The QR code variant always makes an ephemeral token.
+        _ if qr::wants_png(&req) => true,
         None => true,
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(ConnectorError::validation("ephemeral must be boolean")),
@@ -521,7 +514,12 @@ pub async fn create_token(
             },
         )
         .await?;
-    Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
+    qr::respond(
+        &req,
+        &token_dto(transport, &token, ephemeral)?,
+        &format!("{id}.png"),
+        StatusCode::CREATED,
+    )
 }
 
 /// `PATCH /Files/{id}/RegenerateOwnershipToken`.

@@ -113,7 +113,16 @@ pub fn password_protection(
         .ok_or_else(|| {
             ConnectorError::validation("/passwordProtection must have required property 'password'")
         })?;
-    if optional_bool(protection, "passwordIsPin")? == Some(true)
+    let password_is_pin = match protection.get("passwordIsPin") {
+        None => false,
+        Some(Value::Bool(true)) => true,
+        Some(_) => {
+            return Err(ConnectorError::validation(
+                "passwordProtection/passwordIsPin must be equal to constant",
+            ));
+        }
+    };
+    if password_is_pin
         && !(password.len() >= 4
             && password.len() <= 16
             && password.bytes().all(|b| b.is_ascii_digit()))
@@ -146,6 +155,7 @@ pub fn password_protection(
     };
     Ok(Some(PasswordProtectionInput {
         password: password.to_owned(),
+        password_is_pin,
         password_location_indicator: indicator,
     }))
 }
@@ -171,23 +181,8 @@ pub fn reference_dto(reference: &nmshd_crypto::Reference) -> Value {
     Value::Object(dto)
 }
 
-/// QR code answers are not served yet: a request that negotiated `image/png` gets 501.
-pub fn refuse_png(request: &actix_web::HttpRequest) -> Result<(), ConnectorError> {
-    use actix_web::HttpMessage;
-    let png = request
-        .extensions()
-        .get::<crate::http::gate::Negotiated>()
-        .is_some_and(|n| matches!(n.0, Some(crate::http::accept::MediaType::Png)));
-    if png {
-        return Err(ConnectorError::NotImplemented {
-            method: request.method().to_string(),
-            path: format!("{} (image/png)", request.path()),
-        });
-    }
-    Ok(())
-}
-
-/// Takes `passwordProtection.passwordIsPin` (only `true`, or `!` for password-protected) and
+/// Takes `passwordProtection.password` (raw strings), `passwordProtection.passwordIsPin` (only
+/// `true`, or `!` for password-protected) and
 /// `passwordProtection.passwordLocationIndicator` (number or option name; unknown names match
 /// nothing) out of `pairs` and returns their filters on the stored protection.
 pub fn take_protection_filters(
@@ -198,6 +193,14 @@ pub fn take_protection_filters(
     let mut filters = Vec::new();
     for (key, values) in pairs.iter() {
         match key.as_str() {
+            // The runtime's custom rule: the raw string(s), no operators or number conversion.
+            "passwordProtection.password" => {
+                let passwords: Vec<Value> = values.iter().map(|v| v.clone().into()).collect();
+                filters.push(
+                    Filter::field("passwordProtection.password", Condition::In(passwords))
+                        .map_err(store_error)?,
+                );
+            }
             "passwordProtection.passwordIsPin" => {
                 for value in values {
                     let filter = match value.as_str() {
@@ -243,7 +246,8 @@ pub fn take_protection_filters(
         }
     }
     pairs.retain(|(k, _)| {
-        k != "passwordProtection.passwordIsPin"
+        k != "passwordProtection.password"
+            && k != "passwordProtection.passwordIsPin"
             && k != "passwordProtection.passwordLocationIndicator"
     });
     Ok(filters)

@@ -8,6 +8,7 @@ pub mod identity_deletion;
 mod input;
 pub mod messages;
 pub mod monitoring;
+pub mod qr;
 pub mod relationship_templates;
 pub mod relationships;
 pub mod small_areas;

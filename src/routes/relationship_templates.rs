@@ -9,9 +9,10 @@ use serde_json::{Map, Value};
 use crate::envelope;
 use crate::error::ConnectorError;
 use crate::query::{parse_query_string, translate};
-use crate::routes::input;
 use crate::routes::tokens::token_dto;
+use crate::routes::{input, qr};
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 
 const TEMPLATE_CONTENT_TYPES: [&str; 2] = [
     "RelationshipTemplateContent",
@@ -117,11 +118,15 @@ pub async fn get_one(
     request: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ConnectorError> {
-    input::refuse_png(&request)?;
     let transport = state.transport()?;
     let id = input::id(&id, "RLT")?;
     let template = transport.template(id).await?;
-    Ok(envelope::ok(&template_dto(transport, &template)?))
+    qr::respond(
+        &request,
+        &template_dto(transport, &template)?,
+        &format!("{id}.png"),
+        StatusCode::OK,
+    )
 }
 
 /// `POST /RelationshipTemplates/Own`.
@@ -190,13 +195,14 @@ pub async fn create_token(
     id: web::Path<String>,
     body: Option<web::Json<Value>>,
 ) -> Result<HttpResponse, ConnectorError> {
-    input::refuse_png(&request)?;
     let transport = state.transport()?;
     let id = input::id(&id, "RLT")?;
     let empty = Value::Object(Map::new());
     let body = input::object(body.as_deref().unwrap_or(&empty))?;
     let expires_at = input::future_date(body, "expiresAt")?;
-    let ephemeral = input::optional_bool(body, "ephemeral")?.unwrap_or(true);
+    // The QR code variant always makes an ephemeral token.
+    let ephemeral =
+        qr::wants_png(&request) || input::optional_bool(body, "ephemeral")?.unwrap_or(true);
     let for_identity = input::optional_address(body, "forIdentity")?;
     let token = transport
         .create_template_token_with(
@@ -207,7 +213,12 @@ pub async fn create_token(
             input::password_protection(body)?,
         )
         .await?;
-    Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
+    qr::respond(
+        &request,
+        &token_dto(transport, &token, ephemeral)?,
+        &format!("{id}.png"),
+        StatusCode::CREATED,
+    )
 }
 
 /// `DELETE /RelationshipTemplates/{id}`.

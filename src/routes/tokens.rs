@@ -9,8 +9,9 @@ use serde_json::{Map, Value};
 use crate::envelope;
 use crate::error::ConnectorError;
 use crate::query::{parse_query_string, translate};
-use crate::routes::input;
+use crate::routes::{input, qr};
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 
 const LIST_FILTERS: &[(&str, &str)] = &[
     ("isOwn", "isOwn"),
@@ -94,11 +95,15 @@ pub async fn get_one(
     request: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ConnectorError> {
-    input::refuse_png(&request)?;
     let transport = state.transport()?;
     let id = input::id(&id, "TOK")?;
     let token = transport.token(id).await?;
-    Ok(envelope::ok(&token_dto(transport, &token, false)?))
+    qr::respond(
+        &request,
+        &token_dto(transport, &token, false)?,
+        &format!("{id}.png"),
+        StatusCode::OK,
+    )
 }
 
 /// `POST /Tokens/Own`.

@@ -59,7 +59,7 @@ async fn unsatisfiable_accept_is_406() {
         .await
         .unwrap();
     assert_error(response, 406, "error.connector.http.notAcceptable").await;
-    // a PNG-capable route accepts it (and is not implemented yet)
+    // a PNG-capable route accepts it (without a Backbone: the business error, not 406)
     let response = app
         .client
         .get(app.url("/api/core/v1/Tokens/TOKabcdefghijklmnopq"))
@@ -73,7 +73,7 @@ async fn unsatisfiable_accept_is_406() {
         "Accept",
         "GET routes with declared types vary on Accept"
     );
-    assert_error(response, 501, "error.connector.notImplemented").await;
+    assert_error(response, 400, "error.connector.transportUnavailable").await;
 }
 
 #[tokio::test]

@@ -399,7 +399,7 @@ async fn password_protection_and_deletion_over_rest() {
         )
         .await,
         404,
-        "error.platform.recordNotFound",
+        "error.runtime.recordNotFound",
     )
     .await;
     let loaded = b

@@ -21,6 +21,9 @@ pub const PASSWORD_LOCATION_OPTIONS: [&str; 7] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordProtectionInput {
     pub password: String,
+    /// `passwordIsPin: true`: the password is a PIN (`pin<n>`); otherwise it is a password
+    /// (`pw`), even when it consists of digits only (transport's `PasswordProtectionCreationParameters`).
+    pub password_is_pin: bool,
     pub password_location_indicator: Option<u8>,
 }
 
@@ -49,11 +52,11 @@ impl PasswordProtection {
     /// Fresh protection with a random salt.
     pub fn new(input: &PasswordProtectionInput) -> Self {
         let salt: [u8; 16] = nmshd_crypto::random_bytes();
-        let password_type = PasswordInput {
-            password: input.password.clone(),
-            salt,
-        }
-        .password_type();
+        let password_type = if input.password_is_pin {
+            format!("pin{}", input.password.len())
+        } else {
+            "pw".to_owned()
+        };
         Self {
             password_type,
             salt: b64url_encode(&salt),

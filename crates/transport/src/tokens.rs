@@ -148,6 +148,7 @@ impl Transport {
             .as_ref()
             .map(|p| PasswordProtectionInput {
                 password: p.password.clone(),
+                password_is_pin: p.password_type.starts_with("pin"),
                 password_location_indicator: p.password_location_indicator,
             });
         let for_identity = for_identity.or(template.for_identity);

@@ -85,6 +85,7 @@ async fn upload_download_and_peer_loads_by_reference_and_token() {
                 for_identity: None,
                 password_protection: Some(PasswordProtectionInput {
                     password: "1234".into(),
+                    password_is_pin: true,
                     password_location_indicator: None,
                 }),
             },

@@ -39,6 +39,7 @@ fn template(password: Option<&str>) -> NewTemplate {
         for_identity: None,
         password_protection: password.map(|p| PasswordProtectionInput {
             password: p.into(),
+            password_is_pin: false,
             password_location_indicator: None,
         }),
     }
