@@ -6,7 +6,7 @@
 #   - cargo-fuzz (when `cargo fuzz` is missing),
 # then runs: every workspace test (cargo-nextest if present, else cargo test; the vector counts and the
 # interop tables are printed), the fuzz target build, the short Rust/TypeScript benchmark comparison and
-# the short REST benchmark (loadtests/rest).
+# the short REST benchmark (loadtests/rest) and the short replica benchmark (loadtests/replicas).
 #
 # Environment: SKIP_FUZZ=1 / SKIP_BENCH=1 leave those steps out (local use; CI runs everything).
 #              NMSHD_VECTORS_DIR overrides where the vectors are (default: ../shared/vectors).
@@ -107,6 +107,9 @@ if [[ "${SKIP_BENCH:-0}" != "1" ]]; then
     cargo build -p connector -p loadtest-rest
     rest_bin="${CARGO_TARGET_DIR:-$root/target}/debug"
     "$rest_bin/loadtest-rest" --short --connector "$rest_bin/connector"
+    step "benchmarks: one identity on 1, 2 and 3 replicas (short, debug build, MongoDB stand-in + Redis)"
+    cargo build -p loadtest-replicas
+    "$rest_bin/loadtest-replicas" --short --connector "$rest_bin/connector" --standin "$venv/bin/nx-27017"
 fi
 
 step "done"
