@@ -1,14 +1,16 @@
 //! The tracing subscriber: JSON lines on stdout, level from `RUST_LOG` (default `info`), and
 //! OpenTelemetry export configured the usual way.
 //!
-//! When `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set (and
-//! `OTEL_SDK_DISABLED` is not `true`), spans go to an OTLP/HTTP (protobuf) span exporter through
-//! a batch processor, and (with `OTEL_EXPORTER_OTLP_ENDPOINT` or
-//! `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`) metrics to an OTLP/HTTP metric exporter through a
-//! periodic reader (`OTEL_METRIC_EXPORT_INTERVAL`, milliseconds). The exporters read the other standard
-//! variables themselves (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`,
-//! `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`); the service name is `OTEL_SERVICE_NAME` (default
-//! `enmeshed-connector`). Log lines inside a span carry its `trace_id` and `span_id`.
+//! Spans go to an OTLP/HTTP (protobuf) span exporter through a batch processor, and metrics to
+//! an OTLP/HTTP metric exporter through a periodic reader (`OTEL_METRIC_EXPORT_INTERVAL`,
+//! milliseconds), each when an endpoint for it is set (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+//! `OTEL_EXPORTER_OTLP_{TRACES,METRICS}_ENDPOINT`) and not switched off by
+//! `OTEL_SDK_DISABLED=true`, `OTEL_TRACES_EXPORTER=none` or `OTEL_METRICS_EXPORTER=none` (see
+//! [`ExportPlan`]). The exporters read the other standard variables themselves
+//! (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_BSP_*`,
+//! `OTEL_RESOURCE_ATTRIBUTES`); the service name is `OTEL_SERVICE_NAME` (default
+//! `enmeshed-connector`). Log lines inside a span carry its `trace_id` and `span_id` when spans
+//! are exported.
 
 use std::fmt;
 
@@ -42,6 +44,11 @@ impl Telemetry {
         self.tracer.is_some()
     }
 
+    /// Whether metrics are exported.
+    pub fn exporting_metrics(&self) -> bool {
+        self.meter.is_some()
+    }
+
     /// Flushes and stops the exporters (idempotent).
     pub fn shutdown(&mut self) {
         if let Some(tracer) = self.tracer.take() {
@@ -61,16 +68,77 @@ impl Drop for Telemetry {
     }
 }
 
-fn env_set(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| !v.trim().is_empty())
+/// Which signals are exported, decided from the standard variables (read through `var`, so
+/// tests can pass their own):
+///
+/// - `OTEL_SDK_DISABLED=true` (any case) turns every signal off;
+/// - `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` are comma-separated lists, `otlp` when
+///   unset or empty; `none` means no exporter. Other values (`console`, `zipkin`, `prometheus`,
+///   ...) are not supported here: they are reported in [`ExportPlan::ignored`] and left out, as
+///   the OpenTelemetry specification asks for unknown exporters;
+/// - a signal is exported only when an endpoint for it is set (the general
+///   `OTEL_EXPORTER_OTLP_ENDPOINT` or the signal's own), so a plain start sends nothing to a
+///   default `localhost:4318`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportPlan {
+    /// Spans go to the OTLP/HTTP span exporter.
+    pub traces: bool,
+    /// Metrics go to the OTLP/HTTP metric exporter.
+    pub metrics: bool,
+    /// Exporter names that were asked for but are not supported (`VARIABLE=value`).
+    pub ignored: Vec<String>,
 }
 
-/// Whether the standard variables ask for OTLP export.
+impl ExportPlan {
+    /// The plan the process environment asks for.
+    pub fn from_env() -> Self {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The plan for the variables `var` returns.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
+        let set = |name: &str| var(name).is_some_and(|v| !v.trim().is_empty());
+        let disabled =
+            var("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let mut plan = Self::default();
+        if disabled {
+            return plan;
+        }
+        let general = set("OTEL_EXPORTER_OTLP_ENDPOINT");
+        let traces_otlp = plan.wants_otlp(var("OTEL_TRACES_EXPORTER"), "OTEL_TRACES_EXPORTER");
+        let metrics_otlp = plan.wants_otlp(var("OTEL_METRICS_EXPORTER"), "OTEL_METRICS_EXPORTER");
+        plan.traces = traces_otlp && (general || set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        plan.metrics = metrics_otlp && (general || set("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"));
+        plan
+    }
+
+    /// Whether the exporter list `value` of `variable` names `otlp` (the default when unset or
+    /// empty); unsupported names other than `none` are recorded as ignored.
+    fn wants_otlp(&mut self, value: Option<String>, variable: &str) -> bool {
+        let value = value.unwrap_or_default();
+        if value.trim().is_empty() {
+            return true;
+        }
+        let mut otlp = false;
+        for name in value.split(',').map(|n| n.trim().to_ascii_lowercase()) {
+            match name.as_str() {
+                "otlp" => otlp = true,
+                "none" | "" => {}
+                _ => self.ignored.push(format!("{variable}={name}")),
+            }
+        }
+        otlp
+    }
+
+    /// Whether anything is exported.
+    pub fn any(&self) -> bool {
+        self.traces || self.metrics
+    }
+}
+
+/// Whether the standard variables ask for OTLP export of spans or metrics.
 pub fn otlp_configured() -> bool {
-    let disabled =
-        std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    !disabled
-        && (env_set("OTEL_EXPORTER_OTLP_ENDPOINT") || env_set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+    ExportPlan::from_env().any()
 }
 
 fn resource() -> Resource {
@@ -81,30 +149,35 @@ fn resource() -> Resource {
     Resource::builder().with_service_name(name).build()
 }
 
-/// Metrics are exported when an endpoint for them is configured (the general one or the
-/// metrics one); with only `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, only spans are.
-fn metrics_configured() -> bool {
-    env_set("OTEL_EXPORTER_OTLP_ENDPOINT") || env_set("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
-}
+type Providers = (Option<SdkTracerProvider>, Option<SdkMeterProvider>);
 
-fn providers() -> anyhow::Result<(SdkTracerProvider, Option<SdkMeterProvider>)> {
+fn providers(plan: &ExportPlan) -> anyhow::Result<Providers> {
     use opentelemetry_otlp::{MetricExporter, SpanExporter};
     let resource = resource();
-    let spans = SpanExporter::builder().with_http().build()?;
-    let tracer = SdkTracerProvider::builder()
-        .with_batch_exporter(spans)
-        .with_resource(resource.clone())
-        .build();
-    if !metrics_configured() {
-        return Ok((tracer, None));
-    }
-    let metrics = MetricExporter::builder().with_http().build()?;
-    let reader = PeriodicReader::builder(metrics).build();
-    let meter = SdkMeterProvider::builder()
-        .with_reader(reader)
-        .with_resource(resource)
-        .build();
-    Ok((tracer, Some(meter)))
+    let tracer = if plan.traces {
+        let spans = SpanExporter::builder().with_http().build()?;
+        Some(
+            SdkTracerProvider::builder()
+                .with_batch_exporter(spans)
+                .with_resource(resource.clone())
+                .build(),
+        )
+    } else {
+        None
+    };
+    let meter = if plan.metrics {
+        let metrics = MetricExporter::builder().with_http().build()?;
+        let reader = PeriodicReader::builder(metrics).build();
+        Some(
+            SdkMeterProvider::builder()
+                .with_reader(reader)
+                .with_resource(resource)
+                .build(),
+        )
+    } else {
+        None
+    };
+    Ok((tracer, meter))
 }
 
 /// JSON lines (the `tracing-subscriber` format) with the current span's OpenTelemetry
@@ -165,6 +238,12 @@ fn is_metric_event(metadata: &tracing::Metadata<'_>) -> bool {
         })
 }
 
+fn warn_ignored(plan: &ExportPlan) {
+    for ignored in &plan.ignored {
+        tracing::warn!(exporter = %ignored, "unsupported OpenTelemetry exporter ignored (only otlp and none are supported)");
+    }
+}
+
 /// Installs the global subscriber (and, when configured, the OTLP exporters and the global
 /// meter provider); a second call installs nothing and returns an inactive [`Telemetry`].
 pub fn init(default_level: &str) -> Telemetry {
@@ -179,16 +258,20 @@ pub fn init(default_level: &str) -> Telemetry {
         .with_filter(env_filter(default_level));
     let registry = tracing_subscriber::registry().with(fmt_layer);
 
-    if !otlp_configured() {
+    let plan = ExportPlan::from_env();
+    if !plan.any() {
         let _ = registry.try_init();
+        warn_ignored(&plan);
         return Telemetry::default();
     }
-    match providers() {
+    match providers(&plan) {
         Ok((tracer, meter)) => {
-            let otel = tracing_opentelemetry::layer()
-                .with_tracer(tracer.tracer("connector"))
-                .with_tracked_inactivity(false)
-                .with_filter(env_filter(default_level));
+            let otel = tracer.as_ref().map(|tracer| {
+                tracing_opentelemetry::layer()
+                    .with_tracer(tracer.tracer("connector"))
+                    .with_tracked_inactivity(false)
+                    .with_filter(env_filter(default_level))
+            });
             let metrics = meter.clone().map(|meter| {
                 tracing_opentelemetry::MetricsLayer::new(meter)
                     .with_filter(filter_fn(is_metric_event))
@@ -196,19 +279,90 @@ pub fn init(default_level: &str) -> Telemetry {
             if registry.with(otel).with(metrics).try_init().is_err() {
                 return Telemetry::default();
             }
-            opentelemetry::global::set_tracer_provider(tracer.clone());
+            warn_ignored(&plan);
+            if let Some(tracer) = &tracer {
+                opentelemetry::global::set_tracer_provider(tracer.clone());
+            }
             if let Some(meter) = &meter {
                 opentelemetry::global::set_meter_provider(meter.clone());
             }
-            Telemetry {
-                tracer: Some(tracer),
-                meter,
-            }
+            Telemetry { tracer, meter }
         }
         Err(error) => {
             let _ = registry.try_init();
+            warn_ignored(&plan);
             tracing::error!(error = %error, "OpenTelemetry export is configured but could not start");
             Telemetry::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExportPlan;
+
+    fn plan(vars: &[(&str, &str)]) -> ExportPlan {
+        ExportPlan::from_vars(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    const ENDPOINT: (&str, &str) = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318");
+
+    #[test]
+    fn an_endpoint_exports_both_signals_by_default() {
+        let plan = plan(&[ENDPOINT]);
+        assert!(plan.traces && plan.metrics && plan.ignored.is_empty());
+        assert!(!super::ExportPlan::from_vars(|_| None).any());
+    }
+
+    #[test]
+    fn none_switches_one_signal_off() {
+        let traces_off = plan(&[ENDPOINT, ("OTEL_TRACES_EXPORTER", "none")]);
+        assert!(!traces_off.traces && traces_off.metrics);
+        let metrics_off = plan(&[ENDPOINT, ("OTEL_METRICS_EXPORTER", " None ")]);
+        assert!(metrics_off.traces && !metrics_off.metrics);
+        let both_off = plan(&[
+            ENDPOINT,
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_TRACES_EXPORTER", "none"),
+        ]);
+        assert!(!both_off.any());
+    }
+
+    #[test]
+    fn sdk_disabled_switches_everything_off() {
+        assert!(!plan(&[ENDPOINT, ("OTEL_SDK_DISABLED", "TRUE")]).any());
+        assert!(plan(&[ENDPOINT, ("OTEL_SDK_DISABLED", "false")]).traces);
+    }
+
+    #[test]
+    fn signal_endpoints_and_exporter_lists() {
+        let metrics_only = plan(&[(
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+            "http://m:4318/v1/metrics",
+        )]);
+        assert!(!metrics_only.traces && metrics_only.metrics);
+        let traces_only = plan(&[(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "http://t:4318/v1/traces",
+        )]);
+        assert!(traces_only.traces && !traces_only.metrics);
+        // Unsupported exporters are reported and left out; otlp in the list still applies.
+        let listed = plan(&[
+            ENDPOINT,
+            ("OTEL_TRACES_EXPORTER", "console,otlp"),
+            ("OTEL_METRICS_EXPORTER", "prometheus"),
+        ]);
+        assert!(listed.traces && !listed.metrics);
+        assert_eq!(
+            listed.ignored,
+            [
+                "OTEL_TRACES_EXPORTER=console",
+                "OTEL_METRICS_EXPORTER=prometheus"
+            ]
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! OpenTelemetry export (issue 9): a `connector start` process with the standard `OTEL_*`
 //! variables pointing at a small OTLP/HTTP receiver in this test; one REST call yields one
 //! connected trace (edge, store, Backbone client), the documented metrics arrive, and the
-//! `observability/` dashboard and alert rules use only documented, emitted metric names.
+//! `observability/` dashboard and alert rules use only documented, emitted metric names;
+//! `OTEL_{TRACES,METRICS}_EXPORTER=none` and `OTEL_SDK_DISABLED=true` switch export off.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -211,8 +212,20 @@ async fn wait_until_up(client: &reqwest::Client, port: u16) {
 }
 
 fn start_connector(dir: &Path, backbone_url: &str, port: u16, otlp_port: u16) -> KillOnDrop {
+    start_connector_with(dir, backbone_url, port, otlp_port, &[])
+}
+
+/// A `connector start` exporting to the receiver at `otlp_port`, with `extra` variables on top.
+fn start_connector_with(
+    dir: &Path,
+    backbone_url: &str,
+    port: u16,
+    otlp_port: u16,
+    extra: &[(&str, &str)],
+) -> KillOnDrop {
     let log = std::fs::File::create(dir.join("connector.log")).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_connector"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+    command
         .arg("start")
         .current_dir(dir)
         .env("transportLibrary__baseUrl", backbone_url)
@@ -228,6 +241,8 @@ fn start_connector(dir: &Path, backbone_url: &str, port: u16, otlp_port: u16) ->
         .env_remove("OTEL_SDK_DISABLED")
         .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         .env_remove("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
+        .env_remove("OTEL_TRACES_EXPORTER")
+        .env_remove("OTEL_METRICS_EXPORTER")
         .env(
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             format!("http://127.0.0.1:{otlp_port}"),
@@ -236,11 +251,10 @@ fn start_connector(dir: &Path, backbone_url: &str, port: u16, otlp_port: u16) ->
         .env("OTEL_METRIC_EXPORT_INTERVAL", "300")
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .env("RUST_LOG", "info")
+        .envs(extra.iter().copied())
         .stdout(Stdio::from(log))
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    KillOnDrop(child)
+        .stderr(Stdio::null());
+    KillOnDrop(command.spawn().unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -353,6 +367,172 @@ async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .any(|line| line["trace_id"] == trace_hex.as_str() && line["span_id"].is_string());
     assert!(logged, "no log line with trace_id {trace_hex}");
+}
+
+/// Variables added to a connector's environment.
+type ExtraEnv<'a> = &'a [(&'a str, &'a str)];
+
+/// The root `SyncRun` spans whose trace also holds a Backbone call: (trigger, correlation id,
+/// trace id).
+fn sync_runs(spans: &[Span]) -> Vec<(String, String, Vec<u8>)> {
+    spans
+        .iter()
+        .filter(|s| {
+            s.name == "actor.message"
+                && s.parent_span_id.is_empty()
+                && string_attribute(s, "message").as_deref() == Some("SyncRun")
+        })
+        .filter(|run| {
+            spans
+                .iter()
+                .any(|s| s.trace_id == run.trace_id && s.name.starts_with("backbone.request"))
+        })
+        .filter_map(|s| {
+            Some((
+                string_attribute(s, "trigger")?,
+                string_attribute(s, "correlation_id")?,
+                s.trace_id.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// Syncs nobody asked for over HTTP — at start, on the schedule (`modules.sync`) and after the
+/// Backbone's SSE stream opened (`modules.sse`; it switches the schedule off, hence two
+/// connectors) — each run with their own correlation id (connector-operations §2.2): a UUID on
+/// the run's root `actor.message` span, different per run, with the run's store and Backbone
+/// spans in its trace, and in the run's log lines.
+#[tokio::test(flavor = "multi_thread")]
+async fn scheduled_and_sse_triggered_syncs_have_their_own_correlation_id() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let cases: [(&[&str], ExtraEnv); 2] = [
+        (
+            &["start", "schedule"],
+            &[
+                ("modules__sync__enabled", "true"),
+                ("modules__sync__interval", "1"),
+            ],
+        ),
+        (&["ConnectionOpened"], &[("modules__sse__enabled", "true")]),
+    ];
+    let mut running = Vec::new();
+    for (triggers, extra) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (otlp_port, received) = start_receiver().await;
+        let port = free_port();
+        let connector =
+            start_connector_with(dir.path(), &backbone.base_url(), port, otlp_port, extra);
+        running.push((triggers, dir, received, connector));
+    }
+    for (triggers, dir, received, _) in &running {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let (runs, spans) = loop {
+            let spans = received.lock().unwrap().spans.clone();
+            let runs = sync_runs(&spans);
+            if triggers.iter().all(|t| runs.iter().any(|r| r.0 == *t)) {
+                break (runs, spans);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{triggers:?}: runs so far (trigger, correlation id): {:?}",
+                runs.iter().map(|r| (&r.0, &r.1)).collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let ids: BTreeSet<&str> = runs.iter().map(|r| r.1.as_str()).collect();
+        assert_eq!(
+            ids.len(),
+            runs.len(),
+            "one correlation id per run: {runs:?}"
+        );
+        for (trigger, id, trace_id) in &runs {
+            assert!(uuid::Uuid::parse_str(id).is_ok(), "{trigger}: {id}");
+            assert!(
+                spans
+                    .iter()
+                    .any(|s| &s.trace_id == trace_id && s.name.starts_with("store.")),
+                "{trigger}: no store span in the run's trace"
+            );
+        }
+        let logs = std::fs::read_to_string(dir.path().join("connector.log")).unwrap();
+        let logged: BTreeSet<String> = logs
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter_map(|line| line["fields"]["correlation_id"].as_str().map(str::to_owned))
+            .collect();
+        for (trigger, id, _) in &runs {
+            assert!(logged.contains(id), "{trigger}: no log line with {id}");
+        }
+    }
+}
+
+/// `OTEL_TRACES_EXPORTER=none` leaves spans out but keeps metrics, `OTEL_METRICS_EXPORTER=none`
+/// the other way round, and `OTEL_SDK_DISABLED=true` sends nothing (the OpenTelemetry
+/// specification's meaning of these variables), each with the general endpoint set.
+#[tokio::test(flavor = "multi_thread")]
+async fn exporters_set_to_none_and_a_disabled_sdk_send_nothing_of_that_signal() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let cases: [(&str, ExtraEnv); 3] = [
+        ("traces-none", &[("OTEL_TRACES_EXPORTER", "none")]),
+        ("metrics-none", &[("OTEL_METRICS_EXPORTER", "none")]),
+        ("disabled", &[("OTEL_SDK_DISABLED", "true")]),
+    ];
+    let mut running = Vec::new();
+    for (name, extra) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (otlp_port, received) = start_receiver().await;
+        let port = free_port();
+        let connector =
+            start_connector_with(dir.path(), &backbone.base_url(), port, otlp_port, extra);
+        running.push((name, dir, port, received, connector));
+    }
+    let client = reqwest::Client::new();
+    for (_, _, port, _, _) in &running {
+        wait_until_up(&client, *port).await;
+        let response = client
+            .get(format!("http://127.0.0.1:{port}/api/core/v1/Tokens/Own"))
+            .header("X-API-KEY", FULL_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    // The exported signal arrives within a few export intervals; the other one never does.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let arrived = |received: &Arc<Mutex<Received>>| {
+        let received = received.lock().unwrap();
+        (
+            received.spans.iter().any(|s| s.name == "http.request"),
+            received.metric_names.contains("connector_http_requests"),
+        )
+    };
+    loop {
+        let traces_none = arrived(&running[0].3);
+        let metrics_none = arrived(&running[1].3);
+        if traces_none.1 && metrics_none.0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "traces-none (spans, metrics): {traces_none:?}; metrics-none: {metrics_none:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Several metric intervals (300 ms) and span batches (100 ms) later.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for (name, _, _, received, _) in &running {
+        let received = received.lock().unwrap();
+        let (spans, metrics) = (received.spans.len(), received.metric_names.len());
+        match *name {
+            "traces-none" => assert_eq!(spans, 0, "{name}: spans were exported"),
+            "metrics-none" => assert_eq!(metrics, 0, "{name}: metrics were exported"),
+            _ => assert_eq!((spans, metrics), (0, 0), "{name}: something was exported"),
+        }
+    }
 }
 
 /// The `connector_[a-z0-9_]+` words of `text`.
