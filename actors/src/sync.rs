@@ -5,6 +5,11 @@
 //! With an interval (`modules.sync.interval`), the next scheduled run starts `interval` after the
 //! previous run finished, as the real Connector's `setTimeout` chaining does. A failed run is
 //! logged and answered; it never stops the actor.
+//!
+//! A run nobody asked for over HTTP (at start, on schedule, after a Backbone event) has its own
+//! correlation id (connector-operations §2.2): a fresh UUID on its root `actor.message` span
+//! (`correlation_id`, with `trigger`) and in its log lines. A run for [`SyncNow`] is a child of
+//! the caller's span and so shares the request's correlation id.
 
 use std::time::Duration;
 
@@ -105,6 +110,8 @@ pub struct SyncActor {
     next: Option<Vec<Waiter>>,
     /// The span of the first caller waiting for the next run (the run's parent in traces).
     parent: Option<tracing::Span>,
+    /// Why the next run was asked for without a caller (`start`, `schedule`, an SSE event).
+    trigger: Option<&'static str>,
     timer: Option<SpawnHandle>,
 }
 
@@ -124,6 +131,7 @@ impl SyncActor {
             waiters: Vec::new(),
             next: None,
             parent: None,
+            trigger: None,
             timer: None,
         }
     }
@@ -144,21 +152,18 @@ impl SyncActor {
         }
         let transport = self.transport.clone();
         let parent = self.parent.take();
-        let span = tracing::info_span!(
-            parent: parent.as_ref().and_then(tracing::Span::id),
-            "actor.message",
-            actor = Self::NAME,
-            message = "SyncRun"
-        );
+        let trigger = self.trigger.take();
+        let (span, correlation) = run_span(parent, trigger);
         let task = self
             .runtime
             .spawn(async move { transport.sync_everything().await }.instrument(span));
         ctx.spawn(
-            actix::fut::wrap_future::<_, Self>(task).map(|joined, act, ctx| {
+            actix::fut::wrap_future::<_, Self>(task).map(move |joined, act, ctx| {
                 let outcome = match joined {
                     Ok(Ok(summary)) => {
                         tracing::debug!(
                             actor = Self::NAME,
+                            correlation_id = correlation.as_deref(),
                             applied = summary.events_applied,
                             failed = summary.events_failed,
                             "sync finished"
@@ -166,7 +171,12 @@ impl SyncActor {
                         Outcome::Done(summary)
                     }
                     Ok(Err(error)) => {
-                        tracing::error!(actor = Self::NAME, error = %error, "sync failed");
+                        tracing::error!(
+                            actor = Self::NAME,
+                            correlation_id = correlation.as_deref(),
+                            error = %error,
+                            "sync failed"
+                        );
                         Outcome::Failed(std::sync::Arc::new(error))
                     }
                     Err(e) if e.is_panic() => {
@@ -204,10 +214,48 @@ impl SyncActor {
         if let Some(interval) = self.settings.interval {
             self.timer = Some(ctx.run_later(interval, |act, ctx| {
                 act.timer = None;
+                act.trigger.get_or_insert("schedule");
                 act.request(None, ctx);
             }));
         }
     }
+}
+
+/// The `actor.message` span of a run: a child of the caller's span, or (without a caller) a new
+/// trace with the run's own correlation id, which is returned for the run's log lines.
+fn run_span(
+    parent: Option<tracing::Span>,
+    trigger: Option<&'static str>,
+) -> (tracing::Span, Option<String>) {
+    if let Some(parent) = parent.filter(|p| p.id().is_some()) {
+        let span = tracing::info_span!(
+            parent: parent.id(),
+            "actor.message",
+            actor = SyncActor::NAME,
+            message = "SyncRun",
+            trigger = "request"
+        );
+        return (span, None);
+    }
+    let correlation = uuid::Uuid::new_v4().to_string();
+    let trigger = trigger.unwrap_or("schedule");
+    let span = tracing::info_span!(
+        parent: None,
+        "actor.message",
+        actor = SyncActor::NAME,
+        message = "SyncRun",
+        trigger,
+        correlation_id = %correlation,
+    );
+    span.in_scope(|| {
+        tracing::info!(
+            actor = SyncActor::NAME,
+            correlation_id = %correlation,
+            trigger,
+            "sync run started"
+        );
+    });
+    (span, Some(correlation))
 }
 
 impl Actor for SyncActor {
@@ -219,6 +267,7 @@ impl Actor for SyncActor {
         if let Some(next) = self.next.take() {
             self.begin(next, ctx);
         } else if first && self.settings.at_start {
+            self.trigger = Some("start");
             self.begin(Vec::new(), ctx);
         } else {
             self.schedule(ctx);
@@ -259,6 +308,7 @@ impl Handler<TriggerSync> for SyncActor {
 
     fn handle(&mut self, msg: TriggerSync, ctx: &mut Context<Self>) {
         tracing::debug!(actor = Self::NAME, reason = msg.reason, "sync triggered");
+        self.trigger.get_or_insert(msg.reason);
         self.request(None, ctx);
     }
 }
