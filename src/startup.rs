@@ -169,6 +169,10 @@ impl Application {
         crate::modules::brokers::start(&config.settings, transport.events())
             .await
             .map_err(StartupError::Unsupported)?;
+        // Subscribed before the actors' first sync, so its events reach the modules.
+        crate::modules::webhooks::start(&config.settings, transport.events())
+            .map_err(|e| StartupError::Unsupported(e.to_string()))?;
+        crate::modules::auto_relationships::start(&config.settings, &transport);
         let actors_config =
             crate::modules::actors_config(&config.settings).map_err(StartupError::Unsupported)?;
         let actors = connector_actors::Actors::start(transport.clone(), actors_config)?;

@@ -123,8 +123,54 @@ fn handler_for(spec: RouteSpec) -> Route {
         {
             relationship_route(method, path).unwrap_or_else(|| not_implemented(method, path))
         }
+        (method, path)
+            if path.starts_with("/api/core/v1/Attributes")
+                || path.starts_with("/api/core/v1/Requests") =>
+        {
+            consumption_route(method, path).unwrap_or_else(|| not_implemented(method, path))
+        }
         (method, path) => not_implemented(method, path),
     }
+}
+
+/// Attributes and Requests (`consumption-rest.md`).
+fn consumption_route(method: &str, path: &str) -> Option<Route> {
+    use routes::{attributes as attr, requests as req};
+    let route = web::route();
+    Some(match (method, path.trim_start_matches("/api/core/v1")) {
+        ("PUT", "/Attributes/CanCreate") => route.to(attr::can_create),
+        ("POST", "/Attributes") => route.to(attr::create),
+        ("POST", "/Attributes/{predecessorId}/Succeed") => route.to(attr::succeed),
+        ("GET", "/Attributes") => route.to(attr::get_all),
+        ("GET", "/Attributes/Own/Identity") => route.to(attr::get_own_identity),
+        ("GET", "/Attributes/Own/Shared/{peer}") => route.to(attr::get_own_shared),
+        ("GET", "/Attributes/Peer/{peer}") => route.to(attr::get_peer),
+        ("GET", "/Attributes/{id}/ForwardingDetails") => route.to(attr::get_forwarding_details),
+        ("GET", "/Attributes/{id}/Versions") => route.to(attr::get_versions),
+        ("GET", "/Attributes/{id}/Versions/Shared") => route.to(attr::get_versions_shared),
+        ("POST", "/Attributes/ExecuteIdentityAttributeQuery") => {
+            route.to(attr::execute_identity_query)
+        }
+        ("POST", "/Attributes/ExecuteRelationshipAttributeQuery") => {
+            route.to(attr::execute_relationship_query)
+        }
+        ("POST", "/Attributes/ExecuteThirdPartyRelationshipAttributeQuery") => {
+            route.to(attr::execute_third_party_query)
+        }
+        ("GET", "/Attributes/{id}") => route.to(attr::get_one),
+        ("DELETE", "/Attributes/{id}") => route.to(attr::delete),
+        ("POST", "/Requests/Outgoing/Validate") => route.to(req::validate_outgoing),
+        ("POST", "/Requests/Outgoing") => route.to(req::create_outgoing),
+        ("GET", "/Requests/Outgoing") => route.to(req::get_outgoing),
+        ("GET", "/Requests/Outgoing/{id}") => route.to(req::get_outgoing_one),
+        ("GET", "/Requests/Incoming") => route.to(req::get_incoming),
+        ("GET", "/Requests/Incoming/{id}") => route.to(req::get_incoming_one),
+        ("PUT", "/Requests/Incoming/{id}/CanAccept") => route.to(req::can_accept),
+        ("PUT", "/Requests/Incoming/{id}/Accept") => route.to(req::accept),
+        ("PUT", "/Requests/Incoming/{id}/CanReject") => route.to(req::can_reject),
+        ("PUT", "/Requests/Incoming/{id}/Reject") => route.to(req::reject),
+        _ => return None,
+    })
 }
 
 fn not_implemented(method: &'static str, path: &'static str) -> Route {

@@ -4,7 +4,9 @@
 //! Both sync once at start. The configuration loader already turns `sync` off when both are on.
 
 pub mod brokers;
+pub mod auto_relationships;
 pub mod events;
+pub mod webhooks;
 
 use std::time::Duration;
 

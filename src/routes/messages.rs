@@ -179,9 +179,13 @@ fn check_mail(
     Ok(())
 }
 
-/// Request contents need a Draft outgoing request of the same content; this build has no
-/// outgoing requests yet, so an `id` that passes the shape checks is not found.
-fn check_request(content: &Value, recipients: &[String]) -> Result<(), ConnectorError> {
+/// Request contents need exactly one recipient and a Draft outgoing request with that content
+/// for that recipient (the runtime's `SendMessage` rules).
+async fn check_request(
+    state: &AppState,
+    content: &Value,
+    recipients: &[String],
+) -> Result<(), ConnectorError> {
     if content.get("@type").and_then(Value::as_str) != Some("Request") {
         return Ok(());
     }
@@ -190,10 +194,10 @@ fn check_request(content: &Value, recipients: &[String]) -> Result<(), Connector
             "Only one recipient is allowed for sending Requests.",
         ));
     }
-    if content.get("id").is_none_or(Value::is_null) {
-        return Err(ConnectorError::validation("The Request must have an id."));
-    }
-    Err(ConnectorError::record_not_found("Request"))
+    let consumption = super::attributes::consumption(state)?;
+    Ok(consumption
+        .check_request_to_send(content, &recipients[0])
+        .await?)
 }
 
 /// `POST /Messages`: `{recipients, content, attachments?}`.
@@ -249,13 +253,13 @@ pub async fn send(
     };
     check_mail(content, &recipients, true)?;
     if kind == "Request" && recipients.len() != 1 {
-        check_request(content, &recipients)?;
+        check_request(&state, content, &recipients).await?;
     }
     transport
         .check_recipients(&recipients, kind == "Notification")
         .await?;
     check_mail(content, &recipients, false)?;
-    check_request(content, &recipients)?;
+    check_request(&state, content, &recipients).await?;
     for id in &attachments {
         transport
             .file(id)
@@ -269,6 +273,13 @@ pub async fn send(
             attachments,
         })
         .await?;
+    if kind == "Request" {
+        // Draft → Open (compare-and-set, idempotent), as the runtime does on `MessageSent`.
+        let request_id = content.get("id").and_then(Value::as_str).unwrap_or_default();
+        super::attributes::consumption(&state)?
+            .outgoing_request_sent(request_id, &message.id)
+            .await?;
+    }
     Ok(envelope::created(&message.to_dto()))
 }
 

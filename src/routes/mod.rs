@@ -1,6 +1,7 @@
 //! Route handlers, one module per resource.
 
 pub mod account;
+pub mod attributes;
 pub mod challenges;
 pub mod files;
 pub mod health;
@@ -11,5 +12,6 @@ pub mod monitoring;
 pub mod qr;
 pub mod relationship_templates;
 pub mod relationships;
+pub mod requests;
 pub mod small_areas;
 pub mod tokens;

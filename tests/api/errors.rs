@@ -81,7 +81,7 @@ async fn unimplemented_routes_answer_not_implemented_never_success() {
     let app = spawn_app().await;
     let response = app
         .client
-        .post(app.url("/API/CORE/V1/attributes/"))
+        .post(app.url("/API/CORE/V1/attributes/validateIQLquery/"))
         .header("X-API-KEY", FULL_KEY)
         .json(&serde_json::json!({"content": {}}))
         .send()
@@ -92,7 +92,7 @@ async fn unimplemented_routes_answer_not_implemented_never_success() {
         error["message"]
             .as_str()
             .unwrap()
-            .contains("POST /api/core/v1/Attributes"),
+            .contains("POST /api/core/v1/Attributes/ValidateIQLQuery"),
         "{error}"
     );
 }

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod actors;
+mod attributes;
 mod auth;
 mod brokers;
 mod challenges;
@@ -19,6 +20,7 @@ mod processes;
 mod qr;
 mod relationships;
 mod replicas;
+mod requests;
 mod rest_peer;
 mod small_areas;
 mod telemetry;
