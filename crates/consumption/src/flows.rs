@@ -1,0 +1,109 @@
+//! The request flow over messages (content-model §7.1), driven by the transport's events:
+//! a received `Request` becomes an incoming request, a received `ResponseWrapper` completes the
+//! outgoing request it answers. Both are idempotent, so the catch-up over the stored messages
+//! (at start and after the listener fell behind) may repeat what the events already did.
+
+use connector_store::{Condition, Filter};
+use connector_transport::documents;
+use connector_transport::{Result, TransportEvent};
+use serde_json::Value;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::Consumption;
+use crate::records::LocalAttribute;
+
+/// Starts listening to the transport's events. The subscription is taken before this returns,
+/// so no event published afterwards is missed.
+pub fn spawn_listener(consumption: Consumption) -> tokio::task::JoinHandle<()> {
+    let mut events = consumption.transport().events().subscribe();
+    tokio::spawn(async move {
+        if let Err(e) = consumption.catch_up().await {
+            tracing::warn!(error = %e, "consumption catch-up over stored messages failed");
+        }
+        loop {
+            match events.recv().await {
+                Ok(event) => consumption.on_event(&event).await,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "consumption listener fell behind; catching up");
+                    if let Err(e) = consumption.catch_up().await {
+                        tracing::warn!(error = %e, "consumption catch-up failed");
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    })
+}
+
+impl Consumption {
+    async fn on_event(&self, event: &TransportEvent) {
+        if event.namespace != "transport.messageReceived" {
+            return;
+        }
+        if let Err(e) = self.process_received_message(&event.data).await {
+            tracing::warn!(error = %e, message = ?event.data.get("id"), "processing a received message failed");
+        }
+    }
+
+    /// Applies a received message (its `MessageDTO`) to the requests.
+    pub async fn process_received_message(&self, message: &Value) -> Result<()> {
+        let text = |name: &str| {
+            message
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        if message.get("isOwn") == Some(&Value::Bool(true)) {
+            return Ok(());
+        }
+        let content = &message["content"];
+        match content.get("@type").and_then(Value::as_str) {
+            Some("Request") => {
+                self.incoming_request_received(content, text("createdBy"), text("id"))
+                    .await?;
+            }
+            Some("ResponseWrapper")
+                if content.get("requestSourceType").and_then(Value::as_str) == Some("Message") =>
+            {
+                self.outgoing_request_completed(
+                    &content["response"],
+                    text("createdBy"),
+                    text("id"),
+                    text("createdAt"),
+                )
+                .await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Re-applies every stored received Request / ResponseWrapper message (idempotent).
+    pub async fn catch_up(&self) -> Result<()> {
+        let filter = Filter::And(vec![
+            Filter::eq("isOwn", false)?,
+            Filter::field(
+                "content.@type",
+                Condition::In(vec!["Request".into(), "ResponseWrapper".into()]),
+            )?,
+        ]);
+        let mut messages = self.transport().messages(&filter).await?;
+        messages.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        for message in messages {
+            if let Err(e) = self.process_received_message(&message.to_dto()).await {
+                tracing::warn!(error = %e, message = %message.id, "catch-up of a received message failed");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Clears an attribute's deletion info (a peer shared it again).
+pub(crate) async fn clear_deletion_info(c: &Consumption, id: &str) -> Result<()> {
+    documents::update::<LocalAttribute>(c.store(), id, |a| {
+        a.deletion_info = None;
+        Ok(())
+    })
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! The enmeshed consumption layer in Rust (content-model §4–§7) over the transport layer:
+//! local attributes and their forwardings, outgoing and incoming local requests with the request
+//! item processors, and the request flow over messages.
+//!
+//! Everything is a document in the transport's store. Status changes are compare-and-set
+//! ([`connector_transport::documents::update`]) and only ever move forward, so several replicas
+//! may apply the same change: the second one finds the request already moved and does nothing.
+//! Records created from a peer's message use the id the message names (the request id), so a
+//! redelivered message cannot create a second record.
+//!
+//! Errors are [`TransportError::Rule`]s with the runtime's codes (the Connector maps them to
+//! its envelope) and [`TransportError::NotFound`] for unknown records.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod attributes;
+pub mod decide;
+pub mod events;
+pub mod flows;
+pub mod items;
+pub mod records;
+pub mod requests;
+pub mod validation;
+
+use connector_transport::{Result, Transport, TransportError};
+
+pub use records::{
+    AttributeKind, DeletionInfo, ForwardingDetails, LocalAttribute, LocalNotification,
+    LocalRequest, LocalResponse, RequestStatus, Source,
+};
+pub use validation::ValidationResult;
+
+/// The consumption layer of the identity. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Consumption {
+    transport: Transport,
+}
+
+impl Consumption {
+    pub fn new(transport: Transport) -> Self {
+        Self { transport }
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// The identity's own address.
+    pub fn address(&self) -> &str {
+        self.transport.address()
+    }
+
+    fn store(&self) -> &dyn connector_store::Store {
+        self.transport.store()
+    }
+
+    /// Publishes a consumption event (`consumption.*`) on the transport's event bus.
+    fn publish(&self, namespace: &'static str, data: serde_json::Value) {
+        self.transport.events().publish(namespace, data);
+    }
+}
+
+/// The current time as the runtime writes dates.
+pub fn now() -> String {
+    connector_store::now_iso()
+}
+
+/// A new consumption id: `prefix` + random `[A-Za-z0-9]` to 20 characters.
+pub fn new_id(prefix: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut id = String::with_capacity(20);
+    id.push_str(prefix);
+    while id.len() < 20 {
+        id.push(char::from(ALPHABET[rand::random_range(0..ALPHABET.len())]));
+    }
+    id
+}
+
+/// A rule violation with the runtime's code.
+pub(crate) fn rule(code: &str, message: impl Into<String>) -> TransportError {
+    TransportError::rule(code, message)
+}
+
+/// `error.runtime.validation.invalidPropertyValue`.
+pub(crate) fn invalid(message: impl Into<String>) -> TransportError {
+    rule("error.runtime.validation.invalidPropertyValue", message)
+}
+
+/// Result alias of this crate.
+pub type ConsumptionResult<T> = Result<T>;

@@ -1,0 +1,403 @@
+//! `/api/core/v1/Attributes/*` (`consumption-rest.md` "Attributes").
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use connector_consumption::{Consumption, LocalAttribute};
+use connector_store::Filter;
+use serde_json::{Value, json};
+
+use crate::envelope;
+use crate::error::ConnectorError;
+use crate::query::{QueryPairs, parse_query_string, translate};
+use crate::routes::input;
+use crate::state::AppState;
+
+const CONTENT_FILTERS: &[&str] = &[
+    "content.@type",
+    "content.tags",
+    "content.owner",
+    "content.key",
+    "content.isTechnical",
+    "content.confidentiality",
+    "content.value.@type",
+];
+
+const DELETION_FILTERS: &[&str] = &[
+    "deletionInfo",
+    "deletionInfo.deletionStatus",
+    "deletionInfo.deletionDate",
+];
+
+/// Query keys mapped onto the same stored field.
+fn same(keys: &[&'static str]) -> Vec<(&'static str, &'static str)> {
+    keys.iter().map(|k| (*k, *k)).collect()
+}
+
+fn all_filters() -> Vec<(&'static str, &'static str)> {
+    let mut keys = vec![
+        "@type",
+        "createdAt",
+        "succeeds",
+        "succeededBy",
+        "wasViewedAt",
+        "isDefault",
+        "peer",
+        "sourceReference",
+        "initialAttributePeer",
+    ];
+    keys.extend(CONTENT_FILTERS);
+    keys.extend(DELETION_FILTERS);
+    same(&keys)
+}
+
+pub(crate) fn consumption(state: &AppState) -> Result<Consumption, ConnectorError> {
+    Ok(Consumption::new(state.transport()?.clone()))
+}
+
+fn dtos(attributes: &[LocalAttribute]) -> Vec<Value> {
+    attributes.iter().map(LocalAttribute::to_dto).collect()
+}
+
+fn path(req: &HttpRequest, name: &str) -> String {
+    req.match_info().get(name).unwrap_or_default().to_owned()
+}
+
+fn attribute_id(req: &HttpRequest, name: &str) -> Result<String, ConnectorError> {
+    Ok(input::id(&path(req, name), "ATT")?.to_owned())
+}
+
+/// Takes a boolean query flag out of `pairs` (`true`/`false`), with its default.
+fn take_flag(pairs: &mut QueryPairs, name: &str, default: bool) -> Result<bool, ConnectorError> {
+    let Some(index) = pairs.iter().position(|(k, _)| k == name) else {
+        return Ok(default);
+    };
+    let (_, values) = pairs.remove(index);
+    match values.as_slice() {
+        [one] if one == "true" => Ok(true),
+        [one] if one == "false" => Ok(false),
+        _ => Err(ConnectorError::validation(format!(
+            "query/{name} must be boolean"
+        ))),
+    }
+}
+
+fn address(text: &str) -> Result<&str, ConnectorError> {
+    let ok = text
+        .strip_prefix("did:e:")
+        .and_then(|rest| rest.split_once(":dids:"))
+        .is_some_and(|(host, hex)| {
+            !host.is_empty() && hex.len() == 22 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        });
+    if ok {
+        Ok(text)
+    } else {
+        Err(ConnectorError::validation(
+            "peer must match pattern did:e:<domain>:dids:<22 hex>",
+        ))
+    }
+}
+
+/// `PUT /Attributes/CanCreate`.
+pub async fn can_create(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let body = input::object(&body)?;
+    let content = input::required_object(body, "content")?;
+    match c.can_create_own_identity_attribute(content).await {
+        Ok(_) => Ok(envelope::ok(&json!({"isSuccess": true}))),
+        Err(error) => {
+            let error = ConnectorError::from(error);
+            if !matches!(error, ConnectorError::Application { .. }) {
+                return Err(error);
+            }
+            Ok(envelope::ok(&json!({
+                "isSuccess": false,
+                "code": error.code(),
+                "message": error.to_string(),
+            })))
+        }
+    }
+}
+
+/// `POST /Attributes`.
+pub async fn create(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let body = input::object(&body)?;
+    let content = input::required_object(body, "content")?;
+    let attribute = c.create_own_identity_attribute(content).await?;
+    Ok(envelope::created(&attribute.to_dto()))
+}
+
+/// `GET /Attributes`.
+pub async fn get_all(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let filter = translate(&parse_query_string(req.query_string()), &all_filters())?;
+    Ok(envelope::ok(&dtos(&c.attributes(&filter).await?)))
+}
+
+/// `GET /Attributes/Own/Identity`.
+pub async fn get_own_identity(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let mut pairs = parse_query_string(req.query_string());
+    let only_latest = take_flag(&mut pairs, "onlyLatestVersions", true)?;
+    let allowed = same(&[
+        "createdAt",
+        "wasViewedAt",
+        "isDefault",
+        "content.tags",
+        "content.value.@type",
+    ]);
+    let mut parts = vec![
+        translate(&pairs, &allowed)?,
+        Filter::eq("@type", "OwnIdentityAttribute").map_err(ConnectorError::from)?,
+    ];
+    if only_latest {
+        parts.push(
+            Filter::field("succeededBy", connector_store::Condition::Exists(false))
+                .map_err(ConnectorError::from)?,
+        );
+    }
+    Ok(envelope::ok(&dtos(
+        &c.attributes(&Filter::And(parts)).await?,
+    )))
+}
+
+/// `GET /Attributes/Own/Shared/{peer}`.
+pub async fn get_own_shared(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let peer = path(&req, "peer");
+    let peer = address(&peer)?;
+    let mut pairs = parse_query_string(req.query_string());
+    let only_latest = take_flag(&mut pairs, "onlyLatestVersions", true)?;
+    let hide_technical = take_flag(&mut pairs, "hideTechnical", false)?;
+    if !pairs.iter().any(|(k, _)| k == "@type") {
+        pairs.push((
+            "@type".into(),
+            vec![
+                "OwnIdentityAttribute".into(),
+                "OwnRelationshipAttribute".into(),
+            ],
+        ));
+    }
+    let mut keys = vec![
+        "@type",
+        "createdAt",
+        "wasViewedAt",
+        "isDefault",
+        "sourceReference",
+    ];
+    keys.extend(CONTENT_FILTERS.iter().filter(|k| **k != "content.owner"));
+    keys.extend(DELETION_FILTERS);
+    let filter = translate(&pairs, &same(&keys))?;
+    let found = c
+        .own_attributes_shared_with(peer, filter, only_latest, hide_technical)
+        .await?;
+    Ok(envelope::ok(&dtos(&found)))
+}
+
+/// `GET /Attributes/Peer/{peer}`.
+pub async fn get_peer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let peer = path(&req, "peer");
+    let peer = address(&peer)?;
+    let mut pairs = parse_query_string(req.query_string());
+    let only_latest = take_flag(&mut pairs, "onlyLatestVersions", true)?;
+    let hide_technical = take_flag(&mut pairs, "hideTechnical", false)?;
+    // An `@type` filter is overridden by the route.
+    pairs.retain(|(k, _)| k != "@type");
+    let mut keys = vec![
+        "createdAt",
+        "wasViewedAt",
+        "sourceReference",
+        "initialAttributePeer",
+    ];
+    keys.extend(CONTENT_FILTERS);
+    keys.extend(DELETION_FILTERS);
+    let filter = translate(&pairs, &same(&keys))?;
+    let found = c
+        .peer_attributes(peer, filter, only_latest, hide_technical)
+        .await?;
+    Ok(envelope::ok(&dtos(&found)))
+}
+
+/// `GET /Attributes/{id}`.
+pub async fn get_one(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let id = attribute_id(&req, "id")?;
+    Ok(envelope::ok(&c.attribute(&id).await?.to_dto()))
+}
+
+/// `GET /Attributes/{id}/Versions`.
+pub async fn get_versions(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let id = attribute_id(&req, "id")?;
+    Ok(envelope::ok(&dtos(&c.versions(&id).await?)))
+}
+
+/// `GET /Attributes/{id}/Versions/Shared?peer=…`.
+pub async fn get_versions_shared(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let id = attribute_id(&req, "id")?;
+    let mut pairs = parse_query_string(req.query_string());
+    let only_latest = take_flag(&mut pairs, "onlyLatestVersions", true)?;
+    let peer = match pairs.as_slice() {
+        [(key, values)] if key == "peer" && values.len() == 1 => values[0].clone(),
+        [] => {
+            return Err(ConnectorError::validation(
+                "query must have required property 'peer'",
+            ));
+        }
+        _ => {
+            return Err(ConnectorError::validation(
+                "query must NOT have additional properties",
+            ));
+        }
+    };
+    let found = c
+        .versions_shared_with(&id, address(&peer)?, only_latest)
+        .await?;
+    Ok(envelope::ok(&dtos(&found)))
+}
+
+/// `GET /Attributes/{id}/ForwardingDetails`.
+pub async fn get_forwarding_details(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let id = attribute_id(&req, "id")?;
+    c.attribute(&id).await?;
+    let mut keys = vec!["peer", "sourceReference", "sharedAt"];
+    keys.extend(DELETION_FILTERS);
+    let filter = translate(&parse_query_string(req.query_string()), &same(&keys))?;
+    let found = c.forwarding_details(&id, filter).await?;
+    let dtos: Vec<Value> = found.iter().map(|f| f.to_dto()).collect();
+    Ok(envelope::ok(&dtos))
+}
+
+/// `POST /Attributes/{predecessorId}/Succeed`.
+pub async fn succeed(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let id = attribute_id(&req, "predecessorId")?;
+    let body = input::object(&body)?;
+    let successor = input::required_object(body, "successorContent")?;
+    let predecessor = c.attribute(&id).await?;
+    if predecessor.content_type() != "IdentityAttribute" {
+        return Err(ConnectorError::NotImplemented {
+            method: "POST".into(),
+            path: "/api/core/v1/Attributes/{predecessorId}/Succeed (RelationshipAttribute)".into(),
+        });
+    }
+    let (predecessor, successor) = c.succeed_own_identity_attribute(&id, successor).await?;
+    Ok(envelope::created(&json!({
+        "predecessor": predecessor.to_dto(),
+        "successor": successor.to_dto(),
+    })))
+}
+
+/// `DELETE /Attributes/{id}`: deletes and notifies the affected peers.
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let id = attribute_id(&req, "id")?;
+    let notifications = c.delete_attribute(&id).await?;
+    let mut ids = Vec::with_capacity(notifications.len());
+    for (peer, notification) in notifications {
+        let notification_id = notification["id"].clone();
+        state
+            .send_message(connector_transport::messages::NewMessage {
+                recipients: vec![peer],
+                content: notification,
+                attachments: Vec::new(),
+            })
+            .await?;
+        ids.push(notification_id);
+    }
+    Ok(envelope::ok(&json!({ "notificationIds": ids })))
+}
+
+fn query_of(body: &Value, expected: &str) -> Result<Value, ConnectorError> {
+    let body = input::object(body)?;
+    let query = input::required_object(body, "query")?;
+    match query.get("@type").and_then(Value::as_str) {
+        None => {
+            let mut query = query.clone();
+            query["@type"] = expected.into();
+            Ok(query)
+        }
+        Some(kind) if kind == expected => Ok(query.clone()),
+        Some(_) => Err(ConnectorError::validation(format!(
+            "query must be a {expected}"
+        ))),
+    }
+}
+
+/// `POST /Attributes/ExecuteIdentityAttributeQuery`.
+pub async fn execute_identity_query(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let query = query_of(&body, "IdentityAttributeQuery")?;
+    Ok(envelope::ok(&dtos(
+        &c.execute_identity_attribute_query(&query).await?,
+    )))
+}
+
+/// `POST /Attributes/ExecuteRelationshipAttributeQuery`.
+pub async fn execute_relationship_query(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let query = query_of(&body, "RelationshipAttributeQuery")?;
+    Ok(envelope::ok(
+        &c.execute_relationship_attribute_query(&query)
+            .await?
+            .to_dto(),
+    ))
+}
+
+/// `POST /Attributes/ExecuteThirdPartyRelationshipAttributeQuery`.
+pub async fn execute_third_party_query(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let query = query_of(&body, "ThirdPartyRelationshipAttributeQuery")?;
+    Ok(envelope::ok(&dtos(
+        &c.execute_third_party_relationship_attribute_query(&query)
+            .await?,
+    )))
+}

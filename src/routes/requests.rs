@@ -1,0 +1,219 @@
+//! `/api/core/v1/Requests/Outgoing/*` and `/Requests/Incoming/*` (`consumption-rest.md`).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use connector_consumption::LocalRequest;
+use serde_json::Value;
+
+use super::attributes::consumption;
+use crate::envelope;
+use crate::error::ConnectorError;
+use crate::query::{parse_query_string, translate};
+use crate::routes::input;
+use crate::state::AppState;
+
+const OUTGOING_FILTERS: &[&str] = &[
+    "id",
+    "peer",
+    "createdAt",
+    "status",
+    "content.expiresAt",
+    "content.items.@type",
+    "source.type",
+    "source.reference",
+    "response.createdAt",
+    "response.source.type",
+    "response.source.reference",
+    "response.content.result",
+    "response.content.items.@type",
+    "response.content.items.items.@type",
+];
+
+fn filters(incoming: bool) -> Vec<(&'static str, &'static str)> {
+    let mut keys: Vec<&'static str> = OUTGOING_FILTERS.to_vec();
+    if incoming {
+        keys.push("wasAutomaticallyDecided");
+    }
+    keys.into_iter().map(|k| (k, k)).collect()
+}
+
+fn request_id(req: &HttpRequest) -> Result<String, ConnectorError> {
+    let id = req.match_info().get("id").unwrap_or_default();
+    Ok(input::id(id, "REQ")?.to_owned())
+}
+
+fn dtos(requests: &[LocalRequest]) -> Vec<Value> {
+    requests.iter().map(LocalRequest::to_dto).collect()
+}
+
+fn peer_of(body: &serde_json::Map<String, Value>) -> Result<Option<&str>, ConnectorError> {
+    input::optional_string(body, "peer")
+}
+
+fn content_of(body: &serde_json::Map<String, Value>) -> Result<Value, ConnectorError> {
+    Ok(input::required_object(body, "content")?.clone())
+}
+
+/// `POST /Requests/Outgoing/Validate` (201).
+pub async fn validate_outgoing(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let body = input::object(&body)?;
+    let content = content_of(body)?;
+    let result = c
+        .can_create_outgoing_request(&content, peer_of(body)?)
+        .await?;
+    Ok(envelope::created(&result.to_dto()))
+}
+
+/// `POST /Requests/Outgoing` (201, Draft).
+pub async fn create_outgoing(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let body = input::object(&body)?;
+    let content = content_of(body)?;
+    let peer = peer_of(body)?
+        .ok_or_else(|| ConnectorError::validation("must have required property 'peer'"))?;
+    let request = c.create_outgoing_request(&content, peer).await?;
+    Ok(envelope::created(&request.to_dto()))
+}
+
+async fn list(
+    state: &AppState,
+    req: &HttpRequest,
+    incoming: bool,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(state)?;
+    let filter = translate(&parse_query_string(req.query_string()), &filters(incoming))?;
+    Ok(envelope::ok(&dtos(&c.requests(!incoming, filter).await?)))
+}
+
+/// `GET /Requests/Outgoing`.
+pub async fn get_outgoing(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    list(&state, &req, false).await
+}
+
+/// `GET /Requests/Incoming`.
+pub async fn get_incoming(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    list(&state, &req, true).await
+}
+
+/// `GET /Requests/Outgoing/{id}`.
+pub async fn get_outgoing_one(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    Ok(envelope::ok(
+        &c.request(&request_id(&req)?, true).await?.to_dto(),
+    ))
+}
+
+/// `GET /Requests/Incoming/{id}`.
+pub async fn get_incoming_one(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    Ok(envelope::ok(
+        &c.request(&request_id(&req)?, false).await?.to_dto(),
+    ))
+}
+
+/// The decide body: an object with `items`; `decidedByAutomation: true` is refused.
+fn decide_body(body: &Value) -> Result<&Value, ConnectorError> {
+    let map = input::object(body)?;
+    if map.get("decidedByAutomation") == Some(&Value::Bool(true)) {
+        return Err(ConnectorError::application(
+            "error.connector.incomingRequests.decidedByAutomation",
+            "The 'decidedByAutomation' flag is reserved for the automated decision of Requests and cannot be set manually.",
+        ));
+    }
+    match map.get("items") {
+        Some(Value::Array(_)) => Ok(body),
+        None | Some(Value::Null) => Err(ConnectorError::validation(
+            "must have required property 'items'",
+        )),
+        Some(_) => Err(ConnectorError::validation("/items must be array")),
+    }
+}
+
+/// `PUT /Requests/Incoming/{id}/CanAccept`.
+pub async fn can_accept(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    can_decide(&state, &req, &body, true).await
+}
+
+/// `PUT /Requests/Incoming/{id}/CanReject`.
+pub async fn can_reject(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    can_decide(&state, &req, &body, false).await
+}
+
+async fn can_decide(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &Value,
+    accept: bool,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(state)?;
+    let id = request_id(req)?;
+    let result = c.can_decide(&id, decide_body(body)?, accept).await?;
+    Ok(envelope::ok(&result.to_dto()))
+}
+
+/// `PUT /Requests/Incoming/{id}/Accept`.
+pub async fn accept(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    decide(&state, &req, &body, true).await
+}
+
+/// `PUT /Requests/Incoming/{id}/Reject`.
+pub async fn reject(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    decide(&state, &req, &body, false).await
+}
+
+/// Decides, then sends the ResponseWrapper to the peer and completes the request (what the
+/// runtime's RequestModule does right after the decision). The answer is the decided request,
+/// as the real route answers before the response goes out.
+async fn decide(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &Value,
+    accept: bool,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(state)?;
+    let id = request_id(req)?;
+    let (decided, wrapper) = c.decide(&id, decide_body(body)?, accept).await?;
+    let message = state
+        .send_message(connector_transport::messages::NewMessage {
+            recipients: vec![decided.peer.clone()],
+            content: wrapper,
+            attachments: Vec::new(),
+        })
+        .await?;
+    c.incoming_request_completed(&id, &message.id).await?;
+    Ok(envelope::ok(&decided.to_dto()))
+}

@@ -1,0 +1,514 @@
+//! Requests by message between two Connectors on one dev Backbone, over REST only: the sender
+//! validates, creates and sends; the recipient syncs, decides (accept / reject); the sender
+//! syncs and sees the request completed with the response applied. Plus the real error codes.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::assert_error;
+use crate::rest_peer::{Connector, in_a_day, relate};
+
+/// Syncs `c` until `path` lists something satisfying `done` (received messages are turned into
+/// requests in the background after the sync).
+async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..60 {
+        c.ok("POST", "/Account/Sync", None, 204).await;
+        let value = c.ok("GET", path, None, 200).await;
+        if done(&value) {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("{path} never satisfied the condition");
+}
+
+fn read_create_form_consent() -> Value {
+    json!({
+        "expiresAt": in_a_day(),
+        "title": "Onboarding",
+        "items": [
+            {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
+             "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}},
+            {"@type": "RequestItemGroup", "title": "Contract", "items": [
+                {"@type": "CreateAttributeRequestItem", "mustBeAccepted": true,
+                 "attribute": {"@type": "RelationshipAttribute", "owner": "", "key": "customerNo",
+                   "confidentiality": "protected",
+                   "value": {"@type": "ProprietaryString", "title": "Customer number", "value": "4711"}}},
+                {"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
+                 "settings": {"@type": "StringFormFieldSettings", "max": 20}}
+            ]},
+            {"@type": "ConsentRequestItem", "mustBeAccepted": true, "consent": "I agree"}
+        ]
+    })
+}
+
+/// Creates the request at `a` for `b_address`, sends it, and returns `(request id, message id)`.
+async fn create_and_send(a: &Connector, b_address: &str, content: Value) -> (String, String) {
+    let created = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": content, "peer": b_address})),
+            201,
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["status"], "Draft");
+    let message = a
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": created["content"]})),
+            201,
+        )
+        .await;
+    (id, message["id"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn request_by_message_accepted_creates_attributes_on_both_sides() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    relate(&a, &b).await;
+
+    let content = read_create_form_consent();
+    let validation = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing/Validate",
+            Some(json!({"content": content, "peer": b_address})),
+            201,
+        )
+        .await;
+    assert_eq!(validation["isSuccess"], true, "{validation}");
+    assert_eq!(validation["items"].as_array().unwrap().len(), 3);
+    assert_eq!(validation["items"][1]["items"].as_array().unwrap().len(), 2);
+
+    let created = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": content, "peer": b_address})),
+            201,
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("REQ") && id.len() == 20);
+    assert_eq!(created["content"]["id"], id.as_str());
+    assert_eq!(created["content"]["@type"], "Request");
+    assert_eq!(created["isOwn"], true);
+    assert_eq!(created["peer"], b_address.as_str());
+    assert!(created.get("statusLog").is_none() && created.get("source").is_none());
+
+    // Sending a changed content is refused; sending the stored one opens the request.
+    let mut changed = created["content"].clone();
+    changed["title"] = "Other".into();
+    let refused = a
+        .call(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": changed})),
+        )
+        .await;
+    assert_error(
+        refused,
+        400,
+        "error.runtime.validation.invalidPropertyValue",
+    )
+    .await;
+    let message = a
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": created["content"]})),
+            201,
+        )
+        .await;
+    let message_id = message["id"].as_str().unwrap();
+    let open = a
+        .ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
+        .await;
+    assert_eq!(open["status"], "Open");
+    assert_eq!(
+        open["source"],
+        json!({"type": "Message", "reference": message_id})
+    );
+    let twice = a
+        .call(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": created["content"]})),
+        )
+        .await;
+    assert_error(
+        twice,
+        400,
+        "error.runtime.messages.cannotSendRequestThatWasAlreadySent",
+    )
+    .await;
+
+    // The recipient receives it and must decide manually.
+    let incoming = sync_until(&b, "/Requests/Incoming", |v| {
+        v.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    assert_eq!(incoming.as_array().unwrap().len(), 1, "exactly once");
+    let request = &incoming[0];
+    assert_eq!(request["id"], id.as_str());
+    assert_eq!(request["isOwn"], false);
+    assert_eq!(request["peer"], a_address.as_str());
+    assert_eq!(request["status"], "ManualDecisionRequired");
+    assert_eq!(request["content"], created["content"]);
+    assert_eq!(
+        request["source"],
+        json!({"type": "Message", "reference": message_id})
+    );
+    let filtered = b
+        .ok(
+            "GET",
+            "/Requests/Incoming?status=ManualDecisionRequired&content.items.@type=ConsentRequestItem",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(filtered.as_array().unwrap().len(), 1);
+
+    // Decide-body rules.
+    let path = |what: &str| format!("/Requests/Incoming/{id}/{what}");
+    let too_few = b
+        .ok(
+            "PUT",
+            &path("CanAccept"),
+            Some(json!({"items": [{"accept": true}]})),
+            200,
+        )
+        .await;
+    assert_eq!(too_few["isSuccess"], false);
+    assert_eq!(
+        too_few["code"],
+        "error.consumption.requests.decide.validation.invalidNumberOfItems"
+    );
+    let automation = b
+        .call(
+            "PUT",
+            &path("Accept"),
+            Some(json!({"items": [], "decidedByAutomation": true})),
+        )
+        .await;
+    assert_error(
+        automation,
+        400,
+        "error.connector.incomingRequests.decidedByAutomation",
+    )
+    .await;
+    let new_name = json!({"accept": true, "newAttribute": {"@type": "IdentityAttribute", "owner": "",
+        "value": {"@type": "GivenName", "value": "Bob"}}});
+    let too_long = json!({"items": [new_name, {"items": [{"accept": true}, {"accept": true, "response": "x".repeat(21)}]}, {"accept": true}]});
+    let checked = b
+        .ok("PUT", &path("CanAccept"), Some(too_long.clone()), 200)
+        .await;
+    assert_eq!(checked["isSuccess"], false, "{checked}");
+    assert_eq!(
+        checked["code"],
+        "error.consumption.requests.validation.inheritedFromItem"
+    );
+    assert_eq!(
+        checked["items"][1]["items"][1]["code"],
+        "error.consumption.requests.invalidAcceptParameters"
+    );
+    let refused = b.call("PUT", &path("Accept"), Some(too_long)).await;
+    assert_error(
+        refused,
+        400,
+        "error.consumption.requests.validation.inheritedFromItem",
+    )
+    .await;
+    let must = json!({"items": [new_name, {"items": [{"accept": true}, {"accept": false}]}, {"accept": false}]});
+    let checked = b.ok("PUT", &path("CanAccept"), Some(must), 200).await;
+    assert_eq!(
+        checked["code"],
+        "error.consumption.requests.decide.validation.mustBeAcceptedItemNotAccepted"
+    );
+
+    let decision = json!({"items": [new_name, {"items": [{"accept": true}, {"accept": true, "response": "hello"}]}, {"accept": true}]});
+    let ok = b
+        .ok("PUT", &path("CanAccept"), Some(decision.clone()), 200)
+        .await;
+    assert_eq!(ok["isSuccess"], true, "{ok}");
+    let decided = b.ok("PUT", &path("Accept"), Some(decision), 200).await;
+    assert_eq!(decided["status"], "Decided");
+    let response = &decided["response"]["content"];
+    assert_eq!(response["result"], "Accepted");
+    assert_eq!(response["requestId"], id.as_str());
+    assert_eq!(
+        response["items"][0]["@type"],
+        "ReadAttributeAcceptResponseItem"
+    );
+    assert_eq!(response["items"][1]["@type"], "ResponseItemGroup");
+    assert_eq!(
+        response["items"][1]["items"][0]["@type"],
+        "CreateAttributeAcceptResponseItem"
+    );
+    assert_eq!(
+        response["items"][1]["items"][1],
+        json!({"@type": "FormFieldAcceptResponseItem", "result": "Accepted", "response": "hello"})
+    );
+    assert_eq!(
+        response["items"][2],
+        json!({"@type": "AcceptResponseItem", "result": "Accepted"})
+    );
+    let completed = b
+        .ok("GET", &format!("/Requests/Incoming/{id}"), None, 200)
+        .await;
+    assert_eq!(completed["status"], "Completed");
+    assert_eq!(completed["response"]["source"]["type"], "Message");
+    let again = b
+        .call("PUT", &path("Accept"), Some(json!({"items": []})))
+        .await;
+    assert_error(again, 400, "error.consumption.requests.wrongRequestStatus").await;
+
+    // The recipient's attributes: its new given name, shared with a; the relationship attribute.
+    let bob_id = response["items"][0]["attributeId"].as_str().unwrap();
+    let bob = b
+        .ok("GET", &format!("/Attributes/{bob_id}"), None, 200)
+        .await;
+    assert_eq!(bob["@type"], "OwnIdentityAttribute");
+    assert_eq!(bob["content"]["owner"], b_address.as_str());
+    let forwarded = b
+        .ok(
+            "GET",
+            &format!("/Attributes/{bob_id}/ForwardingDetails"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(forwarded.as_array().unwrap().len(), 1);
+    assert_eq!(forwarded[0]["peer"], a_address.as_str());
+    assert_eq!(forwarded[0]["sourceReference"], id.as_str());
+    let shared = b
+        .ok(
+            "GET",
+            &format!("/Attributes/Own/Shared/{a_address}"),
+            None,
+            200,
+        )
+        .await;
+    let kinds: Vec<&str> = shared
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["@type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 2, "{shared}");
+    assert!(kinds.contains(&"OwnIdentityAttribute") && kinds.contains(&"OwnRelationshipAttribute"));
+    let versions_shared = b
+        .ok(
+            "GET",
+            &format!("/Attributes/{bob_id}/Versions/Shared?peer={a_address}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(versions_shared[0]["id"], bob_id);
+
+    // The sender completes the request and holds the peer's attributes.
+    let outgoing = sync_until(&a, &format!("/Requests/Outgoing/{id}"), |v| {
+        v["status"] == "Completed"
+    })
+    .await;
+    assert_eq!(outgoing["response"]["content"], *response);
+    assert_eq!(outgoing["response"]["source"]["type"], "Message");
+    let peer_attributes = a
+        .ok("GET", &format!("/Attributes/Peer/{b_address}"), None, 200)
+        .await;
+    let peer_attributes = peer_attributes.as_array().unwrap();
+    assert_eq!(peer_attributes.len(), 2, "{peer_attributes:?}");
+    let given = peer_attributes
+        .iter()
+        .find(|p| p["@type"] == "PeerIdentityAttribute")
+        .unwrap();
+    assert_eq!(given["id"], bob_id, "the copy keeps the owner's id");
+    assert_eq!(given["content"]["value"]["value"], "Bob");
+    assert_eq!(given["sourceReference"], id.as_str());
+    let relationship = peer_attributes
+        .iter()
+        .find(|p| p["@type"] == "PeerRelationshipAttribute")
+        .unwrap();
+    assert_eq!(relationship["content"]["owner"], b_address.as_str());
+    assert_eq!(relationship["content"]["key"], "customerNo");
+    let completed_list = a
+        .ok(
+            "GET",
+            "/Requests/Outgoing?status=Completed&response.content.result=Accepted",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(completed_list.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn rejected_request_and_validation_errors() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+
+    let consent = json!({"items": [{"@type": "ConsentRequestItem", "mustBeAccepted": false, "consent": "ok?"}]});
+    let stranger = a
+        .call(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": consent, "peer": b_address})),
+        )
+        .await;
+    assert_error(
+        stranger,
+        400,
+        "error.consumption.requests.missingRelationship",
+    )
+    .await;
+    relate(&a, &b).await;
+
+    let yourself = a
+        .call(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": consent, "peer": a_address})),
+        )
+        .await;
+    assert_error(
+        yourself,
+        400,
+        "error.consumption.requests.cannotShareRequestWithYourself",
+    )
+    .await;
+    let mut past = consent.clone();
+    past["expiresAt"] = "2020-01-01T00:00:00.000Z".into();
+    let expired = a
+        .call(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": past, "peer": b_address})),
+        )
+        .await;
+    assert_error(
+        expired,
+        400,
+        "error.consumption.requests.cannotCreateRequestWithExpirationDateInPast",
+    )
+    .await;
+    let no_peer = a
+        .call(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": consent})),
+        )
+        .await;
+    assert_error(
+        no_peer,
+        400,
+        "error.runtime.validation.invalidPropertyValue",
+    )
+    .await;
+
+    // An item that cannot be created: an IdentityAttribute owned by the sender.
+    let own = json!({"items": [{"@type": "CreateAttributeRequestItem", "mustBeAccepted": true,
+        "attribute": {"@type": "IdentityAttribute", "owner": a_address, "value": {"@type": "GivenName", "value": "A"}}}]});
+    let result = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing/Validate",
+            Some(json!({"content": own, "peer": b_address})),
+            201,
+        )
+        .await;
+    assert_eq!(result["isSuccess"], false);
+    assert_eq!(
+        result["code"],
+        "error.consumption.requests.validation.inheritedFromItem"
+    );
+    assert_eq!(
+        result["items"][0]["code"],
+        "error.consumption.requests.invalidRequestItem"
+    );
+    let refused = a
+        .call(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": own, "peer": b_address})),
+        )
+        .await;
+    assert_error(
+        refused,
+        400,
+        "error.consumption.requests.validation.inheritedFromItem",
+    )
+    .await;
+    let bad_form = json!({"items": [{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "n",
+        "settings": {"@type": "IntegerFormFieldSettings", "min": 5, "max": 2}}]});
+    let result = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing/Validate",
+            Some(json!({"content": bad_form})),
+            201,
+        )
+        .await;
+    assert_eq!(result["items"][0]["isSuccess"], false, "{result}");
+
+    // Reject path.
+    let (id, _) = create_and_send(&a, &b_address, consent).await;
+    sync_until(&b, &format!("/Requests/Incoming?id={id}"), |v| {
+        v.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let path = |what: &str| format!("/Requests/Incoming/{id}/{what}");
+    let accepted_item = b
+        .ok(
+            "PUT",
+            &path("CanReject"),
+            Some(json!({"items": [{"accept": true}]})),
+            200,
+        )
+        .await;
+    assert_eq!(
+        accepted_item["code"],
+        "error.consumption.requests.decide.validation.itemAcceptedButRequestNotAccepted"
+    );
+    let reject = json!({"items": [{"accept": false, "code": "x:notNow", "message": "not now"}]});
+    let checked = b
+        .ok("PUT", &path("CanReject"), Some(reject.clone()), 200)
+        .await;
+    assert_eq!(checked["isSuccess"], true);
+    let decided = b.ok("PUT", &path("Reject"), Some(reject), 200).await;
+    assert_eq!(decided["status"], "Decided");
+    assert_eq!(decided["response"]["content"]["result"], "Rejected");
+    assert_eq!(
+        decided["response"]["content"]["items"][0],
+        json!({"@type": "RejectResponseItem", "result": "Rejected", "code": "x:notNow", "message": "not now"})
+    );
+    let outgoing = sync_until(&a, &format!("/Requests/Outgoing/{id}"), |v| {
+        v["status"] == "Completed"
+    })
+    .await;
+    assert_eq!(outgoing["response"]["content"]["result"], "Rejected");
+
+    let missing = b
+        .call("GET", "/Requests/Incoming/REQZZZZZZZZZZZZZZZZZ", None)
+        .await;
+    assert_error(missing, 404, "error.runtime.recordNotFound").await;
+    let wrong_direction = a
+        .call("GET", &format!("/Requests/Incoming/{id}"), None)
+        .await;
+    assert_error(wrong_direction, 404, "error.runtime.recordNotFound").await;
+    let bad_id = b.call("GET", "/Requests/Outgoing/nope", None).await;
+    assert_error(bad_id, 400, "error.runtime.validation.invalidPropertyValue").await;
+}
