@@ -175,6 +175,10 @@ impl Application {
         crate::modules::auto_relationships::start(&config.settings, &transport);
         let actors_config =
             crate::modules::actors_config(&config.settings).map_err(StartupError::Unsupported)?;
+        // Before the actors start syncing, so no received Request or Response is missed.
+        connector_consumption::flows::spawn_listener(connector_consumption::Consumption::new(
+            transport.clone(),
+        ));
         let actors = connector_actors::Actors::start(transport.clone(), actors_config)?;
         let application = Self::assemble(
             config,
