@@ -4,6 +4,7 @@
 mod actors;
 mod attributes;
 mod auth;
+mod auto_modules;
 mod brokers;
 mod challenges;
 mod cli_backbone;
@@ -24,3 +25,4 @@ mod requests;
 mod rest_peer;
 mod small_areas;
 mod telemetry;
+mod webhooks;

@@ -1,0 +1,153 @@
+//! `autoAcceptPendingRelationships` and `autoDecomposeDeletionProposedRelationships` (issue 8,
+//! `connector-operations.md` §2.4, §2.5) with two Connectors on a dev Backbone, over REST.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::rest_peer::{Connector, in_a_day, relate};
+
+fn enabled(module: &str) -> Vec<(String, String)> {
+    vec![(format!("modules__{module}__enabled"), "true".to_owned())]
+}
+
+async fn backbone() -> devbackbone::RunningBackbone {
+    devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap()
+}
+
+/// Syncs `who` and reads the relationship until `done` holds for (status code, DTO).
+async fn sync_until(
+    who: &Connector,
+    id: &str,
+    what: &str,
+    done: impl Fn(u16, &Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        who.ok("POST", "/Account/Sync", None, 204).await;
+        let response = who.call("GET", &format!("/Relationships/{id}"), None).await;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if done(status, &body["result"]) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{what}: last {status} {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A request on A's template is accepted by A's module as soon as A syncs it; A's own request
+/// to B's template is not touched.
+#[tokio::test(flavor = "multi_thread")]
+async fn pending_requests_on_own_templates_are_accepted() {
+    let backbone = backbone().await;
+    let a = Connector::start_with_env(
+        &backbone.base_url(),
+        enabled("autoAcceptPendingRelationships"),
+    )
+    .await;
+    let b = Connector::start(&backbone.base_url()).await;
+
+    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
+    let template = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    let loaded = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": template["reference"]["truncated"]})),
+            201,
+        )
+        .await;
+    let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}});
+    let relationship = b
+        .ok(
+            "POST",
+            "/Relationships",
+            Some(json!({"templateId": loaded["id"], "creationContent": creation})),
+            201,
+        )
+        .await;
+    let id = relationship["id"].as_str().unwrap();
+    sync_until(&a, id, "A accepts", |status, r| {
+        status == 200 && r["status"] == "Active"
+    })
+    .await;
+    let on_b = sync_until(&b, id, "B sees it accepted", |status, r| {
+        status == 200 && r["status"] == "Active"
+    })
+    .await;
+    let audit = on_b["result"]["auditLog"].as_array().unwrap();
+    assert_eq!(audit.len(), 2);
+    assert_eq!(audit[1]["reason"], "AcceptanceOfCreation");
+    assert_eq!(audit[1]["createdBy"], json!(a.address().await));
+
+    // The other way round: A's own pending request stays pending until B decides.
+    let c = Connector::start(&backbone.base_url()).await;
+    let template_c = c
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    let loaded_c = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": template_c["reference"]["truncated"]})),
+            201,
+        )
+        .await;
+    let outgoing = a
+        .ok(
+            "POST",
+            "/Relationships",
+            Some(json!({"templateId": loaded_c["id"], "creationContent": creation})),
+            201,
+        )
+        .await;
+    let outgoing_id = outgoing["id"].as_str().unwrap();
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let still = a
+        .ok("GET", &format!("/Relationships/{outgoing_id}"), None, 200)
+        .await;
+    assert_eq!(still["status"], "Pending", "own requests are not accepted");
+}
+
+/// B decomposes; A's module decomposes A's side once A syncs the DeletionProposed relationship,
+/// without a timed wait, and a further sync finds nothing left to do.
+#[tokio::test(flavor = "multi_thread")]
+async fn deletion_proposed_relationships_are_decomposed() {
+    let backbone = backbone().await;
+    let a = Connector::start_with_env(
+        &backbone.base_url(),
+        enabled("autoDecomposeDeletionProposedRelationships"),
+    )
+    .await;
+    let b = Connector::start(&backbone.base_url()).await;
+    relate(&a, &b).await;
+    let id = a.ok("GET", "/Relationships", None, 200).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/Relationships/{id}");
+    b.ok("PUT", &format!("{path}/Terminate"), None, 200).await;
+    b.ok("DELETE", &path, None, 204).await;
+    assert_eq!(b.call("GET", &path, None).await.status(), 404);
+
+    sync_until(&a, &id, "A decomposes its side", |status, _| status == 404).await;
+    let remaining = a.ok("GET", "/Relationships", None, 200).await;
+    assert_eq!(remaining, json!([]), "A has no relationship left");
+    a.ok("POST", "/Account/Sync", None, 204).await;
+}

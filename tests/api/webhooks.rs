@@ -1,0 +1,591 @@
+//! The webhooks module (issue 8, `connector-operations.md` §2.6) against a real HTTP receiver in
+//! the test: two Connectors on a dev Backbone driven over REST, the receiver records every POST.
+
+use std::collections::VecDeque;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde_json::{Value, json};
+
+use crate::helpers::FULL_KEY;
+use crate::processes::free_port;
+use crate::rest_peer::{Connector, relate};
+
+/// One POST the receiver got.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+    pub at: Instant,
+}
+
+impl Hit {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn trigger(&self) -> &str {
+        self.body["trigger"].as_str().unwrap_or_default()
+    }
+}
+
+#[derive(Default)]
+struct ReceiverState {
+    hits: Vec<Hit>,
+    /// Statuses to answer, first to last, per path prefix; 200 when none is left.
+    scripts: Vec<(String, VecDeque<u16>)>,
+    /// How long to wait before answering, per path prefix.
+    delays: Vec<(String, Duration)>,
+    token_requests: Vec<(Option<String>, Option<String>, String)>,
+    tokens_issued: usize,
+    token_lifetime_secs: u64,
+}
+
+/// A webhook receiver and OAuth2 token endpoint (`POST /token`, client `c`/`s`, scope `hooks`).
+#[derive(Clone)]
+pub struct Receiver {
+    pub base: String,
+    state: Arc<Mutex<ReceiverState>>,
+}
+
+impl Receiver {
+    pub fn start() -> Self {
+        let state = Arc::new(Mutex::new(ReceiverState {
+            token_lifetime_secs: 3600,
+            ..ReceiverState::default()
+        }));
+        let data = web::Data::new(Arc::clone(&state));
+        let port = free_port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(16 * 1024 * 1024))
+                .route("/token", web::post().to(token))
+                .default_service(web::to(hook))
+        })
+        .workers(2)
+        .bind(("127.0.0.1", port))
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            state,
+        }
+    }
+
+    pub fn script(&self, prefix: &str, statuses: &[u16]) {
+        let mut state = self.state.lock().unwrap();
+        state
+            .scripts
+            .push((prefix.to_owned(), statuses.iter().copied().collect()));
+    }
+
+    pub fn delay(&self, prefix: &str, delay: Duration) {
+        let mut state = self.state.lock().unwrap();
+        state.delays.push((prefix.to_owned(), delay));
+    }
+
+    pub fn token_lifetime(&self, secs: u64) {
+        self.state.lock().unwrap().token_lifetime_secs = secs;
+    }
+
+    pub fn hits(&self, prefix: &str) -> Vec<Hit> {
+        let state = self.state.lock().unwrap();
+        state
+            .hits
+            .iter()
+            .filter(|h| h.path.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+
+    /// The token requests: (authorization, content type, body).
+    pub fn token_requests(&self) -> Vec<(Option<String>, Option<String>, String)> {
+        self.state.lock().unwrap().token_requests.clone()
+    }
+
+    /// Waits until `done` holds for the hits under `prefix`, or fails after `timeout`.
+    pub async fn wait_for(
+        &self,
+        prefix: &str,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&[Hit]) -> bool,
+    ) -> Vec<Hit> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let hits = self.hits(prefix);
+            if done(&hits) {
+                return hits;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: not within {timeout:?}; got {:#?}",
+                hits.iter()
+                    .map(|h| format!("{} {}", h.path, h.trigger()))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn header_text(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+async fn hook(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<Arc<Mutex<ReceiverState>>>,
+) -> HttpResponse {
+    let path = req.path().to_owned();
+    let (status, delay) = {
+        let mut state = state.lock().unwrap();
+        state.hits.push(Hit {
+            path: path.clone(),
+            headers: req
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
+                .collect(),
+            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            at: Instant::now(),
+        });
+        let status = state
+            .scripts
+            .iter_mut()
+            .find(|(p, _)| path.starts_with(p.as_str()))
+            .and_then(|(_, s)| s.pop_front())
+            .unwrap_or(200);
+        let delay = state
+            .delays
+            .iter()
+            .find(|(p, _)| path.starts_with(p.as_str()))
+            .map(|(_, d)| *d);
+        (status, delay)
+    };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
+}
+
+async fn token(
+    req: HttpRequest,
+    body: String,
+    state: web::Data<Arc<Mutex<ReceiverState>>>,
+) -> HttpResponse {
+    let authorization = header_text(&req, "authorization");
+    let content_type = header_text(&req, "content-type");
+    let mut state = state.lock().unwrap();
+    state
+        .token_requests
+        .push((authorization.clone(), content_type.clone(), body.clone()));
+    // base64("c:s")
+    let basic = "Basic Yzpz";
+    let form: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let expected_form = [
+        ("grant_type".to_owned(), "client_credentials".to_owned()),
+        ("scope".to_owned(), "hooks".to_owned()),
+    ];
+    if authorization.as_deref() != Some(basic)
+        || content_type.as_deref() != Some("application/x-www-form-urlencoded")
+        || form != expected_form
+    {
+        return HttpResponse::Unauthorized().finish();
+    }
+    state.tokens_issued += 1;
+    HttpResponse::Ok().json(json!({
+        "access_token": format!("token-{}", state.tokens_issued),
+        "token_type": "Bearer",
+        "expires_in": state.token_lifetime_secs,
+    }))
+}
+
+/// The environment that enables the module with `settings` (JSON-valued variables, as an operator
+/// would set them).
+fn webhooks_env(settings: &Value) -> Vec<(String, String)> {
+    let mut env = vec![("modules__webhooks__enabled".to_owned(), "true".to_owned())];
+    for (key, value) in settings.as_object().unwrap() {
+        env.push((format!("modules__webhooks__{key}"), value.to_string()));
+    }
+    env
+}
+
+async fn backbone() -> devbackbone::RunningBackbone {
+    devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap()
+}
+
+fn message(recipient: &str, tag: &str) -> Value {
+    json!({
+        "recipients": [recipient],
+        "content": {"@type": "ArbitraryMessageContent", "value": {"tag": tag}},
+    })
+}
+
+async fn relationship_id(a: &Connector) -> String {
+    a.ok("GET", "/Relationships", None, 200).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn only(hits: &[Hit], trigger: &str) -> Vec<Hit> {
+    hits.iter()
+        .filter(|h| h.trigger() == trigger)
+        .cloned()
+        .collect()
+}
+
+/// Every event the Connector emits today reaches a `**` webhook on a named target (URL with
+/// `{{trigger}}`, static header, ApiKey) with the real body; a wildcard webhook gets only its
+/// events; an inline OAuth2 target gets its trigger with a cached Bearer token.
+#[tokio::test(flavor = "multi_thread")]
+async fn events_reach_named_wildcard_and_inline_targets_with_the_real_payload() {
+    let receiver = Receiver::start();
+    let backbone = backbone().await;
+    let settings = json!({
+        "targets": {
+            "all": {
+                "url": format!("{}/all/{{{{trigger}}}}", receiver.base),
+                "headers": {"X-Source": "connector"},
+                "authentication": {"type": "ApiKey", "apiKey": "s3cret"},
+            },
+        },
+        "webhooks": [
+            {"triggers": ["**"], "target": "all"},
+            {"triggers": ["*.messageSent", "transport.relationshipDecomposedBySelf"],
+             "target": {"url": format!("{}/wild", receiver.base)}},
+            {"triggers": ["transport.messageReceived"],
+             "target": {"url": format!("{}/oauth", receiver.base),
+                        "authentication": {"type": "OAuth2", "accessTokenUrl": format!("{}/token", receiver.base),
+                                           "clientId": "c", "clientSecret": "s", "scope": "hooks"}}},
+        ],
+    });
+    let a = Connector::start_with_env(&backbone.base_url(), webhooks_env(&settings)).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    relate(&a, &b).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    let id = relationship_id(&a).await;
+
+    // Messages both ways.
+    let sent = a
+        .ok("POST", "/Messages", Some(message(&b_address, "a->b")), 201)
+        .await;
+    for tag in ["b->a 1", "b->a 2"] {
+        b.ok("POST", "/Messages", Some(message(&a_address, tag)), 201)
+            .await;
+    }
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    // Terminate, reactivate, terminate again, decompose.
+    let path = format!("/Relationships/{id}");
+    a.ok("PUT", &format!("{path}/Terminate"), Some(json!({})), 200)
+        .await;
+    a.ok("PUT", &format!("{path}/Reactivate"), Some(json!({})), 200)
+        .await;
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    b.ok(
+        "PUT",
+        &format!("{path}/Reactivate/Accept"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.ok("PUT", &format!("{path}/Terminate"), Some(json!({})), 200)
+        .await;
+    a.ok("DELETE", &path, None, 204).await;
+
+    let expected = [
+        "transport.relationshipChanged",
+        "transport.messageSent",
+        "transport.messageReceived",
+        "transport.relationshipReactivationRequested",
+        "transport.relationshipReactivationCompleted",
+        "transport.relationshipDecomposedBySelf",
+    ];
+    let all = receiver
+        .wait_for("/all/", Duration::from_secs(20), "every event", |hits| {
+            hits.iter()
+                .any(|h| h.trigger() == "transport.relationshipDecomposedBySelf")
+        })
+        .await;
+    for trigger in expected {
+        assert!(
+            !only(&all, trigger).is_empty(),
+            "{trigger} reached the webhook"
+        );
+    }
+    for hit in &all {
+        assert_eq!(
+            hit.path,
+            format!("/all/{}", hit.trigger()),
+            "{{{{trigger}}}}"
+        );
+        assert_eq!(hit.header("x-source"), Some("connector"));
+        assert_eq!(hit.header("x-api-key"), Some("s3cret"));
+        assert_eq!(hit.header("content-type"), Some("application/json"));
+        let keys: Vec<&String> = hit.body.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["trigger", "data"], "the body is {{trigger, data}}");
+    }
+
+    // The payloads are the REST DTOs.
+    let sent_hits = only(&all, "transport.messageSent");
+    assert_eq!(sent_hits.len(), 1);
+    assert_eq!(sent_hits[0].body["data"]["id"], sent["id"]);
+    assert_eq!(sent_hits[0].body["data"]["content"], sent["content"]);
+    let received = only(&all, "transport.messageReceived");
+    assert_eq!(received.len(), 2, "each received message once");
+    for hit in &received {
+        let id = hit.body["data"]["id"].as_str().unwrap();
+        let dto = a.ok("GET", &format!("/Messages/{id}"), None, 200).await;
+        assert_eq!(hit.body["data"]["content"], dto["content"]);
+        assert_eq!(hit.body["data"]["createdBy"], json!(b_address));
+        assert_eq!(hit.body["data"]["recipients"], dto["recipients"]);
+    }
+    let changed = only(&all, "transport.relationshipChanged");
+    let statuses: Vec<&str> = changed
+        .iter()
+        .map(|h| {
+            assert_eq!(h.body["data"]["id"], json!(id));
+            assert_eq!(h.body["data"]["peer"], json!(b_address));
+            h.body["data"]["status"].as_str().unwrap()
+        })
+        .collect();
+    for status in ["Pending", "Active", "Terminated"] {
+        assert!(statuses.contains(&status), "{status} in {statuses:?}");
+    }
+    let requested = only(&all, "transport.relationshipReactivationRequested");
+    assert_eq!(
+        requested[0].body["data"]["auditLog"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["reason"],
+        "ReactivationRequested"
+    );
+    let decomposed = only(&all, "transport.relationshipDecomposedBySelf");
+    assert_eq!(decomposed[0].body["data"], json!({"relationshipId": id}));
+
+    // The wildcard webhook got exactly its two kinds, without authentication.
+    let wild = receiver.hits("/wild");
+    let mut kinds: Vec<&str> = wild.iter().map(Hit::trigger).collect();
+    kinds.sort_unstable();
+    assert_eq!(
+        kinds,
+        [
+            "transport.messageSent",
+            "transport.relationshipDecomposedBySelf"
+        ]
+    );
+    assert!(wild.iter().all(|h| h.header("x-api-key").is_none()));
+
+    // The inline OAuth2 target: both received messages, one token for both.
+    let oauth = receiver
+        .wait_for("/oauth", Duration::from_secs(10), "OAuth2 target", |h| {
+            h.len() == 2
+        })
+        .await;
+    assert!(
+        oauth
+            .iter()
+            .all(|h| h.header("authorization") == Some("Bearer token-1"))
+    );
+    assert!(
+        oauth
+            .iter()
+            .all(|h| h.trigger() == "transport.messageReceived")
+    );
+    let tokens = receiver.token_requests();
+    assert_eq!(tokens.len(), 1, "the token is cached: {tokens:?}");
+}
+
+/// A token that expires in 11 s is fetched again after 1 s (10 s before its expiry); a refused
+/// token request means no delivery with a stale token.
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth2_token_refreshed_ten_seconds_before_expiry() {
+    let receiver = Receiver::start();
+    receiver.token_lifetime(11);
+    let backbone = backbone().await;
+    let settings = json!({
+        "webhooks": [{"triggers": ["transport.messageSent"],
+            "target": {"url": format!("{}/oauth", receiver.base),
+                       "authentication": {"type": "OAuth2", "accessTokenUrl": format!("{}/token", receiver.base),
+                                          "clientId": "c", "clientSecret": "s", "scope": "hooks"}}}],
+    });
+    let a = Connector::start_with_env(&backbone.base_url(), webhooks_env(&settings)).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    relate(&a, &b).await;
+    let b_address = b.address().await;
+    a.ok("POST", "/Messages", Some(message(&b_address, "1")), 201)
+        .await;
+    receiver
+        .wait_for("/oauth", Duration::from_secs(10), "first", |h| h.len() == 1)
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.ok("POST", "/Messages", Some(message(&b_address, "2")), 201)
+        .await;
+    let hits = receiver
+        .wait_for("/oauth", Duration::from_secs(10), "second", |h| {
+            h.len() == 2
+        })
+        .await;
+    assert_eq!(hits[0].header("authorization"), Some("Bearer token-1"));
+    assert_eq!(hits[1].header("authorization"), Some("Bearer token-2"));
+    let requests = receiver.token_requests();
+    assert_eq!(requests.len(), 2);
+    let (authorization, content_type, body) = &requests[0];
+    assert_eq!(authorization.as_deref(), Some("Basic Yzpz"));
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(body, "grant_type=client_credentials&scope=hooks");
+}
+
+/// 500 twice, then 200: the documented retries deliver the event (after 100 ms, then 200 ms); a
+/// 404 is not retried; a receiver that takes 10 s does not slow the REST call that emits.
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_for_server_errors_and_a_slow_receiver_does_not_block() {
+    let receiver = Receiver::start();
+    receiver.script("/flaky", &[500, 500]);
+    receiver.script("/gone", &[404]);
+    receiver.delay("/slow", Duration::from_secs(10));
+    let backbone = backbone().await;
+    let dir = tempfile::tempdir().unwrap();
+    // From a config file this time (CUSTOM_CONFIG_LOCATION), as the real Connector reads it.
+    let config = dir.path().join("webhooks.json");
+    std::fs::write(
+        &config,
+        json!({"modules": {"webhooks": {
+            "enabled": true,
+            "retries": {"count": 3, "initialDelayMs": 100},
+            "targets": {
+                "flaky": {"url": format!("{}/flaky", receiver.base)},
+                "gone": {"url": format!("{}/gone", receiver.base)},
+                "slow": {"url": format!("{}/slow", receiver.base)},
+            },
+            "webhooks": [
+                {"triggers": ["transport.messageSent"], "target": "flaky"},
+                {"triggers": ["transport.messageSent"], "target": "gone"},
+                {"triggers": ["transport.messageSent"], "target": "slow"},
+            ],
+        }}})
+        .to_string(),
+    )
+    .unwrap();
+    let env = vec![(
+        "CUSTOM_CONFIG_LOCATION".to_owned(),
+        config.display().to_string(),
+    )];
+    let a = Connector::start_with_env(&backbone.base_url(), env).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    relate(&a, &b).await;
+    let b_address = b.address().await;
+
+    let started = Instant::now();
+    let sent = a
+        .ok("POST", "/Messages", Some(message(&b_address, "x")), 201)
+        .await;
+    let second = a
+        .ok("POST", "/Messages", Some(message(&b_address, "y")), 201)
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "two sends took {:?} with a 10 s receiver",
+        started.elapsed()
+    );
+
+    let flaky = receiver
+        .wait_for("/flaky", Duration::from_secs(10), "retries", |h| {
+            h.len() >= 4
+        })
+        .await;
+    // The first event: 500, 500, 200; then the second event at once.
+    assert!(
+        flaky[..3]
+            .iter()
+            .all(|h| h.body["data"]["id"] == sent["id"])
+    );
+    assert_eq!(flaky[3].body["data"]["id"], second["id"]);
+    let gaps: Vec<Duration> = flaky[..3].windows(2).map(|w| w[1].at - w[0].at).collect();
+    assert!(gaps[0] >= Duration::from_millis(100), "{gaps:?}");
+    assert!(gaps[1] >= Duration::from_millis(200), "{gaps:?}");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(receiver.hits("/flaky").len(), 4, "no more attempts");
+
+    let gone = receiver.hits("/gone");
+    assert_eq!(gone.len(), 2, "404 is not retried: one attempt per event");
+
+    // The slow receiver still gets both, one after the other.
+    receiver
+        .wait_for("/slow", Duration::from_secs(30), "slow target", |h| {
+            h.len() == 2
+        })
+        .await;
+}
+
+/// Invalid module configuration aborts `connector start` with the real code.
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_configuration_aborts_start_with_the_real_code() {
+    let backbone = backbone().await;
+    let cases = [
+        (
+            json!({"targets": {"erp": {"url": "not a url"}}}),
+            "error.runtime.modules.webhooks.invalidUrlFormat",
+        ),
+        (
+            json!({"webhooks": [{"triggers": ["**"], "target": "missing"}]}),
+            "error.runtime.modules.webhooks.invalidTargetReference",
+        ),
+        (
+            json!({"targets": {"erp": {"url": "http://x", "authentication": {"type": "Basic"}}}}),
+            "error.runtime.modules.webhooks.invalidAuthenticationConfig",
+        ),
+    ];
+    for (settings, code) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+        command
+            .arg("start")
+            .current_dir(dir.path())
+            .env("transportLibrary__baseUrl", backbone.base_url())
+            .env("transportLibrary__platformClientId", "test")
+            .env("transportLibrary__platformClientSecret", "test")
+            .env("database__folder", dir.path().join("data"))
+            .env("infrastructure__httpServer__host", "127.0.0.1")
+            .env("infrastructure__httpServer__port", free_port().to_string())
+            .env(
+                "infrastructure__httpServer__authentication__apiKey__keys__main",
+                format!(r#"{{"key":"{FULL_KEY}"}}"#),
+            )
+            .envs(webhooks_env(&settings))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.status.success(), "{code}: start must fail: {text}");
+        assert!(text.contains(code), "{code} in: {text}");
+    }
+}
