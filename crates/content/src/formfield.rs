@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::date::CoreDate;
 use crate::error::{ContentError, Result, codes};
-use crate::json::{Obj, Out, js_len, type_of, unknown_type};
+use crate::json::{Obj, Out, js_len, number_json, type_of, unknown_type};
 
 /// The response of a form field: `string | number | boolean | string[]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,15 +52,6 @@ impl FormFieldResponse {
             Self::Boolean(b) => Value::Bool(*b),
             Self::StringArray(a) => Value::from(a.clone()),
         }
-    }
-}
-
-/// Numbers that are integers are printed without a fraction, as JavaScript does.
-fn number_json(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
-        Value::from(n as i64)
-    } else {
-        Value::from(n)
     }
 }
 

@@ -1,10 +1,10 @@
 //! `ValueHints` (in `RelationshipAttributeCreationHints.valueHints`) and `ValueHintsOverride`
-//! (in Proprietary* values): normalized JSON, `ValueHints` always emits `propertyHints` (`{}` when empty).
+//! (in Proprietary* values): normalized JSON, both always emit `propertyHints` (`{}` when empty).
 
 use serde_json::{Map, Value};
 
 use crate::error::{ContentError, Result};
-use crate::json::{Obj, Out};
+use crate::json::{Obj, Out, number_json};
 
 fn primitive(obj: &Obj<'_>, key: &str) -> Result<Option<Value>> {
     match obj.get(key) {
@@ -17,8 +17,8 @@ fn primitive(obj: &Obj<'_>, key: &str) -> Result<Option<Value>> {
 fn common(obj: &Obj<'_>, ty: &str) -> Result<Out> {
     let mut out = Out::new(ty)
         .opt("editHelp", obj.opt_str_len("editHelp", 0, 500)?)
-        .opt("min", obj.opt_number("min")?)
-        .opt("max", obj.opt_number("max")?)
+        .opt("min", obj.opt_number("min")?.map(number_json))
+        .opt("max", obj.opt_number("max")?.map(number_json))
         .opt("pattern", obj.opt_str_len("pattern", 0, 1000)?);
     if let Some(values) = obj.get("values") {
         let Value::Array(items) = values else {
@@ -72,8 +72,8 @@ pub fn value_hints(position: &str, value: &Value) -> Result<Value> {
 pub fn value_hints_override(position: &str, value: &Value) -> Result<Value> {
     let obj = Obj::typed("ValueHintsOverride", value)
         .map_err(|e| ContentError::invalid(format!("{position}: {}", e.message)))?;
-    let hints = property_hints(&obj, position)?;
+    let hints = property_hints(&obj, position)?.unwrap_or_else(|| Value::Object(Map::new()));
     Ok(common(&obj, "ValueHintsOverride")?
-        .opt("propertyHints", hints)
+        .set("propertyHints", hints)
         .build())
 }

@@ -11,6 +11,15 @@ pub fn js_len(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
+/// A number as JavaScript prints it: integers without a fraction (`1.0` → `1`).
+pub(crate) fn number_json(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+        Value::from(n as i64)
+    } else {
+        Value::from(n)
+    }
+}
+
 /// One JSON object being read as the class `ty`.
 pub(crate) struct Obj<'a> {
     pub ty: &'static str,

@@ -52,6 +52,7 @@ pub mod iql;
 mod json;
 mod peer;
 pub mod queries;
+pub mod reference;
 pub mod requests;
 pub mod responses;
 pub mod tags;

@@ -323,7 +323,10 @@ impl RequestItem {
             },
             "TransferFileOwnershipRequestItem" => Self::TransferFileOwnership {
                 common,
-                file_reference: obj.req_str("fileReference")?,
+                file_reference: crate::reference::normalize_file_reference(
+                    "TransferFileOwnershipRequestItem.fileReference",
+                    &obj.req_str("fileReference")?,
+                )?,
                 ownership_token: obj.req_str("ownershipToken")?,
             },
             "ShareCredentialOfferRequestItem" => Self::ShareCredentialOffer {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::data::{COUNTRIES, LANGUAGES};
 use crate::error::{ContentError, Result};
-use crate::json::{Obj, js_len, type_of, unknown_type};
+use crate::json::{Obj, js_len, number_json, type_of, unknown_type};
 use crate::{bank, hints};
 
 /// Whether a value type belongs to IdentityAttributes or RelationshipAttributes (no type is both).
@@ -657,7 +657,7 @@ fn check_field(obj: &Obj<'_>, spec: &FieldSpec, raw: &Value) -> Result<Value> {
             if !n.is_finite() {
                 return Err(obj.err(key, "must be a finite number"));
             }
-            Ok(raw.clone())
+            Ok(number_json(n))
         }
         Field::Bool => match raw {
             Value::Bool(_) => Ok(raw.clone()),
