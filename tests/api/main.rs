@@ -16,6 +16,7 @@ mod files_messages;
 mod health;
 mod helpers;
 mod hostile_input;
+mod identity_deletion;
 mod otel;
 mod processes;
 mod qr;

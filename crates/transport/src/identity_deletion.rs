@@ -2,6 +2,7 @@
 //! Backbone. The Backbone is the only record (no local copy), so every replica sees the same
 //! process. Start and cancel publish `transport.identityDeletionProcessStatusChanged`.
 
+use backbone_client::BackboneError;
 use backbone_client::dto::{DeletionProcess, DeletionProcessStatus};
 use nmshd_wire::CoreDate;
 use serde_json::{Map, Value};
@@ -16,6 +17,25 @@ fn no_active_process() -> TransportError {
         "error.runtime.identityDeletionProcess.noActiveIdentityDeletionProcess",
         "No active IdentityDeletionProcess found.",
     )
+}
+
+fn already_exists() -> TransportError {
+    TransportError::rule(
+        "error.runtime.identityDeletionProcess.activeIdentityDeletionProcessAlreadyExists",
+        "There is already an active IdentityDeletionProcess. You cannot start another, as there may only be one active IdentityDeletionProcess per Identity.",
+    )
+}
+
+/// The Backbone's refusal of a lost race as the runtime error the winner's state implies.
+fn same_as_runtime(
+    error: BackboneError,
+    backbone_code_suffix: &str,
+    runtime_error: fn() -> TransportError,
+) -> TransportError {
+    match error.code() {
+        Some(code) if code.ends_with(backbone_code_suffix) => runtime_error(),
+        _ => error.into(),
+    }
 }
 
 /// The `IdentityDeletionProcessDTO` of the runtime: only the fields it knows, absent ones left out.
@@ -56,15 +76,16 @@ impl Transport {
         length_of_grace_period_in_days: Option<u32>,
     ) -> Result<DeletionProcess> {
         if self.active_identity_deletion_process().await?.is_some() {
-            return Err(TransportError::rule(
-                "error.runtime.identityDeletionProcess.activeIdentityDeletionProcessAlreadyExists",
-                "There is already an active IdentityDeletionProcess. You cannot start another, as there may only be one active IdentityDeletionProcess per Identity.",
-            ));
+            return Err(already_exists());
         }
         let process = self
             .backbone()
             .start_deletion_process(length_of_grace_period_in_days)
-            .await?;
+            .await
+            // Another replica started one since the check above.
+            .map_err(|e| {
+                same_as_runtime(e, "onlyOneActiveDeletionProcessAllowed", already_exists)
+            })?;
         self.events().publish(STATUS_CHANGED, to_dto(&process));
         Ok(process)
     }
@@ -75,7 +96,14 @@ impl Transport {
             .active_identity_deletion_process()
             .await?
             .ok_or_else(no_active_process)?;
-        let mut process = self.backbone().cancel_deletion_process(&active.id).await?;
+        let mut process = self
+            .backbone()
+            .cancel_deletion_process(&active.id)
+            .await
+            // Another replica cancelled it since the lookup above.
+            .map_err(|e| {
+                same_as_runtime(e, "deletionProcessIsNotInRequiredStatus", no_active_process)
+            })?;
         // The Backbone does not send who cancelled and when; this device just did.
         process
             .cancelled_at
