@@ -7,7 +7,18 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = connector::cli::Cli::parse();
+    let cli = match connector::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // Unknown commands and options exit 1 like every other failure (help and version: 0).
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     // The identity commands print only their result.
     let mut telemetry = if cli.command.logs() {
         connector::logging::init("info")

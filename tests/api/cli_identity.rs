@@ -118,6 +118,25 @@ async fn identity_status_and_deletion_init_and_cancel() {
 }
 
 #[tokio::test]
+async fn unknown_commands_and_options_fail_with_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["identities"][..],
+        &["identity", "delete"],
+        &["identityDeletion", "init", "--force"],
+    ] {
+        let output = connector(dir.path(), args).await;
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {output:?}");
+        assert!(stderr(&output).contains("error:"), "{args:?}: {output:?}");
+    }
+    let help = connector(dir.path(), &["identityDeletion", "-h"]).await;
+    assert!(help.status.success(), "{help:?}");
+    for command in ["init", "cancel"] {
+        assert!(stdout(&help).contains(command), "{help:?}");
+    }
+}
+
+#[tokio::test]
 async fn identity_commands_without_a_sub_command() {
     let dir = tempfile::tempdir().unwrap();
     for command in ["identity", "identityDeletion"] {
