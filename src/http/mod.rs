@@ -157,6 +157,7 @@ fn consumption_route(method: &str, path: &str) -> Option<Route> {
         ("POST", "/Attributes/ExecuteThirdPartyRelationshipAttributeQuery") => {
             route.to(attr::execute_third_party_query)
         }
+        ("GET", "/Attributes/TagCollection") => route.to(attr::tag_collection),
         ("GET", "/Attributes/{id}") => route.to(attr::get_one),
         ("DELETE", "/Attributes/{id}") => route.to(attr::delete),
         ("POST", "/Requests/Outgoing/Validate") => route.to(req::validate_outgoing),

@@ -401,3 +401,9 @@ pub async fn execute_third_party_query(
             .await?,
     )))
 }
+
+/// `GET /Attributes/TagCollection`: the Backbone's tag collection (cached).
+pub async fn tag_collection(state: web::Data<AppState>) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    Ok(envelope::ok(&c.tag_collection().await?.0))
+}

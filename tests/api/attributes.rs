@@ -227,6 +227,32 @@ async fn own_identity_attributes_create_succeed_query_filter_delete() {
     )
     .await;
 
+    // Whitelist and tags.
+    let forbidden = a
+        .call("POST", "/Attributes", Some(given_name("Jane \u{1F600}")))
+        .await;
+    assert_error(
+        forbidden,
+        400,
+        "error.consumption.attributes.forbiddenCharactersInAttribute",
+    )
+    .await;
+    let bad_tag = a
+        .call(
+            "POST",
+            "/Attributes",
+            Some(json!({"content": {"value": {"@type": "GivenName", "value": "Max"}, "tags": ["bkb:unknown", "x:fine"]}})),
+        )
+        .await;
+    let error = assert_error(bad_tag, 400, "error.consumption.attributes.invalidTags").await;
+    assert!(
+        error["message"].as_str().unwrap().contains("bkb:unknown"),
+        "{error}"
+    );
+    let tags = a.ok("GET", "/Attributes/TagCollection", None, 200).await;
+    assert!(tags["supportedLanguages"].is_array(), "{tags}");
+    assert!(tags["tagsForAttributeValueTypes"].is_object(), "{tags}");
+
     // Deleting the newest version deletes its predecessors too; nobody to notify.
     let deleted = a
         .ok("DELETE", &format!("/Attributes/{successor_id}"), None, 200)

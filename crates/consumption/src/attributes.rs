@@ -25,28 +25,6 @@ fn field(path: &str, condition: Condition) -> Result<Filter> {
     Filter::field(path, condition).map_err(store_error)
 }
 
-/// Trims every top-level string field of an identity value (§3.7).
-pub fn trim_value(value: &mut Value) {
-    if let Some(map) = value.as_object_mut() {
-        for (key, member) in map.iter_mut() {
-            if key == "@type" {
-                continue;
-            }
-            if let Value::String(text) = member {
-                *text = text.trim().to_owned();
-            }
-        }
-    }
-}
-
-/// Whether `a` and `b` carry equal values (after trimming both).
-fn same_value(a: &Value, b: &Value) -> bool {
-    let (mut a, mut b) = (a.clone(), b.clone());
-    trim_value(&mut a);
-    trim_value(&mut b);
-    a == b
-}
-
 impl Consumption {
     /// One attribute, or `recordNotFound`.
     pub async fn attribute(&self, id: &str) -> Result<LocalAttribute> {
@@ -69,14 +47,14 @@ impl Consumption {
 
     /// `PUT /Attributes/CanCreate`: `Ok(())` or the rule the content breaks.
     pub async fn can_create_own_identity_attribute(&self, content: &Value) -> Result<Value> {
-        let attribute = self.own_identity_content(content)?;
+        let attribute = self.own_identity_content(content).await?;
         self.check_no_duplicate(&attribute).await?;
         Ok(attribute)
     }
 
     /// `{value, tags?}` → the IdentityAttribute JSON owned by this identity, parsed, trimmed,
     /// whitelisted and with valid tags.
-    fn own_identity_content(&self, content: &Value) -> Result<Value> {
+    async fn own_identity_content(&self, content: &Value) -> Result<Value> {
         let Some(map) = content.as_object() else {
             return Err(invalid("content must be object"));
         };
@@ -88,15 +66,14 @@ impl Consumption {
         if let Some(tags) = map.get("tags").filter(|t| !t.is_null()) {
             attribute["tags"] = tags.clone();
         }
-        let mut attribute = crate::items::content::identity_attribute(&attribute)?;
-        trim_value(&mut attribute["value"]);
+        let attribute = crate::items::content::trimmed_identity_attribute(&attribute)?;
         crate::items::content::check_whitelist(&attribute).map_err(|message| {
             rule(
                 "error.consumption.attributes.forbiddenCharactersInAttribute",
                 message,
             )
         })?;
-        crate::items::content::check_tags(&attribute)?;
+        self.check_tags(&attribute).await?;
         Ok(attribute)
     }
 
@@ -114,7 +91,8 @@ impl Consumption {
         Ok(())
     }
 
-    /// The latest OwnIdentityAttribute carrying `value` (trimmed comparison).
+    /// The latest OwnIdentityAttribute carrying `value` (stored values are trimmed; so must
+    /// `value` be).
     pub async fn own_identity_with_value(&self, value: &Value) -> Result<Option<LocalAttribute>> {
         let filter = Filter::And(vec![
             eq("@type", AttributeKind::OwnIdentityAttribute.as_str())?,
@@ -128,12 +106,12 @@ impl Consumption {
             .attributes(&filter)
             .await?
             .into_iter()
-            .find(|a| same_value(&a.content["value"], value)))
+            .find(|a| a.content["value"] == *value))
     }
 
     /// `POST /Attributes`.
     pub async fn create_own_identity_attribute(&self, content: &Value) -> Result<LocalAttribute> {
-        let attribute = self.own_identity_content(content)?;
+        let attribute = self.own_identity_content(content).await?;
         if let Some(existing) = self.own_identity_with_value(&attribute["value"]).await? {
             return Err(rule(
                 "error.runtime.attributes.cannotCreateDuplicateOwnIdentityAttribute",
@@ -175,7 +153,7 @@ impl Consumption {
                 format!("Attribute '{predecessor_id}' is not an OwnIdentityAttribute."),
             ));
         }
-        let content = self.own_identity_content(successor_content)?;
+        let content = self.own_identity_content(successor_content).await?;
         self.succeed(predecessor, content, new_id("ATT"), |kind| kind)
             .await
     }

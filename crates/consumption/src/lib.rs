@@ -65,16 +65,7 @@ pub fn now() -> String {
     connector_store::now_iso()
 }
 
-/// A new consumption id: `prefix` + random `[A-Za-z0-9]` to 20 characters.
-pub fn new_id(prefix: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut id = String::with_capacity(20);
-    id.push_str(prefix);
-    while id.len() < 20 {
-        id.push(char::from(ALPHABET[rand::random_range(0..ALPHABET.len())]));
-    }
-    id
-}
+pub use connector_content::ids::new_id;
 
 /// A rule violation with the runtime's code.
 pub(crate) fn rule(code: &str, message: impl Into<String>) -> TransportError {

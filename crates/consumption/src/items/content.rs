@@ -1,75 +1,141 @@
-//! The wire-content checks the consumption layer needs, in one place: parsing and normalizing
-//! Requests, Responses and attributes, the character whitelist and tag validation.
+//! The wire-content checks the consumption layer needs, all done by `connector-content`:
+//! parsing and normalizing Requests, Responses and attributes, trimming, the character
+//! whitelist and tag validation (against the Backbone's tag collection, cached per Backbone with
+//! its ETag).
 
-use connector_transport::Result;
-use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use crate::invalid;
+use backbone_client::dto::TagsResponse;
+use connector_content::tags::AttributeTagCollection;
+use connector_content::{Attribute, ContentError, IdentityAttribute, Request, Response};
+use connector_transport::{Result, TransportError};
+use serde_json::{Value, json};
 
-/// A Request JSON (with or without `id`), normalized as the runtime renders it.
+use crate::Consumption;
+
+/// A content error with its own code (invalidPropertyValue, forbiddenCharacters, invalidTags).
+pub fn error(e: ContentError) -> TransportError {
+    TransportError::rule(e.code, e.message)
+}
+
+/// A Request JSON (with or without `id`), parsed and rendered as the runtime renders it.
 pub fn request(request: &Value) -> Result<Value> {
-    let Some(map) = request.as_object() else {
-        return Err(invalid("Request :: Value is not an object"));
-    };
-    let mut out = map.clone();
-    out.insert("@type".into(), "Request".into());
-    match map.get("items") {
-        Some(Value::Array(items)) if !items.is_empty() => {
-            for item in items {
-                if item.get("@type").and_then(Value::as_str).is_none() {
-                    return Err(invalid("Request.items :: every item needs an @type"));
-                }
-            }
-        }
-        Some(Value::Array(_)) => return Err(invalid("Request.items:Array :: may not be empty")),
-        _ => return Err(invalid("Request.items :: Value is not defined")),
-    }
-    Ok(Value::Object(out))
+    Ok(Request::from_json(request).map_err(error)?.to_json())
 }
 
-/// A Response JSON, normalized.
+/// A Response JSON, parsed and rendered.
 pub fn response(response: &Value) -> Result<Value> {
-    if !response.is_object() {
-        return Err(invalid("Response :: Value is not an object"));
-    }
-    Ok(response.clone())
+    Ok(Response::from_json(response).map_err(error)?.to_json())
 }
 
-/// An IdentityAttribute JSON, parsed and normalized.
-pub fn identity_attribute(attribute: &Value) -> Result<Value> {
-    if attribute
-        .pointer("/value/@type")
-        .and_then(Value::as_str)
-        .is_none()
-    {
-        return Err(invalid("IdentityAttribute.value :: Value is not defined"));
-    }
-    Ok(attribute.clone())
+/// An IdentityAttribute JSON with every top-level string of its value trimmed (§3.7).
+pub fn trimmed_identity_attribute(attribute: &Value) -> Result<Value> {
+    let parsed = IdentityAttribute::from_json(attribute).map_err(error)?;
+    Ok(parsed.trimmed().map_err(error)?.to_json())
 }
 
-/// An IdentityAttribute or RelationshipAttribute JSON, parsed and normalized.
+/// An IdentityAttribute or RelationshipAttribute JSON, parsed and rendered.
 pub fn attribute(attribute: &Value) -> Result<Value> {
-    match attribute.get("@type").and_then(Value::as_str) {
-        Some("IdentityAttribute") => identity_attribute(attribute),
-        Some("RelationshipAttribute") => {
-            let mut out = attribute.clone();
-            if out.get("isTechnical").is_none_or(Value::is_null) {
-                out["isTechnical"] = Value::Bool(false);
+    Ok(Attribute::from_json(attribute).map_err(error)?.to_json())
+}
+
+/// The character whitelist of §3.5; `Err(message)` names the offence (or the parse error).
+pub fn check_whitelist(attribute: &Value) -> std::result::Result<(), String> {
+    let parsed = Attribute::from_json(attribute).map_err(|e| e.message)?;
+    connector_content::whitelist::check_attribute_characters(&parsed).map_err(|e| e.message)
+}
+
+/// How long a fetched tag collection is used without asking the Backbone again.
+const TAG_CACHE_LIFETIME: Duration = Duration::from_secs(5 * 60);
+
+struct CachedTags {
+    etag: Option<String>,
+    json: Value,
+    collection: AttributeTagCollection,
+    fetched: Instant,
+}
+
+/// One cached collection per Backbone base URL.
+static TAG_CACHE: LazyLock<Mutex<HashMap<String, CachedTags>>> = LazyLock::new(Mutex::default);
+
+impl Consumption {
+    /// The Backbone's `AttributeTagCollection` (`GET /Attributes/TagCollection`), as JSON and
+    /// parsed; cached for five minutes, then revalidated with its ETag.
+    pub async fn tag_collection(&self) -> Result<(Value, AttributeTagCollection)> {
+        let key = self.transport().config().base_url.clone();
+        let etag = {
+            let cache = TAG_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+            match cache.get(&key) {
+                Some(c) if c.fetched.elapsed() < TAG_CACHE_LIFETIME => {
+                    return Ok((c.json.clone(), c.collection.clone()));
+                }
+                Some(c) => c.etag.clone(),
+                None => None,
             }
-            Ok(out)
+        };
+        let answer = self
+            .transport()
+            .backbone()
+            .anonymous()
+            .get_tags(etag.as_deref())
+            .await?;
+        let mut cache = TAG_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        match answer {
+            TagsResponse::Modified { tags, etag } => {
+                let json = json!({
+                    "supportedLanguages": tags.supported_languages,
+                    "tagsForAttributeValueTypes": tags.tags_for_attribute_value_types,
+                });
+                let collection = AttributeTagCollection::from_json(&json);
+                cache.insert(
+                    key,
+                    CachedTags {
+                        etag,
+                        json: json.clone(),
+                        collection: collection.clone(),
+                        fetched: Instant::now(),
+                    },
+                );
+                Ok((json, collection))
+            }
+            TagsResponse::NotModified => match cache.get_mut(&key) {
+                Some(c) => {
+                    c.fetched = Instant::now();
+                    Ok((c.json.clone(), c.collection.clone()))
+                }
+                None => Err(TransportError::rule(
+                    "error.connector.unexpected",
+                    "the Backbone answered 304 for tags that were never fetched",
+                )),
+            },
         }
-        _ => Err(invalid(
-            "The attribute must be an IdentityAttribute or a RelationshipAttribute.",
-        )),
     }
-}
 
-/// The character whitelist of §3.5; `Err(message)` names the offence.
-pub fn check_whitelist(_attribute: &Value) -> std::result::Result<(), String> {
-    Ok(())
-}
-
-/// Tag validation of §3.6 for identity attributes.
-pub fn check_tags(_attribute: &Value) -> Result<()> {
-    Ok(())
+    /// Tag validation (§3.6) of an IdentityAttribute's tags; other attributes have none to check.
+    pub async fn check_tags(&self, attribute: &Value) -> Result<()> {
+        if attribute.get("@type").and_then(Value::as_str) != Some("IdentityAttribute") {
+            return Ok(());
+        }
+        let tags: Vec<String> = attribute
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if tags.is_empty() {
+            return Ok(());
+        }
+        let value_type = attribute
+            .pointer("/value/@type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let (_, collection) = self.tag_collection().await?;
+        connector_content::tags::validate_tags(&tags, value_type, &collection).map_err(error)
+    }
 }

@@ -2,7 +2,6 @@
 //! `apply` of the response item, the recipient's `canAccept` and `accept`.
 
 pub mod content;
-mod form_field;
 mod queries;
 
 use connector_transport::Result;
@@ -69,7 +68,7 @@ pub(crate) async fn can_create(
     let me = c.address();
     Ok(match kind(item) {
         "AuthenticationRequestItem" | "ConsentRequestItem" => ValidationResult::success(),
-        "FormFieldRequestItem" => form_field::can_create(&item["settings"]),
+        "FormFieldRequestItem" => form_field_can_create(&item["settings"]),
         "CreateAttributeRequestItem" => {
             let attribute = &item["attribute"];
             if let Err(message) = content::check_whitelist(attribute) {
@@ -90,7 +89,9 @@ pub(crate) async fn can_create(
                         "The owner of the provided IdentityAttribute for the `attribute` property can only be the Recipient's Address or an empty string. The latter will default to the Recipient's Address.",
                     ));
                 }
-                return Ok(ValidationResult::success());
+                return Ok(tags_error(c, attribute)
+                    .await?
+                    .unwrap_or_else(ValidationResult::success));
             }
             if !owner.is_empty() && owner != me && recipient.is_some_and(|r| owner != r) {
                 return Ok(item_error(
@@ -237,7 +238,9 @@ async fn can_create_share(
                 "If the shared Attribute is an IdentityAttribute, the initialAttributePeer must not be set.",
             ));
         }
-        return Ok(ValidationResult::success());
+        return Ok(tags_error(c, &attribute)
+            .await?
+            .unwrap_or_else(ValidationResult::success));
     }
     let peer = stored.peer.as_deref().unwrap_or_default();
     if recipient.is_some_and(|r| r == peer || r == stored.owner()) {
@@ -349,7 +352,7 @@ pub(crate) async fn can_accept(
     Ok(match kind(item) {
         "AuthenticationRequestItem" | "ConsentRequestItem" => ValidationResult::success(),
         "FormFieldRequestItem" => match params.get("response") {
-            Some(response) => form_field::can_accept(&item["settings"], response),
+            Some(response) => form_field_can_accept(&item["settings"], response),
             None => params_error("The response is missing."),
         },
         "CreateAttributeRequestItem" => {
@@ -362,7 +365,9 @@ pub(crate) async fn can_accept(
             {
                 return Ok(error);
             }
-            ValidationResult::success()
+            tags_error(c, &attribute)
+                .await?
+                .unwrap_or_else(ValidationResult::success)
         }
         "ReadAttributeRequestItem" | "ProposeAttributeRequestItem" => {
             let read = kind(item) == "ReadAttributeRequestItem";
@@ -439,7 +444,9 @@ pub(crate) async fn can_accept(
                     {
                         return Ok(error);
                     }
-                    ValidationResult::success()
+                    tags_error(c, &attribute)
+                        .await?
+                        .unwrap_or_else(ValidationResult::success)
                 }
                 _ => params_error(format!(
                     "You have to specify either {new_key} or {existing_key}."
@@ -453,7 +460,9 @@ pub(crate) async fn can_accept(
                     "The initialAttributePeer must be set exactly for shared RelationshipAttributes.",
                 ));
             }
-            ValidationResult::success()
+            tags_error(c, &item["attribute"])
+                .await?
+                .unwrap_or_else(ValidationResult::success)
         }
         _ => not_implemented(item),
     })
@@ -660,8 +669,7 @@ async fn appropriate_response(
     sender: &str,
     request_id: &str,
 ) -> Result<Value> {
-    let mut attribute = attribute.clone();
-    crate::attributes::trim_value(&mut attribute["value"]);
+    let attribute = content::trimmed_identity_attribute(attribute)?;
     let own = match c.own_identity_with_value(&attribute["value"]).await? {
         None => {
             c.insert_attribute(LocalAttribute::new(
@@ -891,5 +899,36 @@ async fn apply_item(
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+/// `FormFieldSettings.canCreate` (connector-content) as an item result.
+fn form_field_can_create(settings: &Value) -> ValidationResult {
+    match connector_content::FormFieldSettings::from_json(settings).and_then(|s| s.can_create()) {
+        Ok(()) => ValidationResult::success(),
+        Err(e) => ValidationResult::error(e.code, e.message),
+    }
+}
+
+/// `FormFieldSettings.canAccept(response)` (connector-content) as an item result.
+fn form_field_can_accept(settings: &Value, response: &Value) -> ValidationResult {
+    let checked = connector_content::FormFieldSettings::from_json(settings).and_then(|s| {
+        let response = connector_content::FormFieldResponse::from_json("response", response)?;
+        s.can_accept(&response)
+    });
+    match checked {
+        Ok(()) => ValidationResult::success(),
+        Err(e) => ValidationResult::error(INVALID_PARAMS, e.message),
+    }
+}
+
+/// Tag validation (§3.6) as an item result; Backbone or store failures stay errors.
+async fn tags_error(c: &Consumption, attribute: &Value) -> Result<Option<ValidationResult>> {
+    match c.check_tags(attribute).await {
+        Ok(()) => Ok(None),
+        Err(connector_transport::TransportError::Rule { code, message }) => {
+            Ok(Some(ValidationResult::error(code, message)))
+        }
+        Err(e) => Err(e),
     }
 }
