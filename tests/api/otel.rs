@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
+use opentelemetry_proto::tonic::metrics::v1::Metric;
+use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
 use serde_json::{Value, json};
@@ -26,6 +29,33 @@ use crate::processes::{KillOnDrop, free_port};
 struct Received {
     spans: Vec<Span>,
     metric_names: BTreeSet<String>,
+    /// (metric name, `key=value`) for every attribute of every data point.
+    metric_attributes: BTreeSet<(String, String)>,
+}
+
+/// The `key=value` attributes of the data points of `metric`.
+fn data_point_attributes(metric: &Metric) -> Vec<String> {
+    let attributes: Vec<&KeyValue> = match &metric.data {
+        Some(Data::Sum(sum)) => sum.data_points.iter().flat_map(|p| &p.attributes).collect(),
+        Some(Data::Gauge(gauge)) => gauge
+            .data_points
+            .iter()
+            .flat_map(|p| &p.attributes)
+            .collect(),
+        Some(Data::Histogram(histogram)) => histogram
+            .data_points
+            .iter()
+            .flat_map(|p| &p.attributes)
+            .collect(),
+        _ => Vec::new(),
+    };
+    attributes
+        .into_iter()
+        .filter_map(|kv| match kv.value.as_ref()?.value.as_ref()? {
+            AnyValue::StringValue(v) => Some(format!("{}={v}", kv.key)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A minimal OTLP/HTTP (protobuf) receiver: HTTP/1.1 with keep-alive, `POST /v1/traces` and
@@ -90,9 +120,14 @@ async fn start_receiver() -> (u16, Arc<Mutex<Received>>) {
                                     ExportMetricsServiceRequest::decode(body.as_slice()).unwrap();
                                 for resource in request.resource_metrics {
                                     for scope in resource.scope_metrics {
-                                        received
-                                            .metric_names
-                                            .extend(scope.metrics.into_iter().map(|m| m.name));
+                                        for metric in scope.metrics {
+                                            for attribute in data_point_attributes(&metric) {
+                                                received
+                                                    .metric_attributes
+                                                    .insert((metric.name.clone(), attribute));
+                                            }
+                                            received.metric_names.insert(metric.name);
+                                        }
                                     }
                                 }
                             }
@@ -211,10 +246,6 @@ async fn wait_until_up(client: &reqwest::Client, port: u16) {
     }
 }
 
-fn start_connector(dir: &Path, backbone_url: &str, port: u16, otlp_port: u16) -> KillOnDrop {
-    start_connector_with(dir, backbone_url, port, otlp_port, &[])
-}
-
 /// A `connector start` exporting to the receiver at `otlp_port`, with `extra` variables on top.
 fn start_connector_with(
     dir: &Path,
@@ -265,7 +296,18 @@ async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
         .unwrap();
     let (otlp_port, received) = start_receiver().await;
     let port = free_port();
-    let _connector = start_connector(dir.path(), &backbone.base_url(), port, otlp_port);
+    // Redis leases (their changes are counted), under a key prefix of this test's own.
+    let db_name = format!("otel-{}", uuid::Uuid::new_v4().simple());
+    let _connector = start_connector_with(
+        dir.path(),
+        &backbone.base_url(),
+        port,
+        otlp_port,
+        &[
+            ("infrastructure__redis__url", "redis://127.0.0.1:6379"),
+            ("database__dbName", &db_name),
+        ],
+    );
     let client = reqwest::Client::new();
     wait_until_up(&client, port).await;
 
@@ -367,6 +409,56 @@ async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .any(|line| line["trace_id"] == trace_hex.as_str() && line["span_id"].is_string());
     assert!(logged, "no log line with trace_id {trace_hex}");
+
+    // The sync above held the Redis `sync` lease: acquired and released.
+    let lease_changes = |received: &Received| {
+        ["lease=sync", "change=acquired", "change=released"]
+            .iter()
+            .all(|a| {
+                received
+                    .metric_attributes
+                    .contains(&("connector_lease_changes".to_owned(), (*a).to_owned()))
+            })
+    };
+    // A Backbone that is gone: the next call fails on the network and is counted.
+    backbone.stop().await;
+    let failed = client
+        .post(format!("http://127.0.0.1:{port}/api/core/v1/Account/Sync"))
+        .header("X-API-KEY", FULL_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        failed.status().is_server_error(),
+        "sync without a Backbone: {}",
+        failed.status()
+    );
+    let backbone_error = (
+        "connector_backbone_errors".to_owned(),
+        "kind=network".to_owned(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        {
+            let received = received.lock().unwrap();
+            if lease_changes(&received) && received.metric_attributes.contains(&backbone_error) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "lease changes or Backbone errors missing: {:?}",
+                received
+                    .metric_attributes
+                    .iter()
+                    .filter(|(name, _)| name.contains("lease") || name.contains("backbone"))
+                    .collect::<Vec<_>>()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for name in ["connector_lease_changes", "connector_backbone_errors"] {
+        assert!(documented.contains(name), "{name} is not in METRICS.md");
+    }
 }
 
 /// Variables added to a connector's environment.
