@@ -1,4 +1,5 @@
-//! Child processes of tests: killed and reaped when the guard is dropped; free ports.
+//! Child processes of tests: killed and reaped when the guard is dropped; free ports; a private
+//! Redis server.
 
 use std::process::Child;
 
@@ -19,4 +20,66 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Waits until something accepts TCP connections on 127.0.0.1:`port`.
+pub async fn wait_for_port(port: u16, timeout: std::time::Duration) {
+    let deadline = std::time::Instant::now() + timeout;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing listens on port {port} after {timeout:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A private `redis-server` on a free port (no persistence) that a test may stop and start
+/// again on the same port; never the shared one on 6379.
+pub struct RedisServer {
+    port: u16,
+    process: Option<KillOnDrop>,
+}
+
+impl RedisServer {
+    pub async fn start() -> Self {
+        let mut server = Self {
+            port: free_port(),
+            process: None,
+        };
+        server.restart().await;
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (SIGKILL: like a crash; its data is gone, as it keeps none on disk).
+    pub fn stop(&mut self) {
+        self.process = None;
+    }
+
+    /// Starts the server (again) on its port.
+    pub async fn restart(&mut self) {
+        self.stop();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is not installed (apt-get install -y redis-server)");
+        self.process = Some(KillOnDrop(child));
+        wait_for_port(self.port, std::time::Duration::from_secs(20)).await;
+    }
 }

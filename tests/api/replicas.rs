@@ -2,44 +2,14 @@
 //! processes on an empty database (the nx-27017 MongoDB stand-in) with Redis leases start at
 //! once and end up serving exactly one identity.
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::processes::{KillOnDrop, free_port};
+use crate::replicas_set::start_standin;
 use serde_json::Value;
 
 use crate::helpers::FULL_KEY;
-
-/// The MongoDB stand-in on a free port (own pid and log file: it refuses to share the default).
-async fn start_standin(dir: &std::path::Path) -> (KillOnDrop, u16) {
-    let exe = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-mongo/bin/nx-27017");
-    assert!(
-        exe.exists(),
-        "the MongoDB stand-in is missing at {}: run scripts/test-all.sh once",
-        exe.display()
-    );
-    let port = free_port();
-    let child = Command::new(exe)
-        .args(["--db", "memory", "-p", &port.to_string()])
-        .arg("--pid-file")
-        .arg(dir.join("nx.pid"))
-        .arg("--log-file")
-        .arg(dir.join("nx.log"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the stand-in did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (KillOnDrop(child), port)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn three_replicas_on_an_empty_database_share_one_identity() {

@@ -10,7 +10,7 @@ use crate::helpers::{FULL_KEY, isolated_sources, test_env};
 pub struct Connector {
     address: String,
     client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Connector {
@@ -43,7 +43,16 @@ impl Connector {
         Self {
             address,
             client: reqwest::Client::new(),
-            _dir: dir,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A Connector that already runs elsewhere (e.g. a `connector start` process), by base URL.
+    pub fn remote(address: &str) -> Self {
+        Self {
+            address: address.trim_end_matches('/').to_owned(),
+            client: reqwest::Client::new(),
+            _dir: None,
         }
     }
 

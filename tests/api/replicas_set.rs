@@ -1,0 +1,262 @@
+//! A replica set for the tests of issue 7: the nx-27017 MongoDB stand-in, a dev Backbone, three
+//! `connector start` processes of one identity (MongoDB database, Redis leases; JSON logs in a
+//! file each) and a peer (an in-process Connector on its embedded store) related to them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::FULL_KEY;
+use crate::processes::{KillOnDrop, free_port, wait_for_port};
+use crate::rest_peer::{Connector, relate};
+
+/// The MongoDB stand-in on a free port (own pid and log file: it refuses to share the default).
+pub async fn start_standin(dir: &Path) -> (KillOnDrop, u16) {
+    let exe = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-mongo/bin/nx-27017");
+    assert!(
+        exe.exists(),
+        "the MongoDB stand-in is missing at {}: run scripts/test-all.sh once",
+        exe.display()
+    );
+    let port = free_port();
+    let child = Command::new(exe)
+        .args(["--db", "memory", "-p", &port.to_string()])
+        .arg("--pid-file")
+        .arg(dir.join("nx.pid"))
+        .arg("--log-file")
+        .arg(dir.join("nx.log"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let child = KillOnDrop(child);
+    wait_for_port(port, Duration::from_secs(20)).await;
+    (child, port)
+}
+
+/// A test size from the environment (e.g. `REPLICA_TEST_MESSAGES`), else `default`.
+pub fn size_from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One `connector start` process of the set.
+pub struct Replica {
+    pub api: Connector,
+    log: PathBuf,
+    process: Option<KillOnDrop>,
+}
+
+impl Replica {
+    /// kill -9: no shutdown, leases and sync runs are left as they were.
+    pub fn kill(&mut self) {
+        self.process = None;
+    }
+
+    /// Its JSON log lines so far.
+    pub fn log_lines(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+}
+
+pub struct ReplicaSet {
+    pub replicas: Vec<Replica>,
+    pub peer: Connector,
+    /// The identity all replicas serve.
+    pub address: String,
+    pub peer_address: String,
+    _backbone: devbackbone::RunningBackbone,
+    _standin: KillOnDrop,
+    _dir: tempfile::TempDir,
+}
+
+impl ReplicaSet {
+    /// Three replicas on the stand-in with leases in `redis_url`, related to a peer. The dev
+    /// Backbone accepts up to `max_unreceived` unreceived messages from one sender.
+    pub async fn start(redis_url: &str, max_unreceived: usize) -> Self {
+        Self::start_with_env(redis_url, max_unreceived, |_| Vec::new()).await
+    }
+
+    /// As [`ReplicaSet::start`], with more environment variables for replica i from `env(i)`.
+    pub async fn start_with_env(
+        redis_url: &str,
+        max_unreceived: usize,
+        env: impl Fn(usize) -> Vec<(String, String)>,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (standin, mongo_port) = start_standin(dir.path()).await;
+        let backbone = devbackbone::start(devbackbone::BackboneConfig {
+            max_unreceived_messages_from_one_sender: max_unreceived,
+            ..devbackbone::BackboneConfig::default()
+        })
+        .await
+        .unwrap();
+        let mongo = format!("mongodb://127.0.0.1:{mongo_port}/");
+        let replicas: Vec<Replica> = (0..3)
+            .map(|i| {
+                let urls = [backbone.base_url(), mongo.clone(), redis_url.to_owned()];
+                spawn_replica(dir.path(), i, &urls, env(i))
+            })
+            .collect();
+        let mut addresses = Vec::new();
+        for replica in &replicas {
+            addresses.push(wait_until_serving(&replica.api).await);
+        }
+        assert!(
+            addresses.iter().all(|a| a == &addresses[0]),
+            "one identity: {addresses:?}"
+        );
+        let peer = Connector::start(&backbone.base_url()).await;
+        relate(&replicas[0].api, &peer).await;
+        let peer_address = peer.address().await;
+        Self {
+            address: addresses[0].clone(),
+            replicas,
+            peer,
+            peer_address,
+            _backbone: backbone,
+            _standin: standin,
+            _dir: dir,
+        }
+    }
+}
+
+/// `urls`: the Backbone, MongoDB and Redis.
+fn spawn_replica(
+    dir: &Path,
+    index: usize,
+    urls: &[String; 3],
+    env: Vec<(String, String)>,
+) -> Replica {
+    let [backbone, mongo, redis] = urls;
+    let port = free_port();
+    let log = dir.join(format!("replica{index}.log"));
+    let child = Command::new(env!("CARGO_BIN_EXE_connector"))
+        .arg("start")
+        .current_dir(dir)
+        .env("transportLibrary__baseUrl", backbone)
+        .env("transportLibrary__platformClientId", "test")
+        .env("transportLibrary__platformClientSecret", "test")
+        .env("database__driver", "mongodb")
+        .env("database__connectionString", mongo)
+        .env("database__dbName", "replicaset")
+        .env("infrastructure__redis__url", redis)
+        .env("infrastructure__httpServer__host", "127.0.0.1")
+        .env("infrastructure__httpServer__port", port.to_string())
+        .env(
+            "infrastructure__httpServer__authentication__apiKey__keys__main",
+            format!(r#"{{"key":"{FULL_KEY}"}}"#),
+        )
+        .env("RUST_LOG", "info")
+        .envs(env)
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Replica {
+        api: Connector::remote(&format!("http://127.0.0.1:{port}")),
+        log,
+        process: Some(KillOnDrop(child)),
+    }
+}
+
+async fn wait_until_serving(api: &Connector) -> String {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Ok(response) = client
+            .get(api.url("/Account/IdentityInfo"))
+            .header("X-API-KEY", FULL_KEY)
+            .send()
+            .await
+            && response.status() == 200
+        {
+            let body: Value = response.json().await.unwrap();
+            return body["result"]["address"].as_str().unwrap().to_owned();
+        }
+        assert!(Instant::now() < deadline, "a replica did not come up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The body of a message whose content carries `tag` (to recognise it at the other end).
+pub fn message_to(recipient: &str, tag: &str) -> Value {
+    json!({
+        "recipients": [recipient],
+        "content": {"@type": "ArbitraryMessageContent", "value": {"tag": tag}},
+    })
+}
+
+/// The tag of a listed message's content (None if the content could not be read).
+pub fn tag_of(message: &Value) -> Option<String> {
+    message["content"]["value"]["tag"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// `GET /Messages?createdBy=<sender>` on `api`.
+pub async fn messages_from(api: &Connector, sender: &str) -> Vec<Value> {
+    api.ok("GET", &format!("/Messages?createdBy={sender}"), None, 200)
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// POST /Account/Sync; the status and body (syncs of several replicas take turns).
+pub async fn sync(api: &Connector) -> (u16, String) {
+    let response = api.call("POST", "/Account/Sync", None).await;
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// Syncs `api` until `sender`'s messages there number at least `count` (or the time is up).
+pub async fn sync_until(
+    api: &Connector,
+    sender: &str,
+    count: usize,
+    timeout: Duration,
+) -> Vec<Value> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let (status, body) = sync(api).await;
+        assert_eq!(status, 204, "sync: {body}");
+        let messages = messages_from(api, sender).await;
+        if messages.len() >= count || Instant::now() > deadline {
+            return messages;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Another handle on the same Connector (for a task of its own).
+pub fn handle(api: &Connector) -> Connector {
+    Connector::remote(&api.url("").replace("/api/core/v1", ""))
+}
+
+/// A call that may fail to connect (a killed replica): None then, else status and body.
+pub async fn try_call(
+    api: &Connector,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Option<(u16, String)> {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = reqwest::Client::new()
+        .request(method, api.url(path))
+        .header("X-API-KEY", FULL_KEY);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.text().await.ok()?))
+}
