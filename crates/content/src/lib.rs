@@ -4,7 +4,8 @@
 //! `from_json(&Value) -> Result<Self, ContentError>` and renders it with `to_json(&self) -> Value` exactly as
 //! the TypeScript libraries emit it (modulo key order):
 //!
-//! * `@type` is always emitted, `@version`/`@context` never; unknown keys are dropped; `null` on an optional
+//! * `@type` is always emitted (7.0.0 leaves it out where the class is fixed, e.g. `ResponseWrapper.response`;
+//!   both forms are read by both sides), `@version`/`@context` never; unknown keys are dropped; `null` on an optional
 //!   field means absent and nothing is ever emitted as `null`.
 //! * Defaults are applied on input and emitted: `RelationshipAttribute.isTechnical: false`, `Mail.cc: []`,
 //!   `Mail.bodyFormat: "PlainText"`, `ValueHints.propertyHints: {}`.
@@ -26,18 +27,27 @@
 //! * [`whitelist::check_attribute_characters`] – §3.5, `error.consumption.attributes.forbiddenCharactersInAttribute`.
 //! * [`tags::validate_tags`] – §3.6 against an [`tags::AttributeTagCollection`] the caller fetched,
 //!   `error.consumption.attributes.invalidTags`.
+//! * [`tags::validate_attribute_tags`] / [`tags::validate_query_tags`] – the same for an attribute / a query.
+//! * [`reference::normalize_file_reference`] – `TransferFileOwnershipRequestItem.fileReference` is read in its
+//!   truncated or URL form and written truncated with five components, as `@nmshd/core-types` does.
 //! * [`IdentityAttribute::trimmed`] / [`AttributeValue::trimmed`] – §3.7 own identity attribute normalization.
 //! * [`ids::new_id`] – 20-character consumption ids (`REQ…`, `ATT…`, `NOT…`).
 //!
 //! Errors: [`ContentError`] `{ code, message }`; parse/validation failures use
-//! `error.runtime.validation.invalidPropertyValue` (also for an unknown `@type`) with a message naming
+//! `error.runtime.validation.invalidPropertyValue` (also for an unknown `@type`; the TypeScript use cases answer
+//! `error.runtime.requestDeserialization` / `error.runtime.unknownType` where ts-serval throws – map if needed) with a message naming
 //! `<Type>.<property>` and the reason; [`error::codes`] lists all codes used.
 //!
 //! Versions: everything of `@nmshd/content` HEAD (7.5.x) is accepted, including the types 7.0.0 does not know
 //! (`ShareCredentialOfferRequestItem`, `ShareAuthorizationRequestRequestItem`, `BankAccount`, `MaritalStatus`,
 //! `SchematizedJSON`, `VerifiableCredential`); [`AttributeValue::since`] tells which version introduced a value type.
 //!
-//! IQL: [`iql::validate`] checks `IQLQuery.queryString` (see its documentation for how complete the check is).
+//! IQL: [`iql::validate`] is a complete syntax check after the PEG grammar of `@nmshd/iql` (error offsets as
+//! peggy reports them); the expression is never evaluated.
+//!
+//! Evidence: `tests/rules.rs` has one test per rule family; `tests/ts_judge.rs` runs a corpus of valid and
+//! invalid content through `@nmshd/content` 7.0.0 on node and compares decisions and normalized JSON (every
+//! intentional difference is listed per case), and compares the whitelist with `@nmshd/consumption` 7.0.0.
 
 pub mod attributes;
 mod bank;

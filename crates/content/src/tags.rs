@@ -127,3 +127,35 @@ pub fn validate_tags(
         ),
     ))
 }
+
+/// §3.6 for an attribute: only IdentityAttributes carry tags; RelationshipAttributes always pass.
+pub fn validate_attribute_tags(
+    attribute: &crate::Attribute,
+    collection: &AttributeTagCollection,
+) -> Result<()> {
+    match attribute {
+        crate::Attribute::Identity(a) => validate_tags(
+            a.tags.as_deref().unwrap_or_default(),
+            a.value.type_name(),
+            collection,
+        ),
+        crate::Attribute::Relationship(_) => Ok(()),
+    }
+}
+
+/// §3.6 for a query: the tags of an IdentityAttributeQuery or of IQL creation hints, checked for its value type.
+pub fn validate_query_tags(
+    query: &crate::AttributeQuery,
+    collection: &AttributeTagCollection,
+) -> Result<()> {
+    use crate::AttributeQuery as Q;
+    let (tags, value_type) = match query {
+        Q::Identity(q) => (q.tags.as_deref(), q.value_type),
+        Q::Iql(q) => match &q.attribute_creation_hints {
+            Some(h) => (h.tags.as_deref(), h.value_type),
+            None => return Ok(()),
+        },
+        Q::Relationship(_) | Q::ThirdPartyRelationship(_) => return Ok(()),
+    };
+    validate_tags(tags.unwrap_or_default(), value_type, collection)
+}

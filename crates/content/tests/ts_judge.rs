@@ -1159,3 +1159,128 @@ fn content_matches_nmshd_content_7_0_0() {
         failures.join("\n")
     );
 }
+
+/// The whitelist (§3.5) against the regex inside the real `@nmshd/consumption` 7.0.0: every single BMP code
+/// point, every ASCII letter with every combining diacritic, and the longer sequences of the DIN SPEC list.
+#[test]
+fn whitelist_matches_nmshd_consumption_7_0_0() {
+    let mut strings: Vec<String> = Vec::new();
+    for base in ('A'..='Z').chain('a'..='z') {
+        for mark in '\u{0300}'..='\u{036F}' {
+            strings.push(format!("{base}{mark}"));
+        }
+    }
+    for s in [
+        "C\u{0328}\u{0306}",
+        "c\u{0328}\u{0306}",
+        "K\u{035F}H",
+        "K\u{035F}h",
+        "k\u{035F}h",
+        "L\u{0325}\u{0304}",
+        "l\u{0325}\u{0304}",
+        "R\u{0325}\u{0304}",
+        "S\u{031B}\u{0304}",
+        "s\u{031B}\u{0304}",
+        "Ç\u{0306}",
+        "Û\u{0304}",
+        "ç\u{0306}",
+        "û\u{0304}",
+        "ÿ\u{0301}",
+        "Č\u{0315}",
+        "č\u{0323}",
+        "ē\u{030D}",
+        "Ī\u{0301}",
+        "ī\u{0301}",
+        "ō\u{030D}",
+        "Ž\u{0326}",
+        "ž\u{0327}",
+        "Ḳ\u{0304}",
+        "ḳ\u{0304}",
+        "Ṣ\u{0304}",
+        "ṣ\u{0304}",
+        "Ṭ\u{0304}",
+        "ṭ\u{0304}",
+        "Ạ\u{0308}",
+        "ạ\u{0308}",
+        "Ọ\u{0308}",
+        "ọ\u{0308}",
+        "Ụ\u{0304}",
+        "ụ\u{0308}",
+        "Jane Doe",
+        "Zoë\tŁukasz\r\n",
+        "a\u{0300}b",
+        "",
+        "😀",
+        "x\u{00AD}y",
+        "Straße 1 ‡ € ’",
+    ] {
+        strings.push(s.to_string());
+    }
+
+    let marker = tests_dir().join("node_modules/@nmshd/consumption/package.json");
+    assert!(
+        marker.exists(),
+        "{} is missing: run scripts/test-all.sh first",
+        marker.display()
+    );
+    let mut child = Command::new("node")
+        .arg(tests_dir().join("node/content/whitelist.mjs"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node on PATH (Node.js >= 20)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&strings).unwrap().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "whitelist.mjs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let ts_code_points: Vec<u32> = report["acceptedCodePoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    let ours: Vec<u32> = (0..=0xFFFFu32)
+        .filter_map(char::from_u32)
+        .filter(|c| whitelist::is_whitelisted(&c.to_string()))
+        .map(|c| c as u32)
+        .collect();
+    assert_eq!(
+        ours, ts_code_points,
+        "single code points accepted by the whitelist differ"
+    );
+
+    let ts_strings: Vec<bool> = report["strings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_bool().unwrap())
+        .collect();
+    let mismatches: Vec<String> = strings
+        .iter()
+        .zip(&ts_strings)
+        .filter(|(s, ts)| whitelist::is_whitelisted(s) != **ts)
+        .map(|(s, ts)| format!("{s:?} (@nmshd/consumption: {ts})"))
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "whitelist verdicts differ: {mismatches:?}"
+    );
+    let accepted_sequences = ts_strings.iter().filter(|b| **b).count();
+    println!(
+        "whitelist: {} single code points and {} of {} sequences accepted, identical to @nmshd/consumption 7.0.0",
+        ours.len(),
+        accepted_sequences,
+        strings.len()
+    );
+}
