@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::FULL_KEY;
 use crate::processes::free_port;
-use crate::rest_peer::{Connector, relate};
+use crate::rest_peer::{Connector, in_a_day, relate};
 
 /// One POST the receiver got.
 #[derive(Debug, Clone)]
@@ -277,11 +277,39 @@ async fn events_reach_named_wildcard_and_inline_targets_with_the_real_payload() 
                                            "clientId": "c", "clientSecret": "s", "scope": "hooks"}}},
         ],
     });
-    let a = Connector::start_with_env(&backbone.base_url(), webhooks_env(&settings)).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    // Debug mode for the /IdentityDeletionProcess routes.
+    let debug = || vec![("debug".to_owned(), "true".to_owned())];
+    let mut a_env = webhooks_env(&settings);
+    a_env.extend(debug());
+    let a = Connector::start_with_env(&backbone.base_url(), a_env).await;
+    let b = Connector::start_with_env(&backbone.base_url(), debug()).await;
     relate(&a, &b).await;
     let (a_address, b_address) = (a.address().await, b.address().await);
     let id = relationship_id(&a).await;
+
+    // A loads a template of B's.
+    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
+    let template = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    let loaded = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": template["reference"]["truncated"]})),
+            201,
+        )
+        .await;
+    // B starts and cancels its deletion; A syncs each step.
+    b.ok("POST", "/IdentityDeletionProcess", None, 200).await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    b.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
 
     // Messages both ways.
     let sent = a
@@ -310,8 +338,15 @@ async fn events_reach_named_wildcard_and_inline_targets_with_the_real_payload() 
     a.ok("PUT", &format!("{path}/Terminate"), Some(json!({})), 200)
         .await;
     a.ok("DELETE", &path, None, 204).await;
+    // A's own deletion process, started and cancelled.
+    let initiated = a.ok("POST", "/IdentityDeletionProcess", None, 200).await;
+    let cancelled = a.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
 
     let expected = [
+        "transport.peerRelationshipTemplateLoaded",
+        "transport.peerToBeDeleted",
+        "transport.peerDeletionCancelled",
+        "transport.identityDeletionProcessStatusChanged",
         "transport.relationshipChanged",
         "transport.messageSent",
         "transport.messageReceived",
@@ -321,8 +356,7 @@ async fn events_reach_named_wildcard_and_inline_targets_with_the_real_payload() 
     ];
     let all = receiver
         .wait_for("/all/", Duration::from_secs(20), "every event", |hits| {
-            hits.iter()
-                .any(|h| h.trigger() == "transport.relationshipDecomposedBySelf")
+            only(hits, "transport.identityDeletionProcessStatusChanged").len() == 2
         })
         .await;
     for trigger in expected {
@@ -379,6 +413,28 @@ async fn events_reach_named_wildcard_and_inline_targets_with_the_real_payload() 
             .unwrap()["reason"],
         "ReactivationRequested"
     );
+    assert_eq!(
+        only(&all, "transport.peerRelationshipTemplateLoaded")[0].body["data"],
+        loaded
+    );
+    let to_be_deleted = only(&all, "transport.peerToBeDeleted");
+    assert_eq!(to_be_deleted[0].body["data"]["id"], json!(id));
+    assert_eq!(
+        to_be_deleted[0].body["data"]["peerDeletionInfo"]["deletionStatus"],
+        "ToBeDeleted"
+    );
+    let cancelled_peer = only(&all, "transport.peerDeletionCancelled");
+    assert_eq!(cancelled_peer[0].body["data"]["id"], json!(id));
+    assert!(
+        cancelled_peer[0].body["data"]
+            .get("peerDeletionInfo")
+            .is_none()
+    );
+    let processes: Vec<Value> = only(&all, "transport.identityDeletionProcessStatusChanged")
+        .iter()
+        .map(|h| h.body["data"].clone())
+        .collect();
+    assert_eq!(processes, [initiated, cancelled]);
     let decomposed = only(&all, "transport.relationshipDecomposedBySelf");
     assert_eq!(decomposed[0].body["data"], json!({"relationshipId": id}));
 
