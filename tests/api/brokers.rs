@@ -171,13 +171,17 @@ async fn collect(received: &mut Received, wanted: &[&str]) -> BTreeMap<String, V
     seen
 }
 
-const NAMESPACES: [&str; 6] = [
+const NAMESPACES: [&str; 10] = [
     "transport.peerRelationshipTemplateLoaded",
     "transport.relationshipChanged",
     "transport.messageSent",
     "transport.messageReceived",
     "transport.relationshipDecomposedBySelf",
     "transport.identityDeletionProcessStatusChanged",
+    "transport.relationshipReactivationRequested",
+    "transport.relationshipReactivationCompleted",
+    "transport.peerToBeDeleted",
+    "transport.peerDeletionCancelled",
 ];
 
 #[tokio::test]
@@ -198,7 +202,8 @@ async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
     let mut env = broker_env(brokers);
     env.push(("DEBUG".into(), "true".into()));
     let a = Connector::start_with_env(&backbone.base_url(), env).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start_with_env(&backbone.base_url(), vec![("DEBUG".into(), "true".into())])
+        .await;
     let (a_address, b_address) = (a.address().await, b.address().await);
 
     // b offers a template, a (publishing) loads it, asks for a relationship, b accepts.
@@ -260,10 +265,42 @@ async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
         .await;
     a.ok("POST", "/Account/Sync", None, 204).await;
 
-    // a ends the relationship and decomposes it.
+    // a ends the relationship, asks to resume it, b agrees.
+    let relationship = format!("/Relationships/{relationship_id}");
     a.ok(
         "PUT",
-        &format!("/Relationships/{relationship_id}/Terminate"),
+        &format!("{relationship}/Terminate"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    a.ok(
+        "PUT",
+        &format!("{relationship}/Reactivate"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    b.ok(
+        "PUT",
+        &format!("{relationship}/Reactivate/Accept"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+
+    // b starts and cancels its deletion; a learns both on sync.
+    b.ok("POST", "/IdentityDeletionProcess", None, 200).await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    b.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+
+    // a ends the relationship again and decomposes it.
+    a.ok(
+        "PUT",
+        &format!("{relationship}/Terminate"),
         Some(json!({})),
         200,
     )
@@ -350,7 +387,41 @@ async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
             r["status"].as_str().unwrap()
         })
         .collect();
-    assert_eq!(statuses, ["Pending", "Active", "Terminated"]);
+    assert_eq!(
+        statuses,
+        [
+            "Pending",
+            "Active",
+            "Terminated",
+            "Terminated",
+            "Active",
+            "Terminated"
+        ]
+    );
+    // The reactivation events carry the relationship as changed by the step.
+    let changed = &events["transport.relationshipChanged"];
+    assert_eq!(
+        events["transport.relationshipReactivationRequested"],
+        vec![changed[3].clone()]
+    );
+    assert_eq!(
+        events["transport.relationshipReactivationCompleted"],
+        vec![changed[4].clone()]
+    );
+    let to_be_deleted = &events["transport.peerToBeDeleted"];
+    assert_eq!(to_be_deleted.len(), 1);
+    assert_eq!(to_be_deleted[0]["id"], relationship_id.as_str());
+    assert_eq!(
+        to_be_deleted[0]["peerDeletionInfo"]["deletionStatus"],
+        "ToBeDeleted"
+    );
+    let peer_cancelled = &events["transport.peerDeletionCancelled"];
+    assert_eq!(peer_cancelled.len(), 1);
+    assert_eq!(peer_cancelled[0]["id"], relationship_id.as_str());
+    assert!(
+        peer_cancelled[0].get("peerDeletionInfo").is_none(),
+        "{peer_cancelled:?}"
+    );
 }
 
 /// The test environment with the dev Backbone's client secret.
