@@ -1284,3 +1284,92 @@ fn whitelist_matches_nmshd_consumption_7_0_0() {
         strings.len()
     );
 }
+
+/// Tag validation (§3.6) against `AttributesController.isValidTag` of the real `@nmshd/consumption` 7.0.0.
+#[test]
+fn tags_match_nmshd_consumption_7_0_0() {
+    let collection = json!({
+        "supportedLanguages": ["de", "en"],
+        "tagsForAttributeValueTypes": {
+            "PhoneNumber": {
+                "emergency": { "displayNames": { "en": "Emergency" }, "children": {
+                    "first": { "displayNames": { "en": "First" } },
+                    "second": { "displayNames": { "en": "Second" }, "children": { "deep": { "displayNames": { "en": "Deep" } } } } } },
+                "private": { "displayNames": { "en": "Private" } },
+                "empty": { "displayNames": { "en": "Empty" }, "children": {} }
+            },
+            "EMailAddress": { "work": { "displayNames": { "en": "Work" } } }
+        }
+    });
+    let tags = [
+        "x:anything",
+        "X:caps",
+        "x:",
+        "urn:isbn:1",
+        "URN:x",
+        "language:de",
+        "language:xx",
+        "language:",
+        "Language:de",
+        "mimetype:image/png",
+        "mimetype:application/vnd-x*",
+        "mimetype:Image/png",
+        "mimetype:image",
+        "mimetype:/",
+        "bkb:private",
+        "BKB:private",
+        "bkb:emergency",
+        "bkb:emergency:first",
+        "bkb:emergency:second",
+        "bkb:emergency:second:deep",
+        "bkb:emergency:third",
+        "bkb:work",
+        "bkb:",
+        "bkb:empty",
+        "bkb:private:extra",
+        "other",
+        "",
+        "private",
+    ];
+    let cases: Vec<(&str, &str)> = tags
+        .iter()
+        .flat_map(|t| ["PhoneNumber", "EMailAddress", "GivenName"].map(|vt| (*t, vt)))
+        .collect();
+    let input = json!({
+        "collection": collection,
+        "cases": cases.iter().map(|(tag, vt)| json!({"tag": tag, "valueType": vt})).collect::<Vec<_>>(),
+    });
+    let mut child = Command::new("node")
+        .arg(tests_dir().join("node/content/tags.mjs"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node on PATH (Node.js >= 20)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "tags.mjs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts: Vec<bool> = serde_json::from_slice(&out.stdout).unwrap();
+    let collection = tags::AttributeTagCollection::from_json(&collection);
+    let mismatches: Vec<String> = cases
+        .iter()
+        .zip(&verdicts)
+        .filter(|((tag, vt), ts)| tags::is_valid_tag(tag, vt, &collection) != **ts)
+        .map(|((tag, vt), ts)| format!("{tag:?} for {vt} (@nmshd/consumption: {ts})"))
+        .collect();
+    assert!(mismatches.is_empty(), "tag verdicts differ: {mismatches:?}");
+    println!(
+        "tags: {} verdicts ({} valid) identical to @nmshd/consumption 7.0.0",
+        verdicts.len(),
+        verdicts.iter().filter(|v| **v).count()
+    );
+}
