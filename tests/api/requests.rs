@@ -512,3 +512,199 @@ async fn rejected_request_and_validation_errors() {
     let bad_id = b.call("GET", "/Requests/Outgoing/nope", None).await;
     assert_error(bad_id, 400, "error.runtime.validation.invalidPropertyValue").await;
 }
+
+#[tokio::test]
+async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    relate(&a, &b).await;
+
+    let mail = a
+        .ok(
+            "POST",
+            "/Attributes",
+            Some(
+                json!({"content": {"value": {"@type": "EMailAddress", "value": "a@example.com"}}}),
+            ),
+            201,
+        )
+        .await;
+    let mail_id = mail["id"].as_str().unwrap().to_owned();
+    let name = b
+        .ok(
+            "POST",
+            "/Attributes",
+            Some(json!({"content": {"value": {"@type": "GivenName", "value": "Bea"}, "tags": ["x:t1"]}})),
+            201,
+        )
+        .await;
+    let name_id = name["id"].as_str().unwrap().to_owned();
+
+    let share = json!({"@type": "ShareAttributeRequestItem", "mustBeAccepted": true,
+        "attributeId": mail_id, "attribute": mail["content"]});
+    let content = json!({"items": [
+        {"@type": "AuthenticationRequestItem", "mustBeAccepted": true, "title": "Login"},
+        share,
+        {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
+         "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}},
+        {"@type": "ProposeAttributeRequestItem", "mustBeAccepted": false,
+         "query": {"@type": "IdentityAttributeQuery", "valueType": "Surname"},
+         "attribute": {"@type": "IdentityAttribute", "owner": "", "value": {"@type": "Surname", "value": "Beeson"}}}
+    ]});
+    let mut tampered = content.clone();
+    tampered["items"][1]["attribute"]["value"]["value"] = "other@example.com".into();
+    let result = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing/Validate",
+            Some(json!({"content": tampered, "peer": b_address})),
+            201,
+        )
+        .await;
+    assert_eq!(
+        result["items"][1]["code"], "error.consumption.requests.invalidRequestItem",
+        "{result}"
+    );
+    assert_eq!(result["items"][0]["isSuccess"], true);
+
+    let (id, _) = create_and_send(&a, &b_address, content.clone()).await;
+    sync_until(&b, &format!("/Requests/Incoming?id={id}"), |v| {
+        v.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let decision = json!({"items": [
+        {"accept": true},
+        {"accept": true},
+        {"accept": true, "existingAttributeId": name_id, "tags": ["x:t2"]},
+        {"accept": true, "attribute": {"@type": "IdentityAttribute", "owner": "", "value": {"@type": "Surname", "value": "Beeson"}}}
+    ]});
+    let decided = b
+        .ok(
+            "PUT",
+            &format!("/Requests/Incoming/{id}/Accept"),
+            Some(decision),
+            200,
+        )
+        .await;
+    let items = &decided["response"]["content"]["items"];
+    assert_eq!(items[0]["@type"], "AcceptResponseItem");
+    assert_eq!(items[1]["@type"], "AcceptResponseItem");
+    assert_eq!(items[2]["@type"], "ReadAttributeAcceptResponseItem");
+    assert_eq!(items[3]["@type"], "ProposeAttributeAcceptResponseItem");
+
+    // b: the shared copy keeps a's id; the read name was succeeded with the extra tag.
+    let copy = b
+        .ok("GET", &format!("/Attributes/{mail_id}"), None, 200)
+        .await;
+    assert_eq!(copy["@type"], "PeerIdentityAttribute");
+    assert_eq!(copy["peer"], a_address.as_str());
+    assert_eq!(copy["sourceReference"], id.as_str());
+    let successor_id = items[2]["attributeId"].as_str().unwrap();
+    assert_ne!(successor_id, name_id);
+    let successor = b
+        .ok("GET", &format!("/Attributes/{successor_id}"), None, 200)
+        .await;
+    assert_eq!(successor["succeeds"], name_id.as_str());
+    assert_eq!(successor["content"]["tags"], json!(["x:t1", "x:t2"]));
+    let surname = b
+        .ok(
+            "GET",
+            "/Attributes/Own/Identity?content.value.@type=Surname",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(surname[0]["content"]["value"]["value"], "Beeson");
+
+    // a: completed; the mail is forwarded to b; b's name and surname are peer attributes.
+    sync_until(&a, &format!("/Requests/Outgoing/{id}"), |v| {
+        v["status"] == "Completed"
+    })
+    .await;
+    let forwarded = a
+        .ok(
+            "GET",
+            &format!("/Attributes/{mail_id}/ForwardingDetails"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(forwarded[0]["peer"], b_address.as_str());
+    assert_eq!(forwarded[0]["sourceReference"], id.as_str());
+    let shared = a
+        .ok(
+            "GET",
+            &format!("/Attributes/Own/Shared/{b_address}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(shared.as_array().unwrap().len(), 1);
+    assert_eq!(shared[0]["id"], mail_id.as_str());
+    let peer = a
+        .ok(
+            "GET",
+            &format!("/Attributes/Peer/{b_address}?content.value.@type=GivenName"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(peer[0]["id"], successor_id);
+    assert_eq!(peer[0]["content"]["tags"], json!(["x:t1", "x:t2"]));
+
+    // Sharing the same attribute again is refused.
+    let again = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing/Validate",
+            Some(json!({"content": {"items": [content["items"][1]]}, "peer": b_address})),
+            201,
+        )
+        .await;
+    assert_eq!(
+        again["items"][0]["code"],
+        "error.consumption.requests.invalidRequestItem"
+    );
+
+    // Lazy expiry: a Draft whose expiresAt passes becomes Expired when read, and is not sent.
+    let soon = nmshd_wire::CoreDate::from_offset_date_time(
+        time::OffsetDateTime::now_utc() + time::Duration::milliseconds(1500),
+    )
+    .to_iso_string();
+    let consent = json!({"expiresAt": soon, "items": [{"@type": "ConsentRequestItem", "mustBeAccepted": false, "consent": "ok?"}]});
+    let created = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": consent, "peer": b_address})),
+            201,
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let expired = a
+        .ok(
+            "GET",
+            &format!("/Requests/Outgoing/{}", created["id"].as_str().unwrap()),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(expired["status"], "Expired");
+    let late = a
+        .call(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": created["content"]})),
+        )
+        .await;
+    assert_error(
+        late,
+        400,
+        "error.runtime.messages.cannotSendMessageWithExpiredRequest",
+    )
+    .await;
+}
