@@ -225,6 +225,8 @@ impl Application {
             .port();
 
         let debug = settings.debug;
+        let docs =
+            crate::routes::openapi::docs_enabled(settings).map_err(StartupError::Unsupported)?;
         let gate_config = web::Data::new(GateConfig {
             authenticator: Authenticator::from_settings(settings),
             debug,
@@ -255,6 +257,11 @@ impl Application {
                 .app_data(gate_config.clone())
                 .app_data(counter.clone())
                 .app_data(json_config())
+                .configure(|cfg| {
+                    if docs {
+                        crate::routes::openapi::configure(cfg);
+                    }
+                })
                 .configure(|cfg| configure(cfg, debug))
                 .default_service(web::to(route_does_not_exist))
                 .wrap(from_fn(gate))

@@ -46,6 +46,14 @@ pub async fn gate(
             ConnectorError::unexpected(std::io::Error::other("gate configuration missing")),
         );
     };
+    // The documentation routes (only registered when enabled) are public and outside the catalog.
+    if crate::routes::openapi::is_docs_path(req.path())
+        && req
+            .app_data::<web::Data<crate::routes::openapi::DocsEnabled>>()
+            .is_some()
+    {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
     let found = lookup(req.method().as_str(), req.path(), config.debug);
 
     let public = matches!(&found, Lookup::Found { route, .. } if route.access == Access::Public);

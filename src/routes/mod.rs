@@ -9,6 +9,7 @@ pub mod identity_deletion;
 mod input;
 pub mod messages;
 pub mod monitoring;
+pub mod openapi;
 pub mod qr;
 pub mod relationship_templates;
 pub mod relationships;
