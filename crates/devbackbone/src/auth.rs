@@ -79,7 +79,7 @@ pub fn token(backend: &Backend, body: &[u8]) -> HttpResponse {
     let found = backend.read(|state| {
         state
             .devices
-            .values()
+            .rows_by(&crate::db::username_key(username))
             .find(|d| d.username == username)
             .cloned()
             .map(|device| {

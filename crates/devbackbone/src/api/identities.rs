@@ -220,7 +220,7 @@ pub fn is_deleted(backend: &Backend, req: &Request) -> ApiResult<Reply> {
     backend.read(|state| {
         let device = state
             .devices
-            .values()
+            .rows_by(&crate::db::username_key(username))
             .find(|d| d.username == username)
             .ok_or_else(|| ApiError::not_found("Device"))?;
         let end = state
@@ -276,7 +276,7 @@ fn tell_peers(tx: &mut Tx<'_>, address: &str, event_type: &str, deletion_date: O
     let related: Vec<(String, String)> = tx
         .state
         .relationships
-        .values()
+        .rows_by(&crate::db::party_key(address))
         .filter(|r| r.involves(address))
         .filter(|r| {
             matches!(
@@ -319,7 +319,7 @@ pub fn start_deletion(backend: &Backend, req: &Request) -> ApiResult<Reply> {
         if tx
             .state
             .deletion_processes
-            .values()
+            .rows_by(&crate::db::party_key(&caller.address))
             .any(|p| p.address == caller.address && p.status == DeletionProcessStatus::Active)
         {
             return Err(device_error(
@@ -368,7 +368,7 @@ pub fn get_deletion_processes(
         None => Ok(Reply::Ok(Value::Array(
             state
                 .deletion_processes
-                .values()
+                .rows_by(&crate::db::party_key(&caller.address))
                 .filter(|p| p.address == caller.address)
                 .map(deletion_process_dto)
                 .collect(),
@@ -443,7 +443,7 @@ pub fn list_devices(backend: &Backend, req: &Request) -> ApiResult<Reply> {
         Ok(Reply::Ok(Value::Array(
             state
                 .devices
-                .values()
+                .rows_by(&crate::db::party_key(&caller.address))
                 .filter(|d| d.address == caller.address)
                 .map(device_dto)
                 .collect(),
@@ -541,7 +541,7 @@ pub fn create_device(backend: &Backend, req: &Request) -> ApiResult<Reply> {
             && tx
                 .state
                 .devices
-                .values()
+                .rows_by(&crate::db::party_key(&caller.address))
                 .any(|d| d.address == caller.address && d.is_backup_device)
         {
             return Err(device_error(

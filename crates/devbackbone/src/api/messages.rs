@@ -44,7 +44,7 @@ struct SendMessage {
 fn youngest_relationship<'a>(tx: &'a Tx<'_>, a: &str, b: &str) -> Option<&'a Relationship> {
     tx.state
         .relationships
-        .values()
+        .rows_by(&crate::db::pair_key(a, b))
         .filter(|r| r.involves(a) && r.involves(b))
         .max_by_key(|r| r.created_at)
 }
@@ -112,14 +112,7 @@ pub fn send(backend: &Backend, req: &Request) -> ApiResult<Reply> {
             let unreceived = tx
                 .state
                 .messages
-                .values()
-                .filter(|m| m.created_by == caller.address)
-                .filter(|m| {
-                    m.recipients
-                        .iter()
-                        .any(|r| r.address == input.address && r.received_at.is_none())
-                })
-                .count();
+                .count_by(&crate::db::unreceived_key(&caller.address, &input.address));
             if unreceived >= max_unreceived {
                 return Err(message_error(
                     "maxNumberOfUnreceivedMessagesReached",

@@ -207,7 +207,7 @@ fn notifications(backend: &Backend, req: &Request) -> ApiResult<Reply> {
         recipients.iter().any(|peer| {
             !state
                 .relationships
-                .values()
+                .rows_by(&crate::db::pair_key(&caller.address, peer))
                 .any(|r| r.involves(&caller.address) && r.involves(peer))
         })
     });

@@ -48,7 +48,7 @@ fn full_dto(r: &Relationship) -> Value {
 fn blocking_relationship<'a>(tx: &'a Tx<'_>, a: &str, b: &str) -> Option<&'a Relationship> {
     tx.state
         .relationships
-        .values()
+        .rows_by(&crate::db::pair_key(a, b))
         .find(|r| r.involves(a) && r.involves(b) && r.status.blocks_new_relationship())
 }
 
@@ -416,7 +416,7 @@ fn apply_event_effects(tx: &mut Tx<'_>, relationship_id: &str, caller: &str, act
     let in_context: Vec<(String, ExternalEvent)> = tx
         .state
         .events
-        .values()
+        .rows_by(&crate::db::context_key(relationship_id))
         .filter(|e| e.context.as_deref() == Some(relationship_id) && e.sync_run_id.is_none())
         .map(|e| (sequence_key(&e.owner, e.index), e.clone()))
         .collect();

@@ -83,7 +83,7 @@ fn release_events(tx: &mut Tx<'_>, run: &SyncRun) {
 fn open_run(tx: &Tx<'_>, owner: &str) -> Option<SyncRun> {
     tx.state
         .sync_runs
-        .values()
+        .rows_by(&crate::db::open_run_key(owner))
         .filter(|r| r.created_by == owner && !r.finalized)
         .max_by_key(|r| r.index)
         .cloned()

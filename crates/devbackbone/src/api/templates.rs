@@ -109,7 +109,7 @@ fn is_visible(tx: &Tx<'_>, template: &Template, caller: &str) -> bool {
     let has_relationship = || {
         tx.state
             .relationships
-            .values()
+            .rows_by(&format!("template:{}", template.id))
             .any(|r| r.template_id == template.id && r.from == caller)
     };
     let unexpired = template.expires_at.is_none_or(|e| e > tx.now) || has_relationship();
