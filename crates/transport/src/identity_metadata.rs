@@ -46,7 +46,7 @@ fn document_id(reference: &str, key: Option<&str>) -> String {
 fn not_found() -> TransportError {
     TransportError::rule(
         "error.runtime.identityMetadata.notFound",
-        "IdentityMetadata not found. Make sure the ID exists and the record is not expired.",
+        "There is no stored IdentityMetadata for the specified combination of reference and key.",
     )
 }
 
