@@ -151,14 +151,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         },
         Command::IdentityDeletion(IdentityDeletionArgs { command }) => match command {
             Some(IdentityDeletionCommand::Init(args)) => {
-                let transport = open_transport(args).await?;
-                transport.initiate_identity_deletion(None).await?;
+                let runtime = CliRuntime::open(args).await?;
+                let result = runtime.transport.initiate_identity_deletion(None).await;
+                runtime.finish().await;
+                result?;
                 println!("Identity deletion initiated");
                 Ok(())
             }
             Some(IdentityDeletionCommand::Cancel(args)) => {
-                let transport = open_transport(args).await?;
-                transport.cancel_identity_deletion().await?;
+                let runtime = CliRuntime::open(args).await?;
+                let result = runtime.transport.cancel_identity_deletion().await;
+                runtime.finish().await;
+                result?;
                 println!("Identity deletion cancelled");
                 Ok(())
             }
@@ -167,29 +171,50 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// The identity's transport, as `start` would open it, but without HTTP server, modules or actors.
-async fn open_transport(args: StartArgs) -> Result<connector_transport::Transport, CliError> {
-    // As in the real Connector: no HTTP server, so no API key policy to meet.
-    let sources = ConfigSources {
-        overrides: json!({ "infrastructure": { "httpServer": { "enabled": false } } }),
-        ..ConfigSources::from_process(args.config)
-    };
-    let loaded = config::load(&sources).map_err(StartupError::from)?;
-    let store = crate::startup::open_store(&loaded).await?;
-    let transport_config = connector_transport::TransportConfig {
-        leases: crate::startup::open_leases(&loaded).await?,
-        ..crate::startup::transport_config(&loaded)
-    };
-    Ok(connector_transport::Transport::open(transport_config, store).await?)
+/// The identity's transport, as `start` would open it but without HTTP server or actors, and the
+/// message brokers (as in the real Connector, whose CLI loads the modules), so a deletion started
+/// or cancelled here reaches them too.
+struct CliRuntime {
+    transport: connector_transport::Transport,
+    brokers: Option<crate::modules::brokers::Publisher>,
+}
+
+impl CliRuntime {
+    async fn open(args: StartArgs) -> Result<Self, CliError> {
+        // As in the real Connector: no HTTP server, so no API key policy to meet.
+        let sources = ConfigSources {
+            overrides: json!({ "infrastructure": { "httpServer": { "enabled": false } } }),
+            ..ConfigSources::from_process(args.config)
+        };
+        let loaded = config::load(&sources).map_err(StartupError::from)?;
+        let store = crate::startup::open_store(&loaded).await?;
+        let transport_config = connector_transport::TransportConfig {
+            leases: crate::startup::open_leases(&loaded).await?,
+            ..crate::startup::transport_config(&loaded)
+        };
+        let transport = connector_transport::Transport::open(transport_config, store).await?;
+        let brokers = crate::modules::brokers::start(&loaded.settings, transport.events())
+            .await
+            .map_err(StartupError::Unsupported)?;
+        Ok(Self { transport, brokers })
+    }
+
+    /// Closes the transport and lets the brokers publish what is queued (at most 5 s).
+    async fn finish(self) {
+        drop(self.transport);
+        if let Some(brokers) = self.brokers {
+            brokers.finish(std::time::Duration::from_secs(5)).await;
+        }
+    }
 }
 
 async fn identity_status(args: StartArgs) -> Result<(), CliError> {
-    let transport = open_transport(args).await?;
-    let active = transport.active_identity_deletion_process().await?;
-    println!(
-        "{}",
-        identity_status_text(transport.address(), active.as_ref())
-    );
+    let runtime = CliRuntime::open(args).await?;
+    let active = runtime.transport.active_identity_deletion_process().await;
+    let text =
+        active.map(|active| identity_status_text(runtime.transport.address(), active.as_ref()));
+    runtime.finish().await;
+    println!("{}", text?);
     Ok(())
 }
 

@@ -48,6 +48,8 @@ pub trait Broker: Send {
     async fn publish(&mut self, namespace: &str, payload: &[u8]) -> Result<(), String>;
     /// Connects again after a failed publish.
     async fn reconnect(&mut self) -> Result<(), String>;
+    /// Ends the connection cleanly once nothing more will be published.
+    async fn close(&mut self) {}
 }
 
 /// The broker settings when the module is enabled, `None` when it is off.
@@ -68,25 +70,54 @@ pub fn configured_brokers(settings: &Settings) -> Result<Option<Vec<BrokerConfig
     Ok(Some(brokers))
 }
 
+/// The running publisher. Its tasks end by themselves once the transport is gone and the queues
+/// are drained; [`Publisher::finish`] waits for that (for the short-lived CLI commands).
+pub struct Publisher {
+    fan_out: tokio::task::JoinHandle<()>,
+    drains: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Publisher {
+    /// Waits, at most `within`, until every event emitted so far is published. Call it after the
+    /// last clone of the transport is dropped (that ends the event stream).
+    pub async fn finish(self, within: Duration) {
+        let all = async {
+            let _ = self.fan_out.await;
+            for drain in self.drains {
+                let _ = drain.await;
+            }
+        };
+        if tokio::time::timeout(within, all).await.is_err() {
+            tracing::warn!(
+                "messageBrokerPublisher: events still queued at exit were not published"
+            );
+        }
+    }
+}
+
 /// Connects every configured broker (a broker that cannot be reached, or an AMQP exchange that
 /// does not exist, fails the start) and starts publishing the transport's events to them.
-pub async fn start(settings: &Settings, events: &TransportEvents) -> Result<(), String> {
+pub async fn start(
+    settings: &Settings,
+    events: &TransportEvents,
+) -> Result<Option<Publisher>, String> {
     let Some(configs) = configured_brokers(settings)? else {
-        return Ok(());
+        return Ok(None);
     };
     // Subscribe before connecting, so nothing emitted meanwhile is missed.
     let receiver = events.subscribe();
     let mut queues = Vec::with_capacity(configs.len());
+    let mut drains = Vec::with_capacity(configs.len());
     for config in &configs {
         let broker = connect(config)
             .await
             .map_err(|e| format!("messageBrokerPublisher ({}): {e}", config.kind))?;
         let (sender, queue) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(drain(broker, queue));
+        drains.push(tokio::spawn(drain(broker, queue)));
         queues.push(sender);
     }
-    tokio::spawn(fan_out(receiver, queues));
-    Ok(())
+    let fan_out = tokio::spawn(fan_out(receiver, queues));
+    Ok(Some(Publisher { fan_out, drains }))
 }
 
 async fn connect(config: &BrokerConfig) -> Result<Box<dyn Broker>, String> {
@@ -155,6 +186,7 @@ async fn drain(mut broker: Box<dyn Broker>, mut queue: mpsc::Receiver<Queued>) {
             tracing::error!(broker = broker.kind(), namespace, %error, "Publishing the event failed again; it is dropped");
         }
     }
+    broker.close().await;
 }
 
 #[cfg(test)]

@@ -18,14 +18,14 @@ use tokio::sync::mpsc;
 
 use crate::rest_peer::{Connector, in_a_day};
 
-const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 const MQTT_URL: &str = "mqtt://127.0.0.1:1883";
 const REDIS_URL: &str = "redis://127.0.0.1:6379";
 
 /// (routing key / topic / channel, payload) as a consumer received it.
-type Received = mpsc::UnboundedReceiver<(String, Value)>;
+pub type Received = mpsc::UnboundedReceiver<(String, Value)>;
 
-fn unique(prefix: &str) -> String {
+pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
@@ -43,7 +43,7 @@ fn broker_env(brokers: Value) -> Vec<(String, String)> {
 }
 
 /// A fresh topic exchange with a temporary queue bound to every routing key.
-async fn amqp_consumer(exchange: &str) -> (Connection, Received) {
+pub async fn amqp_consumer(exchange: &str) -> (Connection, Received) {
     let connection = Connection::connect(AMQP_URL, ConnectionProperties::default())
         .await
         .unwrap();
@@ -101,7 +101,7 @@ async fn amqp_consumer(exchange: &str) -> (Connection, Received) {
     (connection, received)
 }
 
-async fn delete_exchange(connection: &Connection, exchange: &str) {
+pub async fn delete_exchange(connection: &Connection, exchange: &str) {
     let channel = connection.create_channel().await.unwrap();
     let _ = channel
         .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())

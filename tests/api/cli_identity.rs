@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 use serde_json::json;
 
+use crate::brokers::{AMQP_URL, amqp_consumer, delete_exchange, unique};
+
 /// Runs the binary with a clean environment (no inherited `__` configuration) in `dir`.
 fn connector(dir: &Path, args: &[&str]) -> impl std::future::Future<Output = Output> + use<> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
@@ -15,6 +17,14 @@ fn connector(dir: &Path, args: &[&str]) -> impl std::future::Future<Output = Out
             .await
             .unwrap()
     }
+}
+
+/// The next event the AMQP consumer received (the command has ended, so it was published).
+async fn next(events: &mut crate::brokers::Received) -> (String, serde_json::Value) {
+    tokio::time::timeout(std::time::Duration::from_secs(5), events.recv())
+        .await
+        .expect("the event reached the broker")
+        .unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -37,6 +47,9 @@ async fn identity_status_and_deletion_init_and_cancel() {
     let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
         .await
         .unwrap();
+    // The commands load the message brokers like `start`: the deletion's events reach them.
+    let exchange = unique("connector-cli-test");
+    let (amqp, mut events) = amqp_consumer(&exchange).await;
     let dir = tempfile::tempdir().unwrap();
     let config = json!({
         "transportLibrary": {
@@ -45,6 +58,9 @@ async fn identity_status_and_deletion_init_and_cancel() {
             "platformClientSecret": "test",
         },
         "database": {"folder": dir.path().join("data")},
+        "modules": {"messageBrokerPublisher": {"enabled": true, "brokers": [
+            {"type": "AMQP", "configuration": {"url": AMQP_URL, "exchange": exchange}}
+        ]}},
     });
     let config_path = dir.path().join("connector.json");
     std::fs::write(&config_path, config.to_string()).unwrap();
@@ -70,6 +86,9 @@ async fn identity_status_and_deletion_init_and_cancel() {
 
     let init = run(&["identityDeletion", "init"], "--config").await;
     assert_printed(&init, "Identity deletion initiated");
+    let (namespace, started) = next(&mut events).await;
+    assert_eq!(namespace, "transport.identityDeletionProcessStatusChanged");
+    assert_eq!(started["status"], "Active");
 
     // With an active deletion: status, and the end of the grace period as M/D/YYYY.
     let status = run(&["identity", "status"], "-c").await;
@@ -105,6 +124,10 @@ async fn identity_status_and_deletion_init_and_cancel() {
 
     let cancel = run(&["identityDeletion", "cancel"], "-c").await;
     assert_printed(&cancel, "Identity deletion cancelled");
+    let (namespace, cancelled) = next(&mut events).await;
+    assert_eq!(namespace, "transport.identityDeletionProcessStatusChanged");
+    assert_eq!(cancelled["status"], "Cancelled");
+    assert_eq!(cancelled["id"], started["id"]);
     let status = run(&["identity", "status"], "-c").await;
     assert_printed(&status, &address_line);
 
@@ -115,6 +138,12 @@ async fn identity_status_and_deletion_init_and_cancel() {
         stderr(&cancel_again),
         "This command failed with the code 'error.runtime.identityDeletionProcess.noActiveIdentityDeletionProcess' and the message 'No active IdentityDeletionProcess found.'.\n"
     );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        events.try_recv().is_err(),
+        "no event for the refused commands"
+    );
+    delete_exchange(&amqp, &exchange).await;
 }
 
 #[tokio::test]

@@ -110,6 +110,12 @@ impl Broker for AmqpBroker {
             .map_err(|e| e.to_string())
     }
 
+    async fn close(&mut self) {
+        // Flushes what was published before the connection goes.
+        let close = self.connection.close(200, "done".into());
+        let _ = tokio::time::timeout(Duration::from_secs(2), close).await;
+    }
+
     async fn reconnect(&mut self) -> Result<(), String> {
         // A dead connection may never answer the close; do not wait for it long.
         let close = self.connection.close(200, "reconnecting".into());
