@@ -1090,6 +1090,93 @@ fn corpus() -> Vec<Case> {
             json!({"@type": "BankAccount", "accountHolder": "Jane", "iban": "DE00370400440532013000"}),
         ),
         case(
+            "consent link with backslash path",
+            json!({"@type": "ConsentRequestItem", "mustBeAccepted": true, "consent": "c", "link": "https://e.de/a\\b"}),
+        ),
+        case(
+            "schema url with backslash path",
+            json!({"@type": "SchematizedXML", "value": "<a/>", "schemaURL": "https://e.de/a\\b"}),
+        ),
+        case(
+            "consent link mailto",
+            json!({"@type": "ConsentRequestItem", "mustBeAccepted": true, "consent": "c", "link": "mailto:jane@example.com"}),
+        ),
+        case(
+            "website scheme and www",
+            json!({"@type": "Website", "value": "http://www.example.com"}),
+        ),
+        case(
+            "website www.www",
+            json!({"@type": "Website", "value": "www.www.de"}),
+        ),
+        case(
+            "website trailing dot",
+            json!({"@type": "Website", "value": "example.com."}),
+        ),
+        case(
+            "website port path",
+            json!({"@type": "Website", "value": "example.com:8080/a/(b)"}),
+        ),
+        case(
+            "iql newline whitespace",
+            json!({"@type": "IQLQuery", "queryString": "GivenName\n&&\t#x"}),
+        ),
+        case(
+            "iql double negation",
+            json!({"@type": "IQLQuery", "queryString": "!!GivenName"}),
+        ),
+        case(
+            "iql single-letter metadata",
+            json!({"@type": "IQLQuery", "queryString": "a.bc=x"}),
+        ),
+        case(
+            "iql path on type",
+            json!({"@type": "IQLQuery", "queryString": "StreetAddress.c=x"}),
+        ),
+        case(
+            "iql empty tag",
+            json!({"@type": "IQLQuery", "queryString": "# && #"}),
+        ),
+        case(
+            "iql trailing space",
+            json!({"@type": "IQLQuery", "queryString": "GivenName "}),
+        ),
+        differs(
+            "response group nested",
+            json!({"@type": "Response", "result": "Accepted", "requestId": "R", "items": [{"@type": "ResponseItemGroup", "items": [{"@type": "ResponseItemGroup", "items": [{"@type": "AcceptResponseItem", "result": "Accepted"}]}]}]}),
+            Expect::OnlyTsAccepts(
+                "groups do not nest (§2.2, §2.6: a ResponseItemGroup answers a RequestItemGroup; 7.0.0 does not check)",
+            ),
+        ),
+        case(
+            "email with umlaut local part",
+            json!({"@type": "EMailAddress", "value": "jä@example.com"}),
+        ),
+        case(
+            "email 254",
+            json!({"@type": "EMailAddress", "value": format!("{}@example.com", long(242))}),
+        ),
+        case(
+            "phone with brackets",
+            json!({"@type": "PhoneNumber", "value": "[0] 123/45"}),
+        ),
+        case(
+            "hex color 8 digits",
+            json!({"@type": "ProprietaryHEXColor", "title": "t", "value": "#AABBCCDD"}),
+        ),
+        case(
+            "proprietary float integer-valued",
+            json!({"@type": "ProprietaryFloat", "title": "t", "value": 2.0}),
+        ),
+        case(
+            "mail cc number",
+            json!({"@type": "Mail", "to": [ADDR], "cc": [1], "subject": "s", "body": "b"}),
+        ),
+        case(
+            "value hints value without key",
+            json!({"@type": "ProprietaryString", "title": "t", "value": "v", "valueHintsOverride": {"values": [{"displayName": "x"}]}}),
+        ),
+        case(
             "statement is not a value type",
             json!({"@type": "Statement", "value": "x"}),
         ),
