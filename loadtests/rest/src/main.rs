@@ -1,8 +1,9 @@
 //! REST benchmark: starts the dev Backbone and two Connector processes (or uses running ones),
 //! relates them over REST, then times three phases: (a) A sends N messages to B, (b) B syncs and
-//! lists its messages until all N arrived, (c) A creates M templates, each with a token. Prints
-//! operations, throughput, p50/p99 latency per phase and the peak RSS (`VmHWM`) of every process
-//! it started.
+//! lists its messages until all N arrived, (c) A creates M templates, each with a token, (d) A
+//! is filled with `--list-messages` more sent messages and `GET /Messages` list queries with
+//! filters are timed over them. Prints operations, throughput, p50/p99 latency per phase and the
+//! peak RSS (`VmHWM`) of every process it started.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -32,14 +33,29 @@ struct Args {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
-    /// CI size: 40 messages, 10 templates, concurrency 4.
+    /// Phase (d): messages A holds (sent to B) before the list queries are timed.
+    #[arg(long, default_value_t = 100_000)]
+    list_messages: usize,
+    /// Phase (d): how often each list query runs.
+    #[arg(long, default_value_t = 20)]
+    list_repeats: usize,
+    /// CI size: 40 messages, 10 templates, concurrency 4, 200 messages for the list queries.
     #[arg(long)]
     short: bool,
     /// Use a running Connector as A (no processes are started; give --b-url as well).
     #[arg(long, requires = "b_url")]
     a_url: Option<String>,
+    /// Use N running replicas of one Connector as A, round-robin per request (comma-separated
+    /// URLs; give --b-url as well).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        conflicts_with = "a_url",
+        requires = "b_url"
+    )]
+    a_urls: Vec<String>,
     /// Use a running Connector as B (e.g. a load balancer in front of N replicas).
-    #[arg(long, requires = "a_url")]
+    #[arg(long)]
     b_url: Option<String>,
     /// API key of the running Connectors given with --a-url/--b-url.
     #[arg(long, env = "LOADTEST_API_KEY", hide_env_values = true)]
@@ -177,14 +193,41 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// One Connector (or the replicas of one, used round-robin per request).
 #[derive(Clone)]
 struct Api {
-    base: String,
+    bases: Arc<Vec<String>>,
+    next: Arc<AtomicUsize>,
     key: String,
     client: reqwest::Client,
 }
 
 impl Api {
+    fn new(bases: &[String], key: &str, client: &reqwest::Client) -> Self {
+        Self {
+            bases: Arc::new(
+                bases
+                    .iter()
+                    .map(|b| b.trim_end_matches('/').to_owned())
+                    .collect(),
+            ),
+            next: Arc::new(AtomicUsize::new(0)),
+            key: key.to_owned(),
+            client: client.clone(),
+        }
+    }
+
+    /// The base URL for the next request (round-robin over the replicas).
+    fn base(&self) -> &str {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        &self.bases[i % self.bases.len()]
+    }
+
+    /// All base URLs, for the report.
+    fn describe(&self) -> String {
+        self.bases.join(", ")
+    }
+
     /// Calls and expects a 2xx; returns `result` (Null for an empty body).
     async fn call(
         &self,
@@ -194,7 +237,7 @@ impl Api {
     ) -> Result<Value> {
         let mut request = self
             .client
-            .request(method.clone(), format!("{}/api/core/v1{path}", self.base))
+            .request(method.clone(), format!("{}/api/core/v1{path}", self.base()))
             .header("X-API-KEY", &self.key);
         if let Some(body) = body {
             request = request.json(&body);
@@ -236,7 +279,7 @@ impl Api {
                         .ok_or_else(|| anyhow!("IdentityInfo without address: {info}"));
                 }
                 Err(e) if Instant::now() > deadline => {
-                    return Err(e.context(format!("{} did not come up", self.base)));
+                    return Err(e.context(format!("{} did not come up", self.describe())));
                 }
                 Err(_) => {
                     for proc in procs.iter_mut() {
@@ -395,12 +438,168 @@ fn report(name: &str, mut latencies: Vec<Duration>, wall: Duration) {
     );
 }
 
+/// A sends one message to `recipient`; a send refused for too many unreceived messages is retried
+/// every 20 ms until `patience` is over (counted in `retried`). Returns the message's `createdAt`.
+async fn send_message(
+    a: &Api,
+    recipient: &str,
+    i: usize,
+    patience: Duration,
+    retried: &AtomicUsize,
+) -> Result<String> {
+    let body = json!({
+        "recipients": [recipient],
+        "content": {"@type": "ArbitraryMessageContent", "value": {"i": i}},
+    });
+    let deadline = Instant::now() + patience;
+    loop {
+        match a.post("/Messages", Some(body.clone())).await {
+            Ok(message) => return Ok(str_field(&message, "/createdAt")?.to_owned()),
+            Err(e)
+                if e.to_string()
+                    .contains("maxNumberOfUnreceivedMessagesReached")
+                    && Instant::now() < deadline =>
+            {
+                retried.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Phase (d): fills A with `count` more messages to B (B keeps syncing meanwhile, so the
+/// Backbone's limit of unreceived messages does not stop A), then times `GET /Messages` list
+/// queries with filters on A, each `repeats` times. Returns nothing; prints its figures.
+async fn list_queries(
+    a: &Api,
+    b: &Api,
+    b_address: &str,
+    count: usize,
+    repeats: usize,
+    concurrency: usize,
+    patience: Duration,
+) -> Result<()> {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let receiver = {
+        let (b, stop) = (b.clone(), Arc::clone(&stop));
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                b.post("/Account/Sync", None).await?;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Ok::<_, anyhow::Error>(())
+        })
+    };
+    let created = Arc::new(std::sync::Mutex::new(vec![String::new(); count]));
+    let retries = Arc::new(AtomicUsize::new(0));
+    let (latencies, wall) = {
+        let (a, recipient) = (a.clone(), b_address.to_owned());
+        let (created, retried) = (Arc::clone(&created), Arc::clone(&retries));
+        run_phase(count, concurrency, move |i| {
+            let (a, recipient) = (a.clone(), recipient.clone());
+            let (created, retried) = (Arc::clone(&created), Arc::clone(&retried));
+            async move {
+                let at = send_message(&a, &recipient, i, patience, &retried).await?;
+                created.lock().map_err(|_| anyhow!("poisoned"))?[i] = at;
+                Ok(())
+            }
+        })
+        .await
+    }?;
+    stop.store(true, Ordering::Relaxed);
+    receiver.await??;
+    report("(d) A: fill (send message)", latencies, wall);
+    println!(
+        "{:<34} {:>6}",
+        "(d) retried sends",
+        retries.load(Ordering::Relaxed)
+    );
+
+    // A createdAt window over about 1 % of the fill (at least 10 messages), in its middle.
+    let created = created.lock().map_err(|_| anyhow!("poisoned"))?.clone();
+    let mut sorted = created;
+    sorted.sort();
+    let width = (count / 100).max(10).min(count.saturating_sub(1));
+    let from = &sorted[(count - width) / 2];
+    let to = &sorted[(count - width) / 2 + width];
+    let queries: Vec<(&str, String, usize)> = vec![
+        (
+            "createdAt window (~1 %)",
+            format!("createdAt=%3E%3D{from}&createdAt=%3C%3D{to}"),
+            repeats,
+        ),
+        (
+            "participant+createdAt window",
+            format!("participant={b_address}&createdAt=%3E%3D{from}&createdAt=%3C%3D{to}"),
+            repeats,
+        ),
+        (
+            "createdBy=B (none on A)",
+            format!("createdBy={b_address}"),
+            repeats,
+        ),
+        (
+            "content.@type=Mail (none)",
+            "content.@type=Mail".to_owned(),
+            repeats,
+        ),
+        // Every message to B: the whole collection as DTOs, so only a few times.
+        (
+            "recipients.address=B (all)",
+            format!("recipients.address={b_address}"),
+            repeats.div_ceil(4).max(1),
+        ),
+    ];
+    for (name, query, times) in queries {
+        let results = Arc::new(AtomicUsize::new(0));
+        let (latencies, wall) = {
+            let (a, query, results) = (a.clone(), query.clone(), Arc::clone(&results));
+            run_phase(times, 1, move |_| {
+                let (a, query, results) = (a.clone(), query.clone(), Arc::clone(&results));
+                async move {
+                    let list = a.get(&format!("/Messages?{query}")).await?;
+                    results.store(list.as_array().map_or(0, Vec::len), Ordering::Relaxed);
+                    Ok(())
+                }
+            })
+            .await?
+        };
+        report(&format!("(d) {name}"), latencies, wall);
+        println!("{:<34} {:>6} results", "", results.load(Ordering::Relaxed));
+    }
+    Ok(())
+}
+
 /// Messages in B's store sent by `sender`.
 async fn received_from(b: &Api, sender: &str) -> Result<usize> {
     let list = b.get(&format!("/Messages?createdBy={sender}")).await?;
     Ok(list
         .as_array()
         .map_or(0, |l| l.iter().filter(|m| m["createdBy"] == sender).count()))
+}
+
+/// Prints the peak RSS of the started processes (a note when none were started).
+fn print_rss(procs: &[Proc], when: &str) {
+    println!();
+    if procs.is_empty() {
+        println!("peak RSS {when}: not measured (running Connectors given by URL)");
+    }
+    for proc in procs {
+        match peak_rss_kib(proc.pid()) {
+            Some(kib) => println!(
+                "peak RSS {when} {:<12} {:>8.1} MiB (pid {})",
+                proc.name,
+                kib as f64 / 1024.0,
+                proc.pid()
+            ),
+            None => println!(
+                "peak RSS {when} {:<12} unavailable (pid {})",
+                proc.name,
+                proc.pid()
+            ),
+        }
+    }
 }
 
 #[tokio::main]
@@ -410,6 +609,8 @@ async fn main() -> Result<()> {
         args.messages = 40;
         args.templates = 10;
         args.concurrency = 4;
+        args.list_messages = 200;
+        args.list_repeats = 5;
     }
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
@@ -417,18 +618,18 @@ async fn main() -> Result<()> {
 
     let mut procs: Vec<Proc> = Vec::new();
     let mut _tmp = None;
-    let (a, b) = match (&args.a_url, &args.b_url) {
-        (Some(a_url), Some(b_url)) => {
+    let a_urls: Vec<String> = args.a_url.iter().chain(&args.a_urls).cloned().collect();
+    let (a, b) = match (a_urls.is_empty(), &args.b_url) {
+        (false, Some(b_url)) => {
             let key = args.api_key.clone().ok_or_else(|| {
                 anyhow!("--api-key (or LOADTEST_API_KEY) is needed with --a-url/--b-url")
             })?;
-            let api = |base: &str| Api {
-                base: base.trim_end_matches('/').to_owned(),
-                key: key.clone(),
-                client: client.clone(),
-            };
-            (api(a_url), api(b_url))
+            (
+                Api::new(&a_urls, &key, &client),
+                Api::new(std::slice::from_ref(b_url), &key, &client),
+            )
         }
+        (true, Some(_)) => bail!("--b-url needs --a-url or --a-urls"),
         _ => {
             let exe = find_connector(args.connector.clone())?;
             let dir = std::env::temp_dir().join(format!("loadtest-rest-{}", std::process::id()));
@@ -464,18 +665,19 @@ async fn main() -> Result<()> {
                 &backbone_url,
                 b_port,
             )?);
-            let api = |port: u16| Api {
-                base: format!("http://127.0.0.1:{port}"),
-                key: DEFAULT_KEY.to_owned(),
-                client: client.clone(),
-            };
+            let api =
+                |port: u16| Api::new(&[format!("http://127.0.0.1:{port}")], DEFAULT_KEY, &client);
             (api(a_port), api(b_port))
         }
     };
 
     let a_address = a.wait_ready(Duration::from_secs(120), &mut procs).await?;
     let b_address = b.wait_ready(Duration::from_secs(120), &mut procs).await?;
-    println!("A = {a_address} ({})\nB = {b_address} ({})", a.base, b.base);
+    println!(
+        "A = {a_address} ({})\nB = {b_address} ({})",
+        a.describe(),
+        b.describe()
+    );
     let setup = Instant::now();
     relate(&a, &b, &b_address).await?;
     println!(
@@ -524,25 +726,9 @@ async fn main() -> Result<()> {
     let (latencies, wall) = run_phase(args.messages, args.concurrency, move |i| {
         let (a, recipient, retried) = (sender.clone(), recipient.clone(), Arc::clone(&retried));
         async move {
-            let body = json!({
-                "recipients": [recipient],
-                "content": {"@type": "ArbitraryMessageContent", "value": {"i": i}},
-            });
-            let deadline = Instant::now() + receive_timeout;
-            loop {
-                match a.post("/Messages", Some(body.clone())).await {
-                    Ok(_) => return Ok(()),
-                    Err(e)
-                        if e.to_string()
-                            .contains("maxNumberOfUnreceivedMessagesReached")
-                            && Instant::now() < deadline =>
-                    {
-                        retried.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
+            send_message(&a, &recipient, i, receive_timeout, &retried)
+                .await
+                .map(drop)
         }
     })
     .await?;
@@ -572,26 +758,27 @@ async fn main() -> Result<()> {
     })
     .await?;
     report("(c) A: template + token", latencies, wall);
+    print_rss(&procs, "after (c)");
 
-    println!();
-    if procs.is_empty() {
-        println!("peak RSS: not measured (running Connectors given by URL)");
+    // (d) List queries over many messages.
+    if args.list_messages > 0 {
+        println!(
+            "\n(d) A holds {} more messages to B before the list queries",
+            args.list_messages
+        );
+        list_queries(
+            &a,
+            &b,
+            &b_address,
+            args.list_messages,
+            args.list_repeats,
+            args.concurrency,
+            receive_timeout,
+        )
+        .await?;
+        print_rss(&procs, "after (d)");
     }
-    for proc in &procs {
-        match peak_rss_kib(proc.pid()) {
-            Some(kib) => println!(
-                "peak RSS {:<12} {:>8.1} MiB (pid {})",
-                proc.name,
-                kib as f64 / 1024.0,
-                proc.pid()
-            ),
-            None => println!(
-                "peak RSS {:<12} unavailable (pid {})",
-                proc.name,
-                proc.pid()
-            ),
-        }
-    }
+
     drop(procs);
     SUCCEEDED.store(true, Ordering::SeqCst);
     Ok(())
