@@ -1,7 +1,7 @@
 //! `/api/core/v1/Requests/Outgoing/*` and `/Requests/Incoming/*` (`consumption-rest.md`).
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use connector_consumption::LocalRequest;
+use connector_consumption::{Consumption, LocalRequest, Source};
 use serde_json::Value;
 
 use super::attributes::consumption;
@@ -195,9 +195,11 @@ pub async fn reject(
     decide(&state, &req, &body, false).await
 }
 
-/// Decides, then sends the ResponseWrapper to the peer and completes the request (what the
-/// runtime's RequestModule does right after the decision). The answer is the decided request,
-/// as the real route answers before the response goes out.
+/// Decides, then answers the peer and completes the request (what the runtime's RequestModule
+/// does right after the decision): a template request without an Active relationship is
+/// answered by creating the relationship (nothing is sent when it was rejected), everything else
+/// by a ResponseWrapper message. The answer is the decided request, as the real route answers
+/// before the response goes out.
 async fn decide(
     state: &AppState,
     req: &HttpRequest,
@@ -207,13 +209,37 @@ async fn decide(
     let c = consumption(state)?;
     let id = request_id(req)?;
     let (decided, wrapper) = c.decide(&id, decide_body(body)?, accept).await?;
-    let message = state
-        .send_message(connector_transport::messages::NewMessage {
-            recipients: vec![decided.peer.clone()],
-            content: wrapper,
-            attachments: Vec::new(),
+    let source = if c.answers_by_relationship(&decided).await? {
+        if accept {
+            let template_id = decided
+                .source
+                .as_ref()
+                .map(|s| s.reference.clone())
+                .unwrap_or_default();
+            let relationship = state
+                .transport()?
+                .create_relationship(&template_id, Consumption::creation_content(&decided))
+                .await?;
+            Some(Source {
+                kind: "Relationship".into(),
+                reference: relationship.id,
+            })
+        } else {
+            None
+        }
+    } else {
+        let message = state
+            .send_message(connector_transport::messages::NewMessage {
+                recipients: vec![decided.peer.clone()],
+                content: wrapper,
+                attachments: Vec::new(),
+            })
+            .await?;
+        Some(Source {
+            kind: "Message".into(),
+            reference: message.id,
         })
-        .await?;
-    c.incoming_request_completed(&id, &message.id).await?;
+    };
+    c.incoming_request_completed(&id, source).await?;
     Ok(envelope::ok(&decided.to_dto()))
 }

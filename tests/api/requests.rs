@@ -708,3 +708,146 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn template_request_answered_by_creating_the_relationship() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+
+    let request = json!({"items": [
+        {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
+         "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}},
+        {"@type": "CreateAttributeRequestItem", "mustBeAccepted": true,
+         "attribute": {"@type": "RelationshipAttribute", "owner": a_address, "key": "contractNo",
+           "confidentiality": "public",
+           "value": {"@type": "ProprietaryString", "title": "Contract", "value": "C-1"}}}
+    ]});
+    let validation = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing/Validate",
+            Some(json!({"content": request})),
+            201,
+        )
+        .await;
+    assert_eq!(validation["isSuccess"], true, "{validation}");
+    let content = json!({"@type": "RelationshipTemplateContent", "title": "Join", "onNewRelationship": request});
+    let template = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    let template_id = template["id"].as_str().unwrap().to_owned();
+    let reference = template["reference"]["truncated"].as_str().unwrap();
+    b.ok(
+        "POST",
+        "/RelationshipTemplates/Peer",
+        Some(json!({"reference": reference})),
+        201,
+    )
+    .await;
+    let incoming = sync_until(&b, "/Requests/Incoming", |v| {
+        v.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let incoming = &incoming[0];
+    let id = incoming["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("REQ"));
+    assert_eq!(incoming["content"]["id"], id.as_str());
+    assert_eq!(incoming["peer"], a_address.as_str());
+    assert_eq!(incoming["status"], "ManualDecisionRequired");
+    assert_eq!(
+        incoming["source"],
+        json!({"type": "RelationshipTemplate", "reference": template_id})
+    );
+    assert_eq!(
+        incoming["content"]["expiresAt"], template["expiresAt"],
+        "lowered to the template's expiry"
+    );
+
+    let decision = json!({"items": [
+        {"accept": true, "newAttribute": {"@type": "IdentityAttribute", "owner": "", "value": {"@type": "GivenName", "value": "Tom"}}},
+        {"accept": true}
+    ]});
+    let decided = b
+        .ok(
+            "PUT",
+            &format!("/Requests/Incoming/{id}/Accept"),
+            Some(decision),
+            200,
+        )
+        .await;
+    assert_eq!(decided["status"], "Decided");
+    let completed = b
+        .ok("GET", &format!("/Requests/Incoming/{id}"), None, 200)
+        .await;
+    assert_eq!(completed["status"], "Completed");
+    assert_eq!(completed["response"]["source"]["type"], "Relationship");
+    let relationship_id = completed["response"]["source"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let relationship = b
+        .ok(
+            "GET",
+            &format!("/Relationships/{relationship_id}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(relationship["status"], "Pending");
+    assert_eq!(
+        relationship["creationContent"]["@type"],
+        "RelationshipCreationContent"
+    );
+    assert_eq!(
+        relationship["creationContent"]["response"],
+        completed["response"]["content"]
+    );
+
+    // The templator: the outgoing request appears completed with the peer's attributes.
+    let outgoing = sync_until(&a, &format!("/Requests/Outgoing?id={id}"), |v| {
+        v.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let outgoing = &outgoing[0];
+    assert_eq!(outgoing["status"], "Completed");
+    assert_eq!(outgoing["peer"], b_address.as_str());
+    assert_eq!(
+        outgoing["source"],
+        json!({"type": "RelationshipTemplate", "reference": template_id})
+    );
+    assert_eq!(
+        outgoing["response"]["source"],
+        json!({"type": "Relationship", "reference": relationship_id})
+    );
+    let peer = a
+        .ok("GET", &format!("/Attributes/Peer/{b_address}"), None, 200)
+        .await;
+    assert_eq!(peer.as_array().unwrap().len(), 1, "{peer}");
+    assert_eq!(peer[0]["content"]["value"]["value"], "Tom");
+    let own = a
+        .ok(
+            "GET",
+            &format!("/Attributes/Own/Shared/{b_address}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(own[0]["@type"], "OwnRelationshipAttribute", "{own}");
+    assert_eq!(own[0]["content"]["key"], "contractNo");
+    a.ok(
+        "PUT",
+        &format!("/Relationships/{relationship_id}/Accept"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+}

@@ -68,7 +68,7 @@ impl Consumption {
                 ),
             ));
         }
-        if let Some(error) = self.relationship_error_for_decide(&request.peer).await? {
+        if let Some(error) = self.relationship_error_for_decide(request).await? {
             return Ok(error);
         }
         let answers = decide_items(body)?;
@@ -155,9 +155,25 @@ impl Consumption {
         items::can_accept(self, item, &params, sender).await
     }
 
-    async fn relationship_error_for_decide(&self, peer: &str) -> Result<Option<ValidationResult>> {
+    async fn relationship_error_for_decide(
+        &self,
+        request: &LocalRequest,
+    ) -> Result<Option<ValidationResult>> {
+        let peer = request.peer.as_str();
+        let from_template =
+            request.source.as_ref().map(|s| s.kind.as_str()) == Some("RelationshipTemplate");
         let relationship = self.transport().relationship_to(peer).await?;
-        let Some(relationship) = relationship.map(|r| r.record) else {
+        let relationship = relationship.map(|r| r.record);
+        // A template request may be answered without a relationship (or after a rejected or
+        // revoked one): the answer creates the relationship.
+        if from_template
+            && relationship
+                .as_ref()
+                .is_none_or(|r| matches!(r.status.as_str(), "Rejected" | "Revoked"))
+        {
+            return Ok(None);
+        }
+        let Some(relationship) = relationship else {
             return Ok(Some(ValidationResult::error(
                 "error.consumption.requests.missingRelationship",
                 format!(
@@ -272,12 +288,13 @@ impl Consumption {
         }
     }
 
-    /// `complete` of an incoming request: its ResponseWrapper went out in `message_id`.
+    /// `complete` of an incoming request: its answer went out (`source`: the ResponseWrapper
+    /// message or the created relationship; none for a rejected template request).
     /// Decided → Completed; idempotent.
     pub async fn incoming_request_completed(
         &self,
         id: &str,
-        message_id: &str,
+        source: Option<Source>,
     ) -> Result<LocalRequest> {
         let now = now();
         let mut changed = false;
@@ -286,10 +303,7 @@ impl Consumption {
             if changed {
                 r.change_status(RequestStatus::Completed, &now);
                 if let Some(response) = &mut r.response {
-                    response.source = Some(Source {
-                        kind: "Message".into(),
-                        reference: message_id.to_owned(),
-                    });
+                    response.source = source.clone();
                 }
             }
             Ok(())

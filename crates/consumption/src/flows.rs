@@ -37,11 +37,19 @@ pub fn spawn_listener(consumption: Consumption) -> tokio::task::JoinHandle<()> {
 
 impl Consumption {
     async fn on_event(&self, event: &TransportEvent) {
-        if event.namespace != "transport.messageReceived" {
-            return;
-        }
-        if let Err(e) = self.process_received_message(&event.data).await {
-            tracing::warn!(error = %e, message = ?event.data.get("id"), "processing a received message failed");
+        let outcome = match event.namespace {
+            "transport.messageReceived" => self.process_received_message(&event.data).await,
+            "transport.peerRelationshipTemplateLoaded" => {
+                self.peer_template_loaded(&event.data).await.map(|_| ())
+            }
+            "transport.relationshipChanged" => self
+                .relationship_from_own_template(&event.data)
+                .await
+                .map(|_| ()),
+            _ => return,
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, event = %event.namespace, id = ?event.data.get("id"), "consumption could not process an event");
         }
     }
 

@@ -20,6 +20,7 @@ pub mod flows;
 pub mod items;
 pub mod records;
 pub mod requests;
+pub mod templates;
 pub mod validation;
 
 use connector_transport::{Result, Transport, TransportError};

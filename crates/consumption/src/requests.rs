@@ -18,7 +18,7 @@ const ENTITY: &str = "LocalRequest";
 
 /// Whether `expires_at` (ISO) lies before `now` (ISO); both are UTC with milliseconds, but
 /// parse to be safe with other spellings.
-fn is_past(expires_at: &str, now: &str) -> bool {
+pub(crate) fn is_past(expires_at: &str, now: &str) -> bool {
     match (
         nmshd_wire::CoreDate::parse(expires_at),
         nmshd_wire::CoreDate::parse(now),
@@ -310,6 +310,22 @@ impl Consumption {
                 return Ok(None);
             }
         };
+        let source = Source {
+            kind: "Message".into(),
+            reference: message_id.to_owned(),
+        };
+        self.insert_incoming(id, content, peer, source).await
+    }
+
+    /// Stores a new incoming request (Open → DecisionRequired → ManualDecisionRequired: no
+    /// automation is configured) and announces it; `None` if the id exists already.
+    pub(crate) async fn insert_incoming(
+        &self,
+        id: &str,
+        content: Value,
+        peer: &str,
+        source: Source,
+    ) -> Result<Option<LocalRequest>> {
         let now = now();
         let mut local = LocalRequest {
             id: id.to_owned(),
@@ -318,10 +334,7 @@ impl Consumption {
             created_at: now.clone(),
             status: RequestStatus::Open,
             content,
-            source: Some(Source {
-                kind: "Message".into(),
-                reference: message_id.to_owned(),
-            }),
+            source: Some(source),
             response: None,
             was_automatically_decided: None,
             status_log: Vec::new(),

@@ -1,0 +1,216 @@
+//! Requests on relationship templates (content-model §7.2): loading a peer's template with a
+//! `RelationshipTemplateContent` creates the incoming request (source RelationshipTemplate); a
+//! new relationship to an own template whose creation content carries the Response creates and
+//! completes the outgoing request on the templator's side.
+
+use connector_store::Filter;
+use connector_transport::documents;
+use connector_transport::{Result, TransportError};
+use serde_json::{Value, json};
+
+use crate::attributes::eq;
+use crate::items::{self, content};
+use crate::records::{LocalRequest, LocalResponse, RequestStatus, Source};
+use crate::{Consumption, new_id, now};
+
+/// Relationship states in which a template's request is not offered (§7.2).
+const BLOCKING: [&str; 3] = ["Pending", "Terminated", "DeletionProposed"];
+
+fn earlier<'a>(a: Option<&'a str>, b: Option<&'a str>) -> Option<&'a str> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(
+            match (
+                nmshd_wire::CoreDate::parse(a),
+                nmshd_wire::CoreDate::parse(b),
+            ) {
+                (Ok(x), Ok(y)) if y.unix_millis() < x.unix_millis() => b,
+                _ => a,
+            },
+        ),
+        (a, b) => a.or(b),
+    }
+}
+
+impl Consumption {
+    /// A peer's template (its `RelationshipTemplateDTO`) was loaded: offer its request.
+    pub async fn peer_template_loaded(&self, template: &Value) -> Result<Option<LocalRequest>> {
+        let text = |name: &str| {
+            template
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let template_content = &template["content"];
+        if template.get("isOwn") != Some(&Value::Bool(false))
+            || template_content.get("@type").and_then(Value::as_str)
+                != Some("RelationshipTemplateContent")
+        {
+            return Ok(None);
+        }
+        let (template_id, peer) = (text("id"), text("createdBy"));
+        let relationship = self
+            .transport()
+            .relationship_to(peer)
+            .await?
+            .map(|r| r.record);
+        let status = relationship.as_ref().map(|r| r.status.as_str().to_owned());
+        if status.as_deref().is_some_and(|s| BLOCKING.contains(&s)) {
+            return Ok(None);
+        }
+        let active = status.as_deref() == Some("Active");
+        let request = if active {
+            template_content.get("onExistingRelationship")
+        } else {
+            template_content.get("onNewRelationship")
+        };
+        let Some(request) = request.filter(|r| r.is_object()) else {
+            return Ok(None);
+        };
+        let open_from_template = Filter::And(vec![
+            eq("isOwn", false)?,
+            eq("source.reference", template_id)?,
+            Filter::field(
+                "status",
+                connector_store::Condition::Ne(RequestStatus::Completed.as_str().into()),
+            )?,
+        ]);
+        if !documents::find_records::<LocalRequest>(self.store(), &open_from_template)
+            .await?
+            .is_empty()
+        {
+            return Ok(None);
+        }
+        let mut content = match content::request(request) {
+            Ok(content) => content,
+            Err(e) => {
+                tracing::warn!(template = template_id, error = %e, "a template's Request does not parse");
+                return Ok(None);
+            }
+        };
+        let id = new_id("REQ");
+        content["id"] = id.clone().into();
+        if !active
+            && let Some(at) = earlier(
+                content.get("expiresAt").and_then(Value::as_str),
+                template.get("expiresAt").and_then(Value::as_str),
+            )
+        {
+            content["expiresAt"] = at.to_owned().into();
+        }
+        if let Some(at) = content.get("expiresAt").and_then(Value::as_str)
+            && crate::requests::is_past(at, &now())
+        {
+            return Ok(None);
+        }
+        let source = Source {
+            kind: "RelationshipTemplate".into(),
+            reference: template_id.to_owned(),
+        };
+        self.insert_incoming(&id, content, peer, source).await
+    }
+
+    /// A relationship (its `RelationshipDTO`) to an own template appeared: if its creation
+    /// content answers the template's `onNewRelationship` request, create the outgoing request
+    /// and complete it with that Response (applying its items). Idempotent.
+    pub async fn relationship_from_own_template(
+        &self,
+        relationship: &Value,
+    ) -> Result<Option<LocalRequest>> {
+        let text = |name: &str| {
+            relationship
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let creation = &relationship["creationContent"];
+        if text("status") != "Pending"
+            || creation.get("@type").and_then(Value::as_str) != Some("RelationshipCreationContent")
+        {
+            return Ok(None);
+        }
+        let template = match self.transport().template(text("templateId")).await {
+            Ok(t) if t.is_own => t,
+            Ok(_) | Err(TransportError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(request) = template
+            .content
+            .get("onNewRelationship")
+            .filter(|r| r.is_object())
+        else {
+            return Ok(None);
+        };
+        let response = content::response(&creation["response"])?;
+        let Some(id) = response.get("requestId").and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        if documents::get::<LocalRequest>(self.store(), id)
+            .await?
+            .is_some()
+        {
+            return Ok(None);
+        }
+        let mut request_content = content::request(request)?;
+        request_content["id"] = id.into();
+        let now = now();
+        let mut local = LocalRequest {
+            id: id.to_owned(),
+            is_own: true,
+            peer: text("peer").to_owned(),
+            created_at: now.clone(),
+            status: RequestStatus::Draft,
+            content: request_content,
+            source: Some(Source {
+                kind: "RelationshipTemplate".into(),
+                reference: template.id.clone(),
+            }),
+            response: None,
+            was_automatically_decided: None,
+            status_log: Vec::new(),
+        };
+        local.change_status(RequestStatus::Open, &now);
+        items::apply_response(self, &local, &response).await?;
+        local.change_status(RequestStatus::Completed, &now);
+        local.response = Some(LocalResponse {
+            created_at: now,
+            content: response,
+            source: Some(Source {
+                kind: "Relationship".into(),
+                reference: text("id").to_owned(),
+            }),
+        });
+        let stored = match documents::insert(self.store(), &local).await {
+            Ok(stored) => stored.record,
+            Err(TransportError::Store(e)) if e.is_conflict() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        self.publish(
+            "consumption.outgoingRequestFromRelationshipCreationCreatedAndCompleted",
+            stored.to_dto(),
+        );
+        Ok(Some(stored))
+    }
+
+    /// Whether a decided incoming template request is answered by creating the relationship
+    /// (no Active relationship to the templator) rather than by a ResponseWrapper message.
+    pub async fn answers_by_relationship(&self, request: &LocalRequest) -> Result<bool> {
+        if request.source.as_ref().map(|s| s.kind.as_str()) != Some("RelationshipTemplate") {
+            return Ok(false);
+        }
+        let status = self
+            .transport()
+            .relationship_to(&request.peer)
+            .await?
+            .map(|r| r.record.status.as_str().to_owned());
+        Ok(status.as_deref() != Some("Active"))
+    }
+
+    /// The relationship creation content answering a decided template request.
+    pub fn creation_content(request: &LocalRequest) -> Value {
+        let response = request
+            .response
+            .as_ref()
+            .map_or(Value::Null, |r| r.content.clone());
+        json!({"@type": "RelationshipCreationContent", "response": response})
+    }
+}
