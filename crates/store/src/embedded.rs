@@ -228,8 +228,10 @@ fn conflict(collection: &str, id: &str, reason: ConflictReason) -> StoreError {
     }
 }
 
-/// All documents of a collection in id order (a missing table is an empty collection).
-fn scan(db: &Database, collection: &str) -> Result<Vec<Value>> {
+/// The documents of a collection matching `filter`, in id order (a missing table is an empty
+/// collection). Non-matching documents are dropped as they are read, so a selective query over a
+/// large collection never holds the whole collection in memory.
+fn scan(db: &Database, collection: &str, filter: &Filter) -> Result<Vec<Value>> {
     let txn = db.begin_read().map_err(backend)?;
     let name = docs_table(collection);
     let table = match txn.open_table(TableDefinition::<&str, &[u8]>::new(&name)) {
@@ -240,7 +242,10 @@ fn scan(db: &Database, collection: &str) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     for entry in table.iter().map_err(backend)? {
         let (_, bytes) = entry.map_err(backend)?;
-        out.push(decode(bytes.value())?);
+        let document = decode(bytes.value())?;
+        if filter.matches(&document) {
+            out.push(document);
+        }
     }
     Ok(out)
 }
@@ -295,9 +300,10 @@ impl Store for EmbeddedStore {
         for (path, _) in &options.sort {
             validate_field_path(path)?;
         }
-        let collection = collection.to_owned();
-        let all = self.blocking(move |db| scan(db, &collection)).await?;
-        let mut matching: Vec<Value> = all.into_iter().filter(|d| filter.matches(d)).collect();
+        let (collection, filter) = (collection.to_owned(), filter.clone());
+        let mut matching = self
+            .blocking(move |db| scan(db, &collection, &filter))
+            .await?;
         if !options.sort.is_empty() {
             sort_documents(&mut matching, &options.sort);
         }
