@@ -208,7 +208,10 @@ async fn decide(
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(state)?;
     let id = request_id(req)?;
-    let (decided, wrapper) = c.decide(&id, decide_body(body)?, accept).await?;
+    let body = decide_body(body)?;
+    // Held until the answer went out, so no second decision runs meanwhile.
+    let _claim = c.claim_decision(&id).await?;
+    let (decided, wrapper) = c.decide(&id, body, accept).await?;
     let source = if c.answers_by_relationship(&decided).await? {
         if accept {
             let template_id = decided

@@ -851,3 +851,41 @@ async fn template_request_answered_by_creating_the_relationship() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_accepts_decide_and_answer_once() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let b_address = b.address().await;
+    relate(&a, &b).await;
+    let content = json!({"items": [{"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
+        "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}}]});
+    let (id, _) = create_and_send(&a, &b_address, content).await;
+    sync_until(&b, &format!("/Requests/Incoming?id={id}"), |v| {
+        v.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let decision = json!({"items": [{"accept": true, "newAttribute": {"@type": "IdentityAttribute", "owner": "",
+        "value": {"@type": "GivenName", "value": "Once"}}}]});
+    let path = format!("/Requests/Incoming/{id}/Accept");
+    let (first, second) = tokio::join!(
+        b.call("PUT", &path, Some(decision.clone())),
+        b.call("PUT", &path, Some(decision.clone()))
+    );
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400]);
+    let names = b.ok("GET", "/Attributes/Own/Identity", None, 200).await;
+    assert_eq!(names.as_array().unwrap().len(), 1, "{names}");
+    let answers = b
+        .ok("GET", "/Messages?content.@type=ResponseWrapper", None, 200)
+        .await;
+    assert_eq!(answers.as_array().unwrap().len(), 1);
+    sync_until(&a, &format!("/Requests/Outgoing/{id}"), |v| {
+        v["status"] == "Completed"
+    })
+    .await;
+}

@@ -81,6 +81,10 @@ impl Consumption {
                 )
                 .await?;
             }
+            Some("Notification") => {
+                self.notification_received(content, text("createdBy"), text("id"))
+                    .await?;
+            }
             _ => {}
         }
         Ok(())
@@ -92,7 +96,11 @@ impl Consumption {
             Filter::eq("isOwn", false)?,
             Filter::field(
                 "content.@type",
-                Condition::In(vec!["Request".into(), "ResponseWrapper".into()]),
+                Condition::In(vec![
+                    "Request".into(),
+                    "ResponseWrapper".into(),
+                    "Notification".into(),
+                ]),
             )?,
         ]);
         let mut messages = self.transport().messages(&filter).await?;
