@@ -4,6 +4,7 @@
 
 use actix::{Actor, Context, Handler, Message, ResponseActFuture, Supervised};
 use connector_transport::Transport;
+use connector_transport::events::with_correlation_id;
 use connector_transport::files::{FileRecord, NewFile};
 use connector_transport::messages::{MessageRecord, NewMessage};
 use nmshd_crypto::{HashAlgorithm, Signature, SignaturePublicKey};
@@ -56,6 +57,8 @@ pub struct SendMessage {
     pub message: NewMessage,
     /// The caller's span (parent of the `actor.message` span).
     pub parent: tracing::Span,
+    /// The caller's correlation id: the events of the work carry it.
+    pub correlation_id: Option<String>,
 }
 
 impl SendMessage {
@@ -64,6 +67,7 @@ impl SendMessage {
         Self {
             message,
             parent: tracing::Span::current(),
+            correlation_id: connector_transport::events::current_correlation_id(),
         }
     }
 }
@@ -78,7 +82,7 @@ impl Handler<SendMessage> for MessagingActor {
     fn handle(&mut self, msg: SendMessage, _ctx: &mut Context<Self>) -> Self::Result {
         let transport = self.transport.clone();
         run_work(&self.runtime, "SendMessage", &msg.parent, async move {
-            transport.send_message(msg.message).await
+            with_correlation_id(msg.correlation_id, transport.send_message(msg.message)).await
         })
     }
 }
@@ -90,6 +94,8 @@ pub struct UploadFile {
     pub file: NewFile,
     /// The caller's span (parent of the `actor.message` span).
     pub parent: tracing::Span,
+    /// The caller's correlation id: the events of the work carry it.
+    pub correlation_id: Option<String>,
 }
 
 impl UploadFile {
@@ -98,6 +104,7 @@ impl UploadFile {
         Self {
             file,
             parent: tracing::Span::current(),
+            correlation_id: connector_transport::events::current_correlation_id(),
         }
     }
 }
@@ -112,7 +119,7 @@ impl Handler<UploadFile> for FileActor {
     fn handle(&mut self, msg: UploadFile, _ctx: &mut Context<Self>) -> Self::Result {
         let transport = self.transport.clone();
         run_work(&self.runtime, "UploadFile", &msg.parent, async move {
-            transport.upload_own_file(msg.file).await
+            with_correlation_id(msg.correlation_id, transport.upload_own_file(msg.file)).await
         })
     }
 }

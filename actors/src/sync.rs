@@ -39,6 +39,8 @@ pub struct SyncNow {
     /// The caller's span: the run it starts is its child (one trace from the HTTP edge through
     /// the actor to the Backbone).
     pub parent: tracing::Span,
+    /// The caller's correlation id: the events of the run carry it.
+    pub correlation_id: Option<String>,
 }
 
 impl SyncNow {
@@ -46,6 +48,7 @@ impl SyncNow {
     pub fn new() -> Self {
         Self {
             parent: tracing::Span::current(),
+            correlation_id: connector_transport::events::current_correlation_id(),
         }
     }
 }
@@ -110,6 +113,8 @@ pub struct SyncActor {
     next: Option<Vec<Waiter>>,
     /// The span of the first caller waiting for the next run (the run's parent in traces).
     parent: Option<tracing::Span>,
+    /// The correlation id of the first caller waiting for the next run (its events carry it).
+    caller_correlation: Option<String>,
     /// Why the next run was asked for without a caller (`start`, `schedule`, an SSE event).
     trigger: Option<&'static str>,
     timer: Option<SpawnHandle>,
@@ -131,6 +136,7 @@ impl SyncActor {
             waiters: Vec::new(),
             next: None,
             parent: None,
+            caller_correlation: None,
             trigger: None,
             timer: None,
         }
@@ -154,9 +160,17 @@ impl SyncActor {
         let parent = self.parent.take();
         let trigger = self.trigger.take();
         let (span, correlation) = run_span(parent, trigger);
-        let task = self
-            .runtime
-            .spawn(async move { transport.sync_everything().await }.instrument(span));
+        // The run's events carry the caller's correlation id, else the run's own.
+        let events_correlation = self
+            .caller_correlation
+            .take()
+            .or_else(|| correlation.clone());
+        let task = self.runtime.spawn(
+            connector_transport::events::with_correlation_id(events_correlation, async move {
+                transport.sync_everything().await
+            })
+            .instrument(span),
+        );
         ctx.spawn(
             actix::fut::wrap_future::<_, Self>(task).map(move |joined, act, ctx| {
                 let outcome = match joined {
@@ -293,6 +307,9 @@ impl Handler<SyncNow> for SyncActor {
 
     fn handle(&mut self, msg: SyncNow, ctx: &mut Context<Self>) -> Self::Result {
         self.parent.get_or_insert(msg.parent);
+        if let Some(id) = msg.correlation_id {
+            self.caller_correlation.get_or_insert(id);
+        }
         let (tx, rx) = oneshot::channel();
         self.request(Some(tx), ctx);
         Box::pin(async move {

@@ -138,7 +138,12 @@ pub async fn telemetry(
     );
 
     // The request must not be cloned before routing: actix rewrites its match info in place.
-    let result = next.call(req).instrument(span.clone()).await;
+    // Events the request causes carry its correlation id (e.g. the webhooks' x-correlation-id).
+    let result = connector_transport::events::with_correlation_id(
+        Some(correlation.clone()),
+        next.call(req).instrument(span.clone()),
+    )
+    .await;
     let mut response = match result {
         Ok(response) => response.map_into_boxed_body(),
         Err(error) => {

@@ -154,6 +154,7 @@ mod tests {
         let with = TransportEvent {
             namespace: "transport.relationshipDecomposedBySelf",
             data: json!({"relationshipId": "REL1"}),
+            correlation_id: None,
         };
         assert_eq!(
             webhook_body(&with),
@@ -164,6 +165,7 @@ mod tests {
         let without = TransportEvent {
             namespace: "transport.datawalletSynchronized",
             data: Value::Null,
+            correlation_id: None,
         };
         let body = webhook_body(&without);
         assert_eq!(body, json!({"trigger": "transport.datawalletSynchronized"}));
@@ -179,6 +181,7 @@ mod tests {
                 .send(TransportEvent {
                     namespace: "transport.messageSent",
                     data: json!({ "i": i }),
+                    correlation_id: None,
                 })
                 .unwrap();
         }

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::FULL_KEY;
 use crate::processes::free_port;
+use crate::replicas_set::{ReplicaSet, sync_until};
 use crate::rest_peer::{Connector, in_a_day, relate};
 
 /// One POST the receiver got.
@@ -245,6 +246,27 @@ async fn relationship_id(a: &Connector) -> String {
         .to_owned()
 }
 
+/// POST with an `x-correlation-id`; the result of a 2xx answer.
+async fn with_correlation(
+    connector: &Connector,
+    path: &str,
+    body: Option<Value>,
+    correlation_id: &str,
+) -> Value {
+    let mut request = reqwest::Client::new()
+        .post(connector.url(path))
+        .header("X-API-KEY", FULL_KEY)
+        .header("x-correlation-id", correlation_id);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "POST {path}: {status} {text}");
+    serde_json::from_str::<Value>(&text).map_or(Value::Null, |v| v["result"].clone())
+}
+
 fn only(hits: &[Hit], trigger: &str) -> Vec<Hit> {
     hits.iter()
         .filter(|h| h.trigger() == trigger)
@@ -311,15 +333,19 @@ async fn events_reach_named_wildcard_and_inline_targets_with_the_real_payload() 
     b.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
     a.ok("POST", "/Account/Sync", None, 204).await;
 
-    // Messages both ways.
-    let sent = a
-        .ok("POST", "/Messages", Some(message(&b_address, "a->b")), 201)
-        .await;
+    // Messages both ways; the requests' correlation ids reach the webhooks.
+    let sent = with_correlation(
+        &a,
+        "/Messages",
+        Some(message(&b_address, "a->b")),
+        "corr-send",
+    )
+    .await;
     for tag in ["b->a 1", "b->a 2"] {
         b.ok("POST", "/Messages", Some(message(&a_address, tag)), 201)
             .await;
     }
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    with_correlation(&a, "/Account/Sync", None, "corr-sync").await;
     // Terminate, reactivate, terminate again, decompose.
     let path = format!("/Relationships/{id}");
     a.ok("PUT", &format!("{path}/Terminate"), Some(json!({})), 200)
@@ -381,10 +407,17 @@ async fn events_reach_named_wildcard_and_inline_targets_with_the_real_payload() 
     // The payloads are the REST DTOs.
     let sent_hits = only(&all, "transport.messageSent");
     assert_eq!(sent_hits.len(), 1);
+    assert_eq!(sent_hits[0].header("x-correlation-id"), Some("corr-send"));
     assert_eq!(sent_hits[0].body["data"]["id"], sent["id"]);
     assert_eq!(sent_hits[0].body["data"]["content"], sent["content"]);
     let received = only(&all, "transport.messageReceived");
     assert_eq!(received.len(), 2, "each received message once");
+    assert!(
+        received
+            .iter()
+            .all(|h| h.header("x-correlation-id") == Some("corr-sync")),
+        "events of a sync carry the correlation id of the request that ran it"
+    );
     for hit in &received {
         let id = hit.body["data"]["id"].as_str().unwrap();
         let dto = a.ok("GET", &format!("/Messages/{id}"), None, 200).await;
@@ -644,4 +677,61 @@ async fn invalid_configuration_aborts_start_with_the_real_code() {
         assert!(!output.status.success(), "{code}: start must fail: {text}");
         assert!(text.contains(code), "{code} in: {text}");
     }
+}
+
+/// Three `connector start` replicas of one identity (MongoDB stand-in, Redis leases), each with
+/// the same webhook to one receiver: a peer sends N messages, all replicas sync at once, and the
+/// receiver gets each `transport.messageReceived` exactly once (only the replica that stored a
+/// message emits its event).
+#[tokio::test(flavor = "multi_thread")]
+async fn three_replicas_deliver_each_received_message_once() {
+    const MESSAGES: usize = 40;
+    let receiver = Receiver::start();
+    let settings = json!({
+        "webhooks": [{"triggers": ["transport.messageReceived"],
+                      "target": {"url": format!("{}/replicas", receiver.base)}}],
+    });
+    let set = ReplicaSet::start_with_env("redis://127.0.0.1:6379", MESSAGES + 10, |_| {
+        webhooks_env(&settings)
+    })
+    .await;
+    let mut sent = std::collections::BTreeSet::new();
+    for i in 0..MESSAGES {
+        let message = set
+            .peer
+            .ok(
+                "POST",
+                "/Messages",
+                Some(message(&set.address, &format!("m{i}"))),
+                201,
+            )
+            .await;
+        sent.insert(message["id"].as_str().unwrap().to_owned());
+    }
+    let syncs = set.replicas.iter().map(|replica| {
+        sync_until(
+            &replica.api,
+            &set.peer_address,
+            MESSAGES,
+            Duration::from_secs(60),
+        )
+    });
+    for messages in futures_util::future::join_all(syncs).await {
+        assert_eq!(messages.len(), MESSAGES, "every replica sees every message");
+    }
+    receiver
+        .wait_for("/replicas", Duration::from_secs(20), "all messages", |h| {
+            h.len() >= MESSAGES
+        })
+        .await;
+    // Late duplicates would arrive now.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let hits = receiver.hits("/replicas");
+    let mut delivered: Vec<String> = hits
+        .iter()
+        .map(|h| h.body["data"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    delivered.sort();
+    let sent: Vec<String> = sent.into_iter().collect();
+    assert_eq!(delivered, sent, "each message exactly once");
 }

@@ -24,6 +24,8 @@ pub const QUEUE_CAPACITY: usize = 1024;
 pub struct Delivery {
     pub trigger: &'static str,
     pub body: Value,
+    /// Sent as `x-correlation-id` (the request or sync run that caused the event).
+    pub correlation_id: Option<String>,
 }
 
 /// The sending end of a target's queue.
@@ -131,6 +133,9 @@ impl Worker {
         let mut request = self.client.post(url).json(&delivery.body);
         for (name, value) in &self.target.headers {
             request = request.header(name, value);
+        }
+        if let Some(id) = &delivery.correlation_id {
+            request = request.header("x-correlation-id", id);
         }
         if let Some(authenticator) = &self.authenticator {
             match authenticator.header(&self.client).await {

@@ -64,6 +64,7 @@ pub fn start(settings: &Settings, events: &TransportEvents) -> Result<(), Webhoo
                 queues[webhook.target].push(Delivery {
                     trigger: event.namespace,
                     body: webhook_body(&event),
+                    correlation_id: event.correlation_id.clone(),
                 });
             }
         }
