@@ -3,8 +3,8 @@
 //! `modules.sse` listens to the Backbone's event stream (`baseUrlOverride` only in debug mode).
 //! Both sync once at start. The configuration loader already turns `sync` off when both are on.
 
-pub mod brokers;
 pub mod auto_relationships;
+pub mod brokers;
 pub mod events;
 pub mod webhooks;
 
