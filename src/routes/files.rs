@@ -238,16 +238,18 @@ pub async fn load_peer(
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
     let map = object_body(&body, &["reference", "password"])?;
-    let Some(reference) = optional_string(&map, "reference")? else {
-        return Err(ConnectorError::validation(
-            "must have required property 'reference'",
-        ));
-    };
+    // The runtime's custom message covers a missing, null or malformed reference alike.
+    let invalid = || ConnectorError::validation("token / file reference invalid");
+    let reference = map
+        .get("reference")
+        .and_then(Value::as_str)
+        .ok_or_else(invalid)?
+        .to_owned();
     let password = optional_string(&map, "password")?;
     let parsed = Reference::parse(&reference)
         .ok()
         .filter(|r| r.id.starts_with("FIL") || r.id.starts_with("TOK"))
-        .ok_or_else(|| ConnectorError::validation("reference token / file reference invalid"))?;
+        .ok_or_else(invalid)?;
     let file = transport
         .load_peer_file(&parsed, password.as_deref())
         .await?;

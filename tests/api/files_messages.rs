@@ -293,7 +293,7 @@ async fn bad_input_on_file_and_message_routes_gets_the_real_codes_and_changes_no
         invalid,
     )
     .await;
-    assert_eq!(error["message"], "must have required property 'reference'");
+    assert_eq!(error["message"], "token / file reference invalid");
     assert_error(
         a.call("POST", "/Files/Peer", Some(json!({"reference": "nope"})))
             .await,

@@ -11,6 +11,7 @@ mod cli_backbone;
 mod cli_identity;
 mod config;
 mod contract_account;
+mod contract_files;
 mod contract_identity_metadata;
 mod contract_relationship_templates;
 mod contract_relationships;
