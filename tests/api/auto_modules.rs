@@ -1,10 +1,13 @@
 //! `autoAcceptPendingRelationships` and `autoDecomposeDeletionProposedRelationships` (issue 8,
 //! `connector-operations.md` §2.4, §2.5) with two Connectors on a dev Backbone, over REST.
 
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::helpers::FULL_KEY;
+use crate::processes::{KillOnDrop, free_port};
 use crate::rest_peer::{Connector, in_a_day, relate};
 
 fn enabled(module: &str) -> Vec<(String, String)> {
@@ -150,4 +153,93 @@ async fn deletion_proposed_relationships_are_decomposed() {
     let remaining = a.ok("GET", "/Relationships", None, 200).await;
     assert_eq!(remaining, json!([]), "A has no relationship left");
     a.ok("POST", "/Account/Sync", None, 204).await;
+}
+
+/// A `connector start` process on its embedded store in `dir`, with `extra` configuration.
+fn start_process(
+    dir: &std::path::Path,
+    backbone: &str,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> KillOnDrop {
+    let child = Command::new(env!("CARGO_BIN_EXE_connector"))
+        .arg("start")
+        .current_dir(dir)
+        .env("transportLibrary__baseUrl", backbone)
+        .env("transportLibrary__platformClientId", "test")
+        .env("transportLibrary__platformClientSecret", "test")
+        .env("database__folder", dir.join("data"))
+        .env("infrastructure__httpServer__host", "127.0.0.1")
+        .env("infrastructure__httpServer__port", port.to_string())
+        .env(
+            "infrastructure__httpServer__authentication__apiKey__keys__main",
+            format!(r#"{{"key":"{FULL_KEY}"}}"#),
+        )
+        .envs(extra.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    KillOnDrop(child)
+}
+
+async fn wait_until_serving(api: &Connector) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(response) = reqwest::Client::new()
+            .get(api.url("/Account/IdentityInfo"))
+            .header("X-API-KEY", FULL_KEY)
+            .send()
+            .await
+            && response.status() == 200
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the connector did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A relationship that became DeletionProposed while the module was off is decomposed when a
+/// Connector starts with it, without any sync or event.
+#[tokio::test(flavor = "multi_thread")]
+async fn deletion_proposed_relationships_are_decomposed_at_start() {
+    let backbone = backbone().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let a = Connector::remote(&format!("http://127.0.0.1:{port}"));
+    let process = start_process(dir.path(), &backbone.base_url(), port, &[]);
+    wait_until_serving(&a).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    relate(&a, &b).await;
+    let id = a.ok("GET", "/Relationships", None, 200).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/Relationships/{id}");
+    b.ok("PUT", &format!("{path}/Terminate"), None, 200).await;
+    b.ok("DELETE", &path, None, 204).await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    assert_eq!(
+        a.ok("GET", &path, None, 200).await["status"],
+        "DeletionProposed"
+    );
+    drop(process);
+
+    let _process = start_process(
+        dir.path(),
+        &backbone.base_url(),
+        port,
+        &[(
+            "modules__autoDecomposeDeletionProposedRelationships__enabled",
+            "true",
+        )],
+    );
+    wait_until_serving(&a).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while a.call("GET", &path, None).await.status() != 404 {
+        assert!(Instant::now() < deadline, "not decomposed at start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(a.ok("GET", "/Relationships", None, 200).await, json!([]));
 }
