@@ -49,7 +49,7 @@ impl Transport {
         // Across replicas: one sync at a time per identity; the others wait their turn.
         let result = match &self.config().leases {
             Some(leases) => self.sync_under_lease(Arc::clone(leases)).await,
-            None => self.sync_rounds().await,
+            None => self.sync_rounds(None).await,
         };
         // Counted by the connector's OpenTelemetry metrics layer (observability/METRICS.md).
         let (outcome, applied) = result
@@ -65,30 +65,25 @@ impl Transport {
     }
 
     /// Syncs while holding the sync lease, renewed in the background. If the lease is lost (Redis
-    /// unreachable for longer than its TTL, or taken over), the sync stops at its next step: that
-    /// is safe because events are acknowledged only after they were applied and every applier is
-    /// idempotent, so the Backbone hands unacknowledged events to the next sync.
+    /// unreachable for longer than its TTL, or taken over), the sync stops before its next event
+    /// (not in the middle of one: a message stored but cut off before its event was published
+    /// would never get that event). Stopping is safe because events are acknowledged only after
+    /// they were applied and every applier is idempotent, so the Backbone hands unacknowledged
+    /// events to the next sync.
     async fn sync_under_lease(
         &self,
         leases: Arc<dyn connector_lease::LeaseManager>,
     ) -> Result<SyncSummary> {
         let guard = acquire_sync_lease(leases).await?;
-        let mut lost = guard.lost_signal();
-        let result = tokio::select! {
-            biased;
-            () = lost.wait() => Err(TransportError::rule(
-                "error.transport.syncLeaseLost",
-                "the sync lease was lost during the sync; it stopped and the next sync resumes",
-            )),
-            result = self.sync_rounds() => result,
-        };
+        let result = self.sync_rounds(Some(&guard.lost_signal())).await;
         if let Err(e) = guard.release().await {
             tracing::warn!(error = %e, "could not release the sync lease; it expires by itself");
         }
         result
     }
 
-    async fn sync_rounds(&self) -> Result<SyncSummary> {
+    /// `lost`: the sync lease's signal; the rounds stop before the next event once it is lost.
+    async fn sync_rounds(&self, lost: Option<&connector_lease::LostSignal>) -> Result<SyncSummary> {
         let mut summary = SyncSummary::default();
         let mut oldest_event: Option<String> = None;
         for _ in 0..MAX_ROUNDS {
@@ -106,6 +101,12 @@ impl Transport {
             }
             let mut results = Vec::with_capacity(events.len());
             for event in &events {
+                if lost.is_some_and(connector_lease::LostSignal::is_lost) {
+                    return Err(TransportError::rule(
+                        "error.transport.syncLeaseLost",
+                        "the sync lease was lost during the sync; it stopped and the next sync resumes",
+                    ));
+                }
                 match self.apply_external_event(event).await {
                     Ok(()) => {
                         summary.events_applied += 1;
