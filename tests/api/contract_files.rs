@@ -9,7 +9,7 @@ use crate::rest_peer::{Connector, in_a_day};
 /// `makeUploadRequest(values)` of the real test utils, as multipart form fields.
 fn upload_form(title: &str, filename: &str, bytes: &[u8], extra: &[(&str, &str)]) -> Form {
     let mut form = Form::new().text("title", title.to_owned());
-    let mut has = |name: &str| extra.iter().any(|(k, _)| *k == name);
+    let has = |name: &str| extra.iter().any(|(k, _)| *k == name);
     if !has("description") {
         form = form.text("description", "This is a valid file description");
     }

@@ -13,6 +13,7 @@ mod config;
 mod contract_account;
 mod contract_files;
 mod contract_identity_metadata;
+mod contract_messages;
 mod contract_relationship_templates;
 mod contract_relationships;
 mod contract_tokens;
