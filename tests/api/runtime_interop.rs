@@ -789,9 +789,10 @@ async fn rust_sends_every_request_item_kind_ts_runtime_accepts() {
 /// A template whose `onNewRelationship` Request the peer accepts: the relationship request carries
 /// the response, the templator completes an outgoing request from it. Both directions.
 #[tokio::test]
-#[ignore = "the Rust Connector does not process a peer template's onNewRelationship Request yet \
-            (no incoming request from a RelationshipTemplate, no RelationshipCreationContent with \
-            the response, no outgoing request completed from a relationship's creation content)"]
+#[ignore = "needs the Rust side's template requests (crates/consumption/src/templates.rs, not \
+            committed at the time of writing); against that work in progress the flow runs both \
+            ways and the one difference left is that Rust stores the template request's content \
+            with an `id`, which 7.0.0 leaves out on both sides"]
 async fn on_new_relationship_request_in_both_directions() {
     let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
         .await
@@ -921,12 +922,17 @@ async fn rust_template_ts_accepts(rust: &Connector, ts: &mut TsRuntime) -> Resul
     let template_id = template["id"].as_str().unwrap().to_owned();
     ts.call(json!({"cmd": "loadPeerTemplate", "reference": template["reference"]["truncated"]}))
         .await;
-    let incoming = ts
-        .call(json!({"cmd": "getIncomingRequests", "query": {"source.reference": template_id}}))
-        .await;
-    let Some(request) = incoming.as_array().and_then(|a| a.first()).cloned() else {
-        return Err("the TS runtime made no incoming request from the Rust template".into());
-    };
+    // The runtime's request and decider modules make the incoming request from the template.
+    let request = eventually!("an incoming request from the Rust template at TS", {
+        let incoming = ts
+            .call(json!({"cmd": "getIncomingRequests", "query": {"source.reference": template_id}}))
+            .await;
+        incoming
+            .as_array()
+            .and_then(|a| a.first())
+            .filter(|r| r["status"] == "ManualDecisionRequired")
+            .cloned()
+    });
     let id = request["id"].as_str().unwrap().to_owned();
     let ts_address = ts.address.clone();
     ts.try_call(json!({"cmd": "acceptIncomingRequest", "id": id,
@@ -949,14 +955,13 @@ async fn rust_template_ts_accepts(rust: &Connector, ts: &mut TsRuntime) -> Resul
         200,
     )
     .await;
-    let outgoing = rust
-        .ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
-        .await;
-    if outgoing["status"] != "Completed" {
-        return Err(format!(
-            "Rust outgoing request from the template: {outgoing}"
-        ));
-    }
+    let outgoing = eventually!("the Rust outgoing request from the template completed", {
+        let response = rust
+            .call("GET", &format!("/Requests/Outgoing/{id}"), None)
+            .await;
+        let body: Value = response.json().await.unwrap_or_default();
+        Some(body["result"].clone()).filter(|r| r["status"] == "Completed")
+    });
     let at_ts = ts
         .call(json!({"cmd": "getIncomingRequest", "id": id}))
         .await;
