@@ -133,3 +133,59 @@ async fn fetch_token(
         refresh_at: Instant::now() + lifetime.saturating_sub(REFRESH_MARGIN),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use actix_web::{App, HttpResponse, HttpServer, web};
+
+    use super::*;
+
+    /// A token endpoint that takes 200 ms and counts its calls.
+    fn token_endpoint(calls: Arc<AtomicUsize>) -> reqwest::Url {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = HttpServer::new(move || {
+            let calls = Arc::clone(&calls);
+            App::new().route(
+                "/token",
+                web::post().to(move || {
+                    let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+                    async move {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        HttpResponse::Ok()
+                            .json(serde_json::json!({"access_token": format!("t{n}"), "expires_in": 3600}))
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        format!("http://127.0.0.1:{port}/token").parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn concurrent_deliveries_share_one_token_request() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let authenticator = Authenticator::new(Authentication::OAuth2 {
+            access_token_url: token_endpoint(Arc::clone(&calls)),
+            client_id: "c".into(),
+            client_secret: SecretString::from("s".to_owned()),
+            scope: None,
+        });
+        let client = reqwest::Client::new();
+        let headers =
+            futures_util::future::join_all((0..5).map(|_| authenticator.header(&client))).await;
+        for header in headers {
+            let (name, value) = header.unwrap();
+            assert_eq!(name, AUTHORIZATION);
+            assert_eq!(value.to_str().unwrap(), "Bearer t1");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+}
