@@ -331,3 +331,64 @@ pub struct LocalNotification {
 impl Record for LocalNotification {
     const COLLECTION: &'static str = "Notifications";
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn request_dto_has_no_status_log_and_no_nulls() {
+        let mut request = LocalRequest {
+            id: "REQa".into(),
+            is_own: true,
+            peer: "did:e:localhost:dids:0123456789abcdef012345".into(),
+            created_at: "2025-01-01T00:00:00.000Z".into(),
+            status: RequestStatus::Draft,
+            content: json!({"@type": "Request", "id": "REQa", "items": []}),
+            source: None,
+            response: None,
+            was_automatically_decided: None,
+            status_log: Vec::new(),
+        };
+        request.change_status(RequestStatus::Open, "2025-01-01T00:00:01.000Z");
+        assert_eq!(request.status_log.len(), 1);
+        assert_eq!(request.status_log[0].old_status, RequestStatus::Draft);
+        let dto = request.to_dto();
+        assert!(dto.get("statusLog").is_none());
+        assert!(!dto.to_string().contains("null"), "{dto}");
+        assert_eq!(dto["status"], "Open");
+        let stored = serde_json::to_value(&request).unwrap();
+        assert_eq!(stored["statusLog"][0]["newStatus"], "Open");
+    }
+
+    #[test]
+    fn attribute_dto_carries_its_subtype_and_omits_absent_fields() {
+        let attribute = LocalAttribute::new(
+            AttributeKind::PeerIdentityAttribute,
+            "ATTa".into(),
+            json!({"@type": "IdentityAttribute", "owner": "x", "value": {"@type": "GivenName", "value": "A"}}),
+            "2025-01-01T00:00:00.000Z".into(),
+        )
+        .with_peer("x", "REQa");
+        assert_eq!(
+            attribute.to_dto(),
+            json!({"@type": "PeerIdentityAttribute", "id": "ATTa", "content": attribute.content,
+                "createdAt": "2025-01-01T00:00:00.000Z", "peer": "x", "sourceReference": "REQa"})
+        );
+        let forwarding = ForwardingDetails {
+            kind: "AttributeForwardingDetails".into(),
+            id: "ATTFDa".into(),
+            attribute_id: "ATTa".into(),
+            peer: "y".into(),
+            source_reference: "REQb".into(),
+            shared_at: "2025-01-02T00:00:00.000Z".into(),
+            deletion_info: None,
+        };
+        assert_eq!(
+            forwarding.to_dto(),
+            json!({"peer": "y", "sourceReference": "REQb", "sharedAt": "2025-01-02T00:00:00.000Z"})
+        );
+        assert!(forwarding.is_live());
+    }
+}

@@ -69,3 +69,31 @@ impl ValidationResult {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_failed_child_makes_the_parent_inherit_and_the_dto_is_the_runtime_shape() {
+        let tree = ValidationResult::from_items(vec![
+            ValidationResult::success(),
+            ValidationResult::from_items(vec![ValidationResult::error("e.x", "bad")]),
+        ]);
+        let dto = tree.to_dto();
+        assert_eq!(dto["isSuccess"], false);
+        assert_eq!(dto["code"], INHERITED_FROM_ITEM);
+        assert_eq!(dto["items"][0], json!({"isSuccess": true, "items": []}));
+        assert_eq!(dto["items"][1]["code"], INHERITED_FROM_ITEM);
+        assert_eq!(
+            dto["items"][1]["items"][0],
+            json!({"isSuccess": false, "code": "e.x", "message": "bad", "items": []})
+        );
+        assert_eq!(tree.first_error(), Some(("e.x".into(), "bad".into())));
+        assert_eq!(
+            ValidationResult::from_items(vec![ValidationResult::success()]).to_dto(),
+            json!({"isSuccess": true, "items": [{"isSuccess": true, "items": []}]})
+        );
+    }
+}
