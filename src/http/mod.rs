@@ -141,6 +141,7 @@ fn consumption_route(method: &str, path: &str) -> Option<Route> {
         ("PUT", "/Attributes/CanCreate") => route.to(attr::can_create),
         ("POST", "/Attributes") => route.to(attr::create),
         ("POST", "/Attributes/{predecessorId}/Succeed") => route.to(attr::succeed),
+        ("POST", "/Attributes/{id}/NotifyPeer") => route.to(attr::notify_peer),
         ("GET", "/Attributes") => route.to(attr::get_all),
         ("GET", "/Attributes/Own/Identity") => route.to(attr::get_own_identity),
         ("GET", "/Attributes/Own/Shared/{peer}") => route.to(attr::get_own_shared),

@@ -335,16 +335,45 @@ pub async fn delete(
     let mut ids = Vec::with_capacity(notifications.len());
     for (peer, notification) in notifications {
         let notification_id = notification["id"].clone();
-        state
+        let sent = state
             .send_message(connector_transport::messages::NewMessage {
-                recipients: vec![peer],
-                content: notification,
+                recipients: vec![peer.clone()],
+                content: notification.clone(),
                 attachments: Vec::new(),
             })
             .await?;
+        c.notification_sent(&notification, &peer, &sent.id).await?;
         ids.push(notification_id);
     }
     Ok(envelope::ok(&json!({ "notificationIds": ids })))
+}
+
+/// `POST /Attributes/{id}/NotifyPeer` `{peer}`: tells the peer about the succession.
+pub async fn notify_peer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let id = attribute_id(&req, "id")?;
+    let body = input::object(&body)?;
+    let peer = address(body.get("peer").and_then(Value::as_str).unwrap_or_default())?;
+    let (predecessor, successor, notification) = c
+        .notify_peer_about_own_identity_attribute_succession(&id, peer)
+        .await?;
+    let sent = state
+        .send_message(connector_transport::messages::NewMessage {
+            recipients: vec![peer.to_owned()],
+            content: notification.clone(),
+            attachments: Vec::new(),
+        })
+        .await?;
+    c.notification_sent(&notification, peer, &sent.id).await?;
+    Ok(envelope::created(&json!({
+        "predecessor": predecessor.to_dto(),
+        "successor": successor.to_dto(),
+        "notificationId": notification["id"],
+    })))
 }
 
 fn query_of(body: &Value, expected: &str) -> Result<Value, ConnectorError> {

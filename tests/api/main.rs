@@ -23,6 +23,7 @@ mod health;
 mod helpers;
 mod hostile_input;
 mod identity_deletion;
+mod notifications;
 mod openapi;
 mod otel;
 mod processes;

@@ -1,0 +1,209 @@
+//! Notifications between two Connectors over REST (content-model §6): an identity attribute
+//! shared by a Share request, then succeeded and announced with `NotifyPeer`, then deleted; the
+//! peer's copy follows each step (successor with the succession links, `DeletedByEmitter`).
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::assert_error;
+use crate::rest_peer::{Connector, in_a_day, relate};
+
+/// Syncs `c` until `path` answers something satisfying `done`.
+async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..60 {
+        c.ok("POST", "/Account/Sync", None, 204).await;
+        let value = c.ok("GET", path, None, 200).await;
+        if done(&value) {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("{path} never satisfied the condition");
+}
+
+fn non_empty(v: &Value) -> bool {
+    v.as_array().is_some_and(|a| !a.is_empty())
+}
+
+#[tokio::test]
+async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_peer() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    relate(&a, &b).await;
+
+    let mail = a
+        .ok(
+            "POST",
+            "/Attributes",
+            Some(
+                json!({"content": {"value": {"@type": "EMailAddress", "value": "a@example.com"}}}),
+            ),
+            201,
+        )
+        .await;
+    let mail_id = mail["id"].as_str().unwrap().to_owned();
+
+    // Share it with b by a request b accepts; a applies the response (forwarding to b).
+    let content = json!({"expiresAt": in_a_day(), "items": [
+        {"@type": "ShareAttributeRequestItem", "mustBeAccepted": true,
+         "attributeId": mail_id, "attribute": mail["content"]}
+    ]});
+    let created = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": content, "peer": b_address})),
+            201,
+        )
+        .await;
+    let request_id = created["id"].as_str().unwrap().to_owned();
+    a.ok(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": created["content"]})),
+        201,
+    )
+    .await;
+    sync_until(
+        &b,
+        &format!("/Requests/Incoming?id={request_id}"),
+        non_empty,
+    )
+    .await;
+    b.ok(
+        "PUT",
+        &format!("/Requests/Incoming/{request_id}/Accept"),
+        Some(json!({"items": [{"accept": true}]})),
+        200,
+    )
+    .await;
+    sync_until(
+        &a,
+        &format!("/Requests/Outgoing?id={request_id}&status=Completed"),
+        non_empty,
+    )
+    .await;
+
+    // NotifyPeer before a succession: b holds this very version.
+    let early = a
+        .call(
+            "POST",
+            &format!("/Attributes/{mail_id}/NotifyPeer"),
+            Some(json!({"peer": b_address})),
+        )
+        .await;
+    assert_error(
+        early,
+        400,
+        "error.runtime.attributes.ownIdentityAttributeHasAlreadyBeenSharedWithPeer",
+    )
+    .await;
+
+    let succeeded = a
+        .ok(
+            "POST",
+            &format!("/Attributes/{mail_id}/Succeed"),
+            Some(json!({"successorContent": {"value": {"@type": "EMailAddress", "value": "new@example.com"}}})),
+            201,
+        )
+        .await;
+    let successor_id = succeeded["successor"]["id"].as_str().unwrap().to_owned();
+    let notified = a
+        .ok(
+            "POST",
+            &format!("/Attributes/{successor_id}/NotifyPeer"),
+            Some(json!({"peer": b_address})),
+            201,
+        )
+        .await;
+    assert_eq!(notified["predecessor"]["id"], mail_id.as_str());
+    assert_eq!(notified["successor"]["id"], successor_id.as_str());
+    let notification_id = notified["notificationId"].as_str().unwrap().to_owned();
+    assert!(notification_id.starts_with("NOT") && notification_id.len() == 20);
+    let again = a
+        .call(
+            "POST",
+            &format!("/Attributes/{successor_id}/NotifyPeer"),
+            Some(json!({"peer": b_address})),
+        )
+        .await;
+    assert_error(
+        again,
+        400,
+        "error.runtime.attributes.ownIdentityAttributeHasAlreadyBeenSharedWithPeer",
+    )
+    .await;
+    let shared = a
+        .ok(
+            "GET",
+            &format!("/Attributes/{successor_id}/ForwardingDetails"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(shared[0]["peer"], b_address.as_str());
+    assert_eq!(shared[0]["sourceReference"], notification_id.as_str());
+
+    // b: the successor copy under a's id, linked both ways, made by the notification.
+    // (The successor is stored first and gets its sourceReference right after.)
+    let found = sync_until(&b, &format!("/Attributes?succeeds={mail_id}"), |v| {
+        v[0]["sourceReference"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("NOT"))
+    })
+    .await;
+    let copy = &found[0];
+    assert_eq!(copy["id"], successor_id.as_str());
+    assert_eq!(copy["@type"], "PeerIdentityAttribute");
+    assert_eq!(copy["peer"], a_address.as_str());
+    assert_eq!(copy["sourceReference"], notification_id.as_str());
+    assert_eq!(copy["content"]["value"]["value"], "new@example.com");
+    let old = b
+        .ok("GET", &format!("/Attributes/{mail_id}"), None, 200)
+        .await;
+    assert_eq!(old["succeededBy"], successor_id.as_str());
+    let latest = b
+        .ok("GET", &format!("/Attributes/Peer/{a_address}"), None, 200)
+        .await;
+    let latest: Vec<&Value> = latest.as_array().unwrap().iter().collect();
+    assert_eq!(
+        latest.len(),
+        1,
+        "only the successor is the latest: {latest:?}"
+    );
+
+    // a deletes the successor (and so its predecessor): b's copies are DeletedByEmitter.
+    let deleted = a
+        .ok("DELETE", &format!("/Attributes/{successor_id}"), None, 200)
+        .await;
+    assert_eq!(deleted["notificationIds"].as_array().unwrap().len(), 1);
+    let gone = sync_until(
+        &b,
+        &format!("/Attributes?deletionInfo.deletionStatus=DeletedByEmitter&peer={a_address}"),
+        |v| v.as_array().is_some_and(|a| a.len() == 2),
+    )
+    .await;
+    let mut ids: Vec<&str> = gone
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    let mut expected = vec![mail_id.as_str(), successor_id.as_str()];
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+    assert!(gone[0]["deletionInfo"]["deletionDate"].is_string());
+
+    // Syncing again (redelivery/catch-up) changes nothing more.
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    let after = b
+        .ok("GET", &format!("/Attributes?peer={a_address}"), None, 200)
+        .await;
+    assert_eq!(after.as_array().unwrap().len(), 2);
+}
