@@ -39,7 +39,7 @@ fn template(password: Option<&str>) -> NewTemplate {
         for_identity: None,
         password_protection: password.map(|p| PasswordProtectionInput {
             password: p.into(),
-            password_is_pin: false,
+            password_is_pin: true,
             password_location_indicator: None,
         }),
     }
