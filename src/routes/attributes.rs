@@ -312,15 +312,37 @@ pub async fn succeed(
     let successor = input::required_object(body, "successorContent")?;
     let predecessor = c.attribute(&id).await?;
     if predecessor.content_type() != "IdentityAttribute" {
-        return Err(ConnectorError::NotImplemented {
-            method: "POST".into(),
-            path: "/api/core/v1/Attributes/{predecessorId}/Succeed (RelationshipAttribute)".into(),
-        });
+        return succeed_relationship_attribute(&state, &c, &id, successor).await;
     }
     let (predecessor, successor) = c.succeed_own_identity_attribute(&id, successor).await?;
     Ok(envelope::created(&json!({
         "predecessor": predecessor.to_dto(),
         "successor": successor.to_dto(),
+    })))
+}
+
+/// `SucceedRelationshipAttributeAndNotifyPeer`: 201 `{predecessor, successor, notificationId}`.
+async fn succeed_relationship_attribute(
+    state: &AppState,
+    c: &Consumption,
+    id: &str,
+    successor: &Value,
+) -> Result<HttpResponse, ConnectorError> {
+    let (predecessor, successor, notification) =
+        c.succeed_relationship_attribute(id, successor).await?;
+    let peer = successor.peer.clone().unwrap_or_default();
+    let sent = state
+        .send_message(connector_transport::messages::NewMessage {
+            recipients: vec![peer.clone()],
+            content: notification.clone(),
+            attachments: Vec::new(),
+        })
+        .await?;
+    c.notification_sent(&notification, &peer, &sent.id).await?;
+    Ok(envelope::created(&json!({
+        "predecessor": predecessor.to_dto(),
+        "successor": successor.to_dto(),
+        "notificationId": notification["id"],
     })))
 }
 

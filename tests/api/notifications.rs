@@ -207,3 +207,88 @@ async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_pe
         .await;
     assert_eq!(after.as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn relationship_attribute_succeeded_reaches_the_peer() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let b_address = b.address().await;
+    relate(&a, &b).await;
+
+    // a asks b to hold a RelationshipAttribute owned by b.
+    let content = json!({"expiresAt": in_a_day(), "items": [
+        {"@type": "CreateAttributeRequestItem", "mustBeAccepted": true,
+         "attribute": {"@type": "RelationshipAttribute", "owner": "", "key": "customerNo",
+           "confidentiality": "protected",
+           "value": {"@type": "ProprietaryString", "title": "Customer number", "value": "4711"}}}
+    ]});
+    let created = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": content, "peer": b_address})),
+            201,
+        )
+        .await;
+    let request_id = created["id"].as_str().unwrap().to_owned();
+    a.ok(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": created["content"]})),
+        201,
+    )
+    .await;
+    sync_until(
+        &b,
+        &format!("/Requests/Incoming?id={request_id}"),
+        non_empty,
+    )
+    .await;
+    let decided = b
+        .ok(
+            "PUT",
+            &format!("/Requests/Incoming/{request_id}/Accept"),
+            Some(json!({"items": [{"accept": true}]})),
+            200,
+        )
+        .await;
+    let own_id = decided["response"]["content"]["items"][0]["attributeId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sync_until(
+        &a,
+        &format!("/Attributes?@type=PeerRelationshipAttribute&peer={b_address}"),
+        non_empty,
+    )
+    .await;
+
+    let succeeded = b
+        .ok(
+            "POST",
+            &format!("/Attributes/{own_id}/Succeed"),
+            Some(json!({"successorContent": {"value": {"@type": "ProprietaryString", "title": "Customer number", "value": "4712"}}})),
+            201,
+        )
+        .await;
+    let successor = &succeeded["successor"];
+    let notification_id = succeeded["notificationId"].as_str().unwrap();
+    assert_eq!(successor["@type"], "OwnRelationshipAttribute");
+    assert_eq!(successor["sourceReference"], notification_id);
+    assert_eq!(successor["content"]["key"], "customerNo");
+    assert_eq!(successor["content"]["confidentiality"], "protected");
+    assert_eq!(successor["content"]["owner"], b_address.as_str());
+    assert_eq!(succeeded["predecessor"]["succeededBy"], successor["id"]);
+
+    let found = sync_until(&a, &format!("/Attributes?succeeds={own_id}"), |v| {
+        v[0]["sourceReference"].as_str() == Some(notification_id)
+    })
+    .await;
+    assert_eq!(found[0]["id"], successor["id"]);
+    assert_eq!(found[0]["@type"], "PeerRelationshipAttribute");
+    assert_eq!(found[0]["peer"], b_address.as_str());
+    assert_eq!(found[0]["content"]["value"]["value"], "4712");
+}

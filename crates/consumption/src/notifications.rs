@@ -390,6 +390,60 @@ impl Consumption {
         Ok((predecessor, successor, notification))
     }
 
+    /// `POST /Attributes/{id}/Succeed` for an OwnRelationshipAttribute: the successor keeps the
+    /// predecessor's key, owner, confidentiality and isTechnical and takes `value` (and the
+    /// optional validity); returns `(predecessor, successor, Notification JSON)` for the
+    /// relationship's peer, whose id is the successor's `sourceReference`.
+    pub async fn succeed_relationship_attribute(
+        &self,
+        predecessor_id: &str,
+        successor_content: &Value,
+    ) -> Result<(LocalAttribute, LocalAttribute, Value)> {
+        let predecessor = self.attribute(predecessor_id).await?;
+        if predecessor.kind != AttributeKind::OwnRelationshipAttribute {
+            return Err(rule(
+                "error.runtime.attributes.isNotOwnRelationshipAttribute",
+                format!("Attribute '{predecessor_id}' is not an OwnRelationshipAttribute."),
+            ));
+        }
+        let mut content = json!({"@type": "RelationshipAttribute"});
+        for name in ["owner", "key", "confidentiality", "isTechnical"] {
+            if let Some(v) = predecessor.content.get(name) {
+                content[name] = v.clone();
+            }
+        }
+        for name in ["value", "validFrom", "validTo"] {
+            if let Some(v) = successor_content.get(name).filter(|v| !v.is_null()) {
+                content[name] = v.clone();
+            }
+        }
+        let content = crate::items::content::attribute(&content)?;
+        crate::items::content::check_whitelist(&content).map_err(|message| {
+            rule(
+                "error.consumption.attributes.forbiddenCharactersInAttribute",
+                message,
+            )
+        })?;
+        let (predecessor, successor) = self
+            .succeed(predecessor, content, new_id("ATT"), |k| k)
+            .await?;
+        let notification_id = new_id("NOT");
+        let successor = self
+            .set_source_reference(&successor.id, &notification_id)
+            .await?;
+        let notification = json!({
+            "@type": "Notification",
+            "id": notification_id,
+            "items": [{
+                "@type": "PeerAttributeSucceededNotificationItem",
+                "predecessorId": predecessor.id,
+                "successorId": successor.id,
+                "successorContent": successor.content,
+            }],
+        });
+        Ok((predecessor, successor, notification))
+    }
+
     /// Records an own notification sent to `peer` in message `message_id` (status `Sent`).
     pub async fn notification_sent(
         &self,
