@@ -292,3 +292,207 @@ async fn relationship_attribute_succeeded_reaches_the_peer() {
     assert_eq!(found[0]["peer"], b_address.as_str());
     assert_eq!(found[0]["content"]["value"]["value"], "4712");
 }
+
+/// a sends `content` to b, b decides with `decision`, a syncs until the request is Completed.
+async fn request_decided(a: &Connector, b: &Connector, content: Value, decision: Value) -> String {
+    let b_address = b.address().await;
+    let created = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": content, "peer": b_address})),
+            201,
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    a.ok(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": created["content"]})),
+        201,
+    )
+    .await;
+    sync_until(b, &format!("/Requests/Incoming?id={id}"), non_empty).await;
+    let accept = decision["items"][0]["accept"] == true;
+    let path = if accept { "Accept" } else { "Reject" };
+    b.ok(
+        "PUT",
+        &format!("/Requests/Incoming/{id}/{path}"),
+        Some(decision),
+        200,
+    )
+    .await;
+    sync_until(
+        a,
+        &format!("/Requests/Outgoing?id={id}&status=Completed"),
+        non_empty,
+    )
+    .await;
+    id
+}
+
+#[tokio::test]
+async fn delete_attribute_request_accepted_and_rejected() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let b_address = b.address().await;
+    relate(&a, &b).await;
+
+    let mut shared = Vec::new();
+    for value in ["a@example.com", "other@example.com"] {
+        let mail = a
+            .ok(
+                "POST",
+                "/Attributes",
+                Some(json!({"content": {"value": {"@type": "EMailAddress", "value": value}}})),
+                201,
+            )
+            .await;
+        let id = mail["id"].as_str().unwrap().to_owned();
+        let share = json!({"items": [{"@type": "ShareAttributeRequestItem", "mustBeAccepted": true,
+            "attributeId": id, "attribute": mail["content"]}]});
+        request_decided(&a, &b, share, json!({"items": [{"accept": true}]})).await;
+        shared.push(id);
+    }
+
+    // canCreate: unknown attribute, and one not shared with b.
+    let lonely = a
+        .ok(
+            "POST",
+            "/Attributes",
+            Some(json!({"content": {"value": {"@type": "Surname", "value": "Alone"}}})),
+            201,
+        )
+        .await;
+    for attribute_id in ["ATTxxxxxxxxxxxxxxxxx", lonely["id"].as_str().unwrap()] {
+        let result = a
+            .ok(
+                "POST",
+                "/Requests/Outgoing/Validate",
+                Some(json!({"peer": b_address, "content": {"items": [
+                    {"@type": "DeleteAttributeRequestItem", "mustBeAccepted": true, "attributeId": attribute_id}
+                ]}})),
+                201,
+            )
+            .await;
+        assert_eq!(
+            result["items"][0]["code"], "error.consumption.requests.invalidRequestItem",
+            "{result}"
+        );
+    }
+
+    let forwarding = |id: String| {
+        let a = &a;
+        async move {
+            a.ok(
+                "GET",
+                &format!("/Attributes/{id}/ForwardingDetails"),
+                None,
+                200,
+            )
+            .await[0]
+                .clone()
+        }
+    };
+
+    // Accepted with a deletion date: b's copy ToBeDeleted, a's forwarding ToBeDeletedByRecipient.
+    let deletion_date = in_a_day();
+    let delete = |id: &str| json!({"items": [{"@type": "DeleteAttributeRequestItem", "mustBeAccepted": true, "attributeId": id}]});
+    let past = b_decides_bad_date(&a, &b, delete(&shared[0])).await;
+    request_decided_existing(&b, &a, &past, &deletion_date).await;
+    let copy = b
+        .ok("GET", &format!("/Attributes/{}", shared[0]), None, 200)
+        .await;
+    assert_eq!(copy["deletionInfo"]["deletionStatus"], "ToBeDeleted");
+    assert_eq!(copy["deletionInfo"]["deletionDate"], deletion_date.as_str());
+    let f = forwarding(shared[0].clone()).await;
+    assert_eq!(
+        f["deletionInfo"]["deletionStatus"],
+        "ToBeDeletedByRecipient"
+    );
+    assert_eq!(f["deletionInfo"]["deletionDate"], deletion_date.as_str());
+
+    // Rejected: a's forwarding DeletionRequestRejected, b's copy untouched.
+    request_decided(
+        &a,
+        &b,
+        delete(&shared[1]),
+        json!({"items": [{"accept": false}]}),
+    )
+    .await;
+    let f = forwarding(shared[1].clone()).await;
+    assert_eq!(
+        f["deletionInfo"]["deletionStatus"],
+        "DeletionRequestRejected"
+    );
+    let copy = b
+        .ok("GET", &format!("/Attributes/{}", shared[1]), None, 200)
+        .await;
+    assert!(copy.get("deletionInfo").is_none(), "{copy}");
+}
+
+/// a sends the delete request; while it is open a's forwarding reads DeletionRequestSent; b
+/// cannot accept with a past deletion date. Returns the request id.
+async fn b_decides_bad_date(a: &Connector, b: &Connector, content: Value) -> String {
+    let b_address = b.address().await;
+    let created = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": content, "peer": b_address})),
+            201,
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let attribute_id = content["items"][0]["attributeId"].as_str().unwrap();
+    a.ok(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": created["content"]})),
+        201,
+    )
+    .await;
+    let f = a
+        .ok(
+            "GET",
+            &format!("/Attributes/{attribute_id}/ForwardingDetails"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(
+        f[0]["deletionInfo"]["deletionStatus"],
+        "DeletionRequestSent"
+    );
+    sync_until(b, &format!("/Requests/Incoming?id={id}"), non_empty).await;
+    let can = b
+        .ok(
+            "PUT",
+            &format!("/Requests/Incoming/{id}/CanAccept"),
+            Some(json!({"items": [{"accept": true, "deletionDate": "2020-01-01T00:00:00.000Z"}]})),
+            200,
+        )
+        .await;
+    assert_eq!(can["isSuccess"], false, "{can}");
+    id
+}
+
+/// b accepts the open request `id` with `deletion_date`; a syncs until it is Completed.
+async fn request_decided_existing(b: &Connector, a: &Connector, id: &str, deletion_date: &str) {
+    b.ok(
+        "PUT",
+        &format!("/Requests/Incoming/{id}/Accept"),
+        Some(json!({"items": [{"accept": true, "deletionDate": deletion_date}]})),
+        200,
+    )
+    .await;
+    sync_until(
+        a,
+        &format!("/Requests/Outgoing?id={id}&status=Completed"),
+        non_empty,
+    )
+    .await;
+}

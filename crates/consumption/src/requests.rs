@@ -275,6 +275,7 @@ impl Consumption {
         .await?
         .record;
         if changed {
+            items::delete::sent(self, &updated).await?;
             self.publish_status_change(&updated, RequestStatus::Draft);
         }
         Ok(())

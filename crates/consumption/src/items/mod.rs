@@ -2,6 +2,7 @@
 //! `apply` of the response item, the recipient's `canAccept` and `accept`.
 
 pub mod content;
+pub(crate) mod delete;
 mod queries;
 
 use connector_transport::Result;
@@ -172,6 +173,7 @@ pub(crate) async fn can_create(
             ValidationResult::success()
         }
         "ShareAttributeRequestItem" => can_create_share(c, item, recipient).await?,
+        "DeleteAttributeRequestItem" => delete::can_create(c, item, recipient).await?,
         _ => not_implemented(item),
     })
 }
@@ -464,6 +466,7 @@ pub(crate) async fn can_accept(
                 .await?
                 .unwrap_or_else(ValidationResult::success)
         }
+        "DeleteAttributeRequestItem" => delete::can_accept(c, item, params, sender).await?,
         _ => not_implemented(item),
     })
 }
@@ -594,6 +597,7 @@ pub(crate) async fn accept(
             )
         }
         "ShareAttributeRequestItem" => accept_share(c, item, sender, request_id).await,
+        "DeleteAttributeRequestItem" => delete::accept(c, item, params).await,
         _ => Ok(accept_item()),
     }
 }
@@ -821,6 +825,9 @@ async fn apply_item(
     let answer = kind(response_item);
     let attribute_id = text(response_item, "attributeId");
     match (kind(request_item), answer) {
+        ("DeleteAttributeRequestItem", _) => {
+            delete::apply(c, request_item, response_item, peer).await
+        }
         (_, "RejectResponseItem" | "ErrorResponseItem") => Ok(()),
         (_, "AttributeSuccessionAcceptResponseItem") => {
             let predecessor_id = text(response_item, "predecessorId");
