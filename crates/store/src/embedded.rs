@@ -239,32 +239,15 @@ fn scan(db: &Database, collection: &str, filter: &Filter) -> Result<Vec<Value>> 
         Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
         Err(e) => return Err(backend(e)),
     };
-    // Documents are stored as serde_json text: one lacking a required string cannot match, and
-    // is skipped without being decoded.
-    let needles = filter.required_strings();
     let mut out = Vec::new();
     for entry in table.iter().map_err(backend)? {
         let (_, bytes) = entry.map_err(backend)?;
-        let bytes = bytes.value();
-        if !needles
-            .iter()
-            .all(|needle| contains(bytes, needle.as_bytes()))
-        {
-            continue;
-        }
-        let document = decode(bytes)?;
+        let document = decode(bytes.value())?;
         if filter.matches(&document) {
             out.push(document);
         }
     }
     Ok(out)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty()
-        || haystack
-            .windows(needle.len())
-            .any(|window| window == needle)
 }
 
 fn sort_documents(documents: &mut [Value], keys: &[(String, SortOrder)]) {

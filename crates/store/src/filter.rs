@@ -115,21 +115,6 @@ impl Filter {
         }
     }
 
-    /// The JSON encodings (`"text"`, as `serde_json` writes them) of strings that the stored
-    /// JSON of every matching document contains: those of the string equalities that must all
-    /// hold. A backend holding documents as `serde_json` text may skip decoding a document that
-    /// lacks one of them (a necessary condition only; [`Filter::matches`] still decides).
-    pub fn required_strings(&self) -> Vec<String> {
-        match self {
-            Self::And(all) => all.iter().flat_map(Self::required_strings).collect(),
-            Self::Field {
-                condition: Condition::Eq(Value::String(text)),
-                ..
-            } => serde_json::to_string(text).into_iter().collect(),
-            _ => Vec::new(),
-        }
-    }
-
     /// The same filter in MongoDB query syntax (`id` becomes `_id`), for a MongoDB backend.
     pub fn to_mongo(&self) -> Value {
         match self {
@@ -360,17 +345,5 @@ mod tests {
             Ordering::Greater
         );
         assert_eq!(sort_cmp(Some(&json!(5)), Some(&json!("a"))), Ordering::Less);
-    }
-
-    #[test]
-    fn required_strings_are_the_string_equalities_that_must_hold() {
-        let filter = Filter::And(vec![
-            Filter::eq("createdBy", "did:e:a\"b").unwrap(),
-            Filter::field("createdAt", Condition::Gte(json!("2020"))).unwrap(),
-            Filter::Or(vec![Filter::eq("x", "either").unwrap()]),
-            Filter::eq("n", 3).unwrap(),
-        ]);
-        assert_eq!(filter.required_strings(), [r#""did:e:a\"b""#]);
-        assert!(Filter::All.required_strings().is_empty());
     }
 }
