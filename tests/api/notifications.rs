@@ -496,3 +496,83 @@ async fn request_decided_existing(b: &Connector, a: &Connector, id: &str, deleti
     )
     .await;
 }
+
+#[tokio::test]
+async fn transfer_file_ownership_request_accepted() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    relate(&a, &b).await;
+
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"contract".to_vec())
+            .file_name("contract.txt")
+            .mime_str("text/plain")
+            .unwrap(),
+    );
+    let response = a.upload(form).await;
+    assert_eq!(response.status(), 201);
+    let file = response.json::<Value>().await.unwrap()["result"].clone();
+    let file_id = file["id"].as_str().unwrap().to_owned();
+    let truncated = file["reference"]["truncated"].as_str().unwrap().to_owned();
+    let token = file["ownershipToken"].as_str().unwrap().to_owned();
+
+    // A wrong token is refused by canCreate (the owner asking does not lock the file).
+    let wrong = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing/Validate",
+            Some(json!({"peer": b_address, "content": {"items": [
+                {"@type": "TransferFileOwnershipRequestItem", "mustBeAccepted": true,
+                 "fileReference": truncated, "ownershipToken": "wrongtoken"}
+            ]}})),
+            201,
+        )
+        .await;
+    assert_eq!(
+        wrong["items"][0]["code"], "error.consumption.requests.invalidRequestItem",
+        "{wrong}"
+    );
+
+    let content = json!({"items": [{"@type": "TransferFileOwnershipRequestItem", "mustBeAccepted": true,
+        "fileReference": truncated, "ownershipToken": token}]});
+    let id = request_decided(&a, &b, content, json!({"items": [{"accept": true}]})).await;
+
+    // b owns the file and keeps its reference as an OwnIdentityAttribute shared with a.
+    let owned = b.ok("GET", &format!("/Files/{file_id}"), None, 200).await;
+    assert_eq!(owned["isOwn"], true, "{owned}");
+    assert_eq!(owned["owner"], b_address.as_str());
+    let response = a
+        .ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
+        .await;
+    let item = &response["response"]["content"]["items"][0];
+    assert_eq!(item["@type"], "TransferFileOwnershipAcceptResponseItem");
+    let attribute_id = item["attributeId"].as_str().unwrap();
+    let own = b
+        .ok("GET", &format!("/Attributes/{attribute_id}"), None, 200)
+        .await;
+    assert_eq!(own["@type"], "OwnIdentityAttribute");
+    assert_eq!(own["content"]["value"]["@type"], "IdentityFileReference");
+    let own_reference = own["content"]["value"]["value"].as_str().unwrap();
+    assert!(own_reference.len() > 20, "{own}");
+    let forwarded = b
+        .ok(
+            "GET",
+            &format!("/Attributes/{attribute_id}/ForwardingDetails"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(forwarded[0]["peer"], a_address.as_str());
+    // a holds it as a PeerIdentityAttribute under b's id.
+    let copy = a
+        .ok("GET", &format!("/Attributes/{attribute_id}"), None, 200)
+        .await;
+    assert_eq!(copy["@type"], "PeerIdentityAttribute");
+    assert_eq!(copy["peer"], b_address.as_str());
+    assert_eq!(copy["content"], own["content"]);
+}

@@ -4,6 +4,7 @@
 pub mod content;
 pub(crate) mod delete;
 mod queries;
+mod transfer_file;
 
 use connector_transport::Result;
 use serde_json::{Map, Value, json};
@@ -174,6 +175,7 @@ pub(crate) async fn can_create(
         }
         "ShareAttributeRequestItem" => can_create_share(c, item, recipient).await?,
         "DeleteAttributeRequestItem" => delete::can_create(c, item, recipient).await?,
+        "TransferFileOwnershipRequestItem" => transfer_file::can_create(c, item).await?,
         _ => not_implemented(item),
     })
 }
@@ -467,6 +469,7 @@ pub(crate) async fn can_accept(
                 .unwrap_or_else(ValidationResult::success)
         }
         "DeleteAttributeRequestItem" => delete::can_accept(c, item, params, sender).await?,
+        "TransferFileOwnershipRequestItem" => transfer_file::can_accept(c, item, sender).await?,
         _ => not_implemented(item),
     })
 }
@@ -598,6 +601,9 @@ pub(crate) async fn accept(
         }
         "ShareAttributeRequestItem" => accept_share(c, item, sender, request_id).await,
         "DeleteAttributeRequestItem" => delete::accept(c, item, params).await,
+        "TransferFileOwnershipRequestItem" => {
+            transfer_file::accept(c, item, sender, request_id).await
+        }
         _ => Ok(accept_item()),
     }
 }
@@ -827,6 +833,9 @@ async fn apply_item(
     match (kind(request_item), answer) {
         ("DeleteAttributeRequestItem", _) => {
             delete::apply(c, request_item, response_item, peer).await
+        }
+        ("TransferFileOwnershipRequestItem", _) => {
+            transfer_file::apply(c, response_item, peer, request_id).await
         }
         (_, "RejectResponseItem" | "ErrorResponseItem") => Ok(()),
         (_, "AttributeSuccessionAcceptResponseItem") => {
