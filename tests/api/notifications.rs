@@ -291,6 +291,24 @@ async fn relationship_attribute_succeeded_reaches_the_peer() {
     assert_eq!(found[0]["@type"], "PeerRelationshipAttribute");
     assert_eq!(found[0]["peer"], b_address.as_str());
     assert_eq!(found[0]["content"]["value"]["value"], "4712");
+
+    // a deletes its copy: b's own attribute and its predecessor read DeletedByRecipient.
+    let successor_id = successor["id"].as_str().unwrap();
+    a.ok("DELETE", &format!("/Attributes/{successor_id}"), None, 200)
+        .await;
+    let marked = sync_until(
+        &b,
+        "/Attributes?@type=OwnRelationshipAttribute&deletionInfo.deletionStatus=DeletedByRecipient",
+        |v| v.as_array().is_some_and(|a| a.len() == 2),
+    )
+    .await;
+    assert!(
+        marked
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == own_id.as_str())
+    );
 }
 
 /// a sends `content` to b, b decides with `decision`, a syncs until the request is Completed.
@@ -432,6 +450,20 @@ async fn delete_attribute_request_accepted_and_rejected() {
         .ok("GET", &format!("/Attributes/{}", shared[1]), None, 200)
         .await;
     assert!(copy.get("deletionInfo").is_none(), "{copy}");
+
+    // b deletes its copy on its own: a's forwarding reads DeletedByRecipient.
+    b.ok("DELETE", &format!("/Attributes/{}", shared[1]), None, 200)
+        .await;
+    for _ in 0..60 {
+        a.ok("POST", "/Account/Sync", None, 204).await;
+        if forwarding(shared[1].clone()).await["deletionInfo"]["deletionStatus"]
+            == "DeletedByRecipient"
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("a's forwarding never read DeletedByRecipient");
 }
 
 /// a sends the delete request; while it is open a's forwarding reads DeletionRequestSent; b
