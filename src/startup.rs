@@ -175,6 +175,13 @@ impl Application {
         crate::modules::auto_relationships::start(&config.settings, &transport);
         let actors_config =
             crate::modules::actors_config(&config.settings).map_err(StartupError::Unsupported)?;
+        // The decider module (on by default): its automationConfig decides received requests.
+        let decider = config.settings.modules.get("decider");
+        if let Some(automation) = decider.filter(|d| d["enabled"] != false) {
+            let parsed = connector_consumption::decider::parse(&automation["automationConfig"]);
+            let parsed = parsed.map_err(StartupError::Unsupported)?;
+            connector_consumption::decider::configure(transport.address(), parsed);
+        }
         // Before the actors start syncing, so no received Request or Response is missed.
         connector_consumption::flows::spawn_listener(connector_consumption::Consumption::new(
             transport.clone(),

@@ -17,6 +17,7 @@ mod contract_messages;
 mod contract_relationship_templates;
 mod contract_relationships;
 mod contract_tokens;
+mod decider;
 mod errors;
 mod files_messages;
 mod health;

@@ -67,8 +67,12 @@ impl Consumption {
         let content = &message["content"];
         match content.get("@type").and_then(Value::as_str) {
             Some("Request") => {
-                self.incoming_request_received(content, text("createdBy"), text("id"))
-                    .await?;
+                if let Some(request) = self
+                    .incoming_request_received(content, text("createdBy"), text("id"))
+                    .await?
+                {
+                    self.decide_automatically(&request).await?;
+                }
             }
             Some("ResponseWrapper")
                 if content.get("requestSourceType").and_then(Value::as_str) == Some("Message") =>

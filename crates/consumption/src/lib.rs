@@ -15,6 +15,7 @@
 
 pub mod attributes;
 pub mod decide;
+pub mod decider;
 pub mod events;
 pub mod flows;
 pub mod guard;

@@ -1,0 +1,348 @@
+//! The decider's `automationConfig` (content-model §5.12, the runtime's DeciderModule): a
+//! received request is decided automatically when, going through the configured
+//! `{requestConfig, responseConfig}` pairs in order, every item gets a response config; a
+//! request with an Authentication or Consent item (also in a group) is always decided manually.
+//!
+//! Matching (per config key, all must hold): a dotted path into the `LocalRequestDTO` (general
+//! keys) or into the item (`content.item.*` keys, prefix stripped); a missing value never
+//! matches; arrays list alternatives; `…tags` (both arrays) need one common tag; `…At` are
+//! dates, optionally prefixed `>`/`<` (all of an array must hold); objects compare as JSON.
+//! `relationshipAlreadyExists` checks for a relationship with the peer. A general config (no
+//! `content.item.@type`) with `accept: true` only answers CreateAttribute and ShareAttribute
+//! items (as @nmshd/runtime 7.0.0 does).
+//!
+//! Requests from templates are left to a manual decision here (the answer would create the
+//! relationship; that stays with the REST accept).
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use connector_transport::Result;
+use connector_transport::documents;
+use serde_json::{Map, Value, json};
+
+use crate::records::{LocalRequest, Source};
+use crate::{Consumption, now};
+
+/// One `{requestConfig, responseConfig}` pair.
+#[derive(Debug, Clone)]
+pub struct AutomationConfig {
+    request: Map<String, Value>,
+    response: Value,
+}
+
+static CONFIGS: OnceLock<RwLock<HashMap<String, Arc<Vec<AutomationConfig>>>>> = OnceLock::new();
+
+fn configs() -> &'static RwLock<HashMap<String, Arc<Vec<AutomationConfig>>>> {
+    CONFIGS.get_or_init(Default::default)
+}
+
+/// Parses `modules.decider.automationConfig` and checks each pair is compatible (the
+/// runtime's `requestConfigDoesNotMatchResponseConfig` otherwise).
+pub fn parse(value: &Value) -> std::result::Result<Vec<AutomationConfig>, String> {
+    if value.is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(list) = value.as_array() else {
+        return Err("modules.decider.automationConfig must be an array".into());
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for entry in list {
+        let request = entry
+            .get("requestConfig")
+            .and_then(Value::as_object)
+            .ok_or("every automationConfig entry needs a requestConfig object")?
+            .clone();
+        let response = entry
+            .get("responseConfig")
+            .filter(|r| r.get("accept").is_some_and(Value::is_boolean))
+            .ok_or("every automationConfig entry needs a responseConfig with accept")?
+            .clone();
+        if !compatible(&request, &response) {
+            return Err("The RequestConfig does not match the ResponseConfig.".into());
+        }
+        out.push(AutomationConfig { request, response });
+    }
+    Ok(out)
+}
+
+fn compatible(request: &Map<String, Value>, response: &Value) -> bool {
+    if response["accept"] == false {
+        return true;
+    }
+    let has = |name: &str| response.get(name).is_some();
+    let simple = response.as_object().is_some_and(|r| r.len() == 1);
+    match request.get("content.item.@type").and_then(Value::as_str) {
+        Some("DeleteAttributeRequestItem") => has("deletionDate"),
+        Some("FreeTextRequestItem") => has("freeText"),
+        Some("ProposeAttributeRequestItem") => has("attribute"),
+        Some("ReadAttributeRequestItem") => has("newAttribute"),
+        _ => simple,
+    }
+}
+
+/// Installs the automation of the identity `address` (empty ⇒ none).
+pub fn configure(address: &str, automation: Vec<AutomationConfig>) {
+    let mut all = configs().write().unwrap_or_else(|e| e.into_inner());
+    all.insert(address.to_owned(), Arc::new(automation));
+}
+
+fn automation_of(address: &str) -> Option<Arc<Vec<AutomationConfig>>> {
+    let all = configs().read().unwrap_or_else(|e| e.into_inner());
+    all.get(address).filter(|c| !c.is_empty()).cloned()
+}
+
+const SIMPLE_ACCEPT: &[&str] = &["CreateAttributeRequestItem", "ShareAttributeRequestItem"];
+const MANUAL_ONLY: &[&str] = &["AuthenticationRequestItem", "ConsentRequestItem"];
+
+const ITEM_PREFIX: &str = "content.item.";
+
+fn is_group(item: &Value) -> bool {
+    item.get("@type").and_then(Value::as_str) == Some("RequestItemGroup")
+}
+
+fn nested<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .try_fold(value, |v, key| v.get(key))
+        .filter(|v| !v.is_null())
+}
+
+fn as_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn millis(date: &str) -> Option<i64> {
+    nmshd_wire::CoreDate::parse(date)
+        .ok()
+        .map(|d| d.unix_millis())
+}
+
+fn date_matches(config: &str, actual: &str) -> bool {
+    let actual = millis(actual);
+    let (op, date) = match config.as_bytes().first() {
+        Some(b'>') => ('>', &config[1..]),
+        Some(b'<') => ('<', &config[1..]),
+        _ => ('=', config),
+    };
+    match (actual, millis(date)) {
+        (Some(a), Some(c)) => match op {
+            '>' => a > c,
+            '<' => a < c,
+            _ => a == c,
+        },
+        _ => false,
+    }
+}
+
+/// Whether `target` satisfies every key of `config` (keys already relative to `target`).
+async fn matches(
+    c: &Consumption,
+    config: &Map<String, Value>,
+    target: &Value,
+    peer: &str,
+) -> Result<bool> {
+    for (key, wanted) in config {
+        if wanted.is_null() {
+            continue;
+        }
+        if key == "relationshipAlreadyExists" {
+            let exists = c.transport().relationship_to(peer).await?.is_some();
+            if Some(exists) != wanted.as_bool() {
+                return Ok(false);
+            }
+            continue;
+        }
+        let Some(actual) = nested(target, key) else {
+            return Ok(false);
+        };
+        let ok = if key.ends_with("tags") && wanted.is_array() && actual.is_array() {
+            let have: Vec<String> = actual
+                .as_array()
+                .map(|a| a.iter().map(as_text).collect())
+                .unwrap_or_default();
+            wanted
+                .as_array()
+                .is_some_and(|w| w.iter().any(|t| have.contains(&as_text(t))))
+        } else if key.ends_with("At") {
+            let actual = as_text(actual);
+            match wanted {
+                Value::Array(all) => all.iter().all(|d| date_matches(&as_text(d), &actual)),
+                one => date_matches(&as_text(one), &actual),
+            }
+        } else {
+            let actual = as_text(actual);
+            match wanted {
+                Value::Array(all) => all.iter().any(|w| as_text(w) == actual),
+                one => as_text(one) == actual,
+            }
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The decide parameters being filled: one slot per item, groups nested.
+enum Slot {
+    Item(Option<Value>),
+    Group(Vec<Option<Value>>),
+}
+
+impl Consumption {
+    /// Decides a just received request by the identity's automation config, sends the answer
+    /// and completes it. `Ok(true)` when it was decided automatically.
+    pub async fn decide_automatically(&self, request: &LocalRequest) -> Result<bool> {
+        let Some(automation) = automation_of(self.address()) else {
+            return Ok(false);
+        };
+        if request.source.as_ref().is_none_or(|s| s.kind != "Message") {
+            return Ok(false);
+        }
+        let items = request.items();
+        let manual = items.iter().any(|item| {
+            let inner = if is_group(item) {
+                item["items"].as_array().map_or(&[][..], Vec::as_slice)
+            } else {
+                std::slice::from_ref(item)
+            };
+            inner
+                .iter()
+                .any(|i| MANUAL_ONLY.contains(&i["@type"].as_str().unwrap_or_default()))
+        });
+        if manual {
+            return Ok(false);
+        }
+        let dto = request.to_dto();
+        let mut slots: Vec<Slot> = items
+            .iter()
+            .map(|item| {
+                if is_group(item) {
+                    let n = item["items"].as_array().map_or(0, Vec::len);
+                    Slot::Group(vec![None; n])
+                } else {
+                    Slot::Item(None)
+                }
+            })
+            .collect();
+        for config in automation.iter() {
+            let general: Map<String, Value> = config
+                .request
+                .iter()
+                .filter(|(k, _)| !k.starts_with(ITEM_PREFIX))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if !matches(self, &general, &dto, &request.peer).await? {
+                continue;
+            }
+            for (item, slot) in items.iter().zip(slots.iter_mut()) {
+                match slot {
+                    Slot::Item(answer) => {
+                        self.fill(config, item, answer, &request.peer).await?;
+                    }
+                    Slot::Group(answers) => {
+                        let inner = item["items"].as_array().map_or(&[][..], Vec::as_slice);
+                        for (i, answer) in inner.iter().zip(answers.iter_mut()) {
+                            self.fill(config, i, answer, &request.peer).await?;
+                        }
+                    }
+                }
+            }
+            if slots.iter().all(|s| match s {
+                Slot::Item(a) => a.is_some(),
+                Slot::Group(all) => all.iter().all(Option::is_some),
+            }) {
+                return self.decide_with(request, &slots).await;
+            }
+        }
+        tracing::info!(
+            request = %request.id,
+            "no automationConfig answers every item of the request; it needs a manual decision"
+        );
+        Ok(false)
+    }
+
+    /// Gives `answer` the config's response when the item fits the config.
+    async fn fill(
+        &self,
+        config: &AutomationConfig,
+        item: &Value,
+        answer: &mut Option<Value>,
+        peer: &str,
+    ) -> Result<()> {
+        if answer.is_some() {
+            return Ok(());
+        }
+        let item_keys: Map<String, Value> = config
+            .request
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix(ITEM_PREFIX)
+                    .map(|k| (k.to_owned(), v.clone()))
+            })
+            .collect();
+        if item_keys.is_empty() {
+            let kind = item
+                .get("@type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if config.response["accept"] == true && !SIMPLE_ACCEPT.contains(&kind) {
+                return Ok(());
+            }
+        } else if !matches(self, &item_keys, item, peer).await? {
+            return Ok(());
+        }
+        *answer = Some(config.response.clone());
+        Ok(())
+    }
+
+    async fn decide_with(&self, request: &LocalRequest, slots: &[Slot]) -> Result<bool> {
+        let answers: Vec<Value> = slots
+            .iter()
+            .map(|s| match s {
+                Slot::Item(a) => a.clone().unwrap_or(Value::Null),
+                Slot::Group(all) => json!({"items": all}),
+            })
+            .collect();
+        let accept = slots.iter().any(|s| match s {
+            Slot::Item(a) => a.as_ref().is_some_and(|a| a["accept"] == true),
+            Slot::Group(all) => all.iter().flatten().any(|a| a["accept"] == true),
+        });
+        let body = json!({"items": answers});
+        let _claim = self.claim_decision(&request.id).await?;
+        let (decided, wrapper) = match self.decide(&request.id, &body, accept).await {
+            Ok(done) => done,
+            Err(connector_transport::TransportError::Rule { code, message }) => {
+                tracing::warn!(request = %request.id, code, message, "the automation config's decision was refused; the request needs a manual decision");
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
+        documents::update::<LocalRequest>(self.store(), &decided.id, |r| {
+            r.was_automatically_decided = Some(true);
+            Ok(())
+        })
+        .await?;
+        let message = self
+            .transport()
+            .send_message(connector_transport::messages::NewMessage {
+                recipients: vec![decided.peer.clone()],
+                content: wrapper,
+                attachments: Vec::new(),
+            })
+            .await?;
+        self.incoming_request_completed(
+            &decided.id,
+            Some(Source {
+                kind: "Message".into(),
+                reference: message.id,
+            }),
+        )
+        .await?;
+        tracing::debug!(request = %decided.id, at = %now(), accept, "request decided by automation");
+        Ok(true)
+    }
+}
