@@ -275,7 +275,10 @@ pub async fn send(
         .await?;
     if kind == "Request" {
         // Draft → Open (compare-and-set, idempotent), as the runtime does on `MessageSent`.
-        let request_id = content.get("id").and_then(Value::as_str).unwrap_or_default();
+        let request_id = content
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         super::attributes::consumption(&state)?
             .outgoing_request_sent(request_id, &message.id)
             .await?;
