@@ -1,7 +1,7 @@
 //! `/api/core/v1/Attributes/*` (`consumption-rest.md` "Attributes").
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use connector_consumption::{Consumption, LocalAttribute};
+use connector_consumption::Consumption;
 use connector_store::Filter;
 use serde_json::{Value, json};
 
@@ -51,10 +51,6 @@ fn all_filters() -> Vec<(&'static str, &'static str)> {
 
 pub(crate) fn consumption(state: &AppState) -> Result<Consumption, ConnectorError> {
     Ok(Consumption::new(state.transport()?.clone()))
-}
-
-fn dtos(attributes: &[LocalAttribute]) -> Vec<Value> {
-    attributes.iter().map(LocalAttribute::to_dto).collect()
 }
 
 fn path(req: &HttpRequest, name: &str) -> String {
@@ -129,7 +125,7 @@ pub async fn create(
     let body = input::object(&body)?;
     let content = input::required_object(body, "content")?;
     let attribute = c.create_own_identity_attribute(content).await?;
-    Ok(envelope::created(&attribute.to_dto()))
+    Ok(envelope::created(&c.attribute_dto(&attribute).await?))
 }
 
 /// `GET /Attributes`.
@@ -139,7 +135,9 @@ pub async fn get_all(
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
     let filter = translate(&parse_query_string(req.query_string()), &all_filters())?;
-    Ok(envelope::ok(&dtos(&c.attributes(&filter).await?)))
+    Ok(envelope::ok(
+        &c.attribute_dtos(&c.attributes(&filter).await?).await?,
+    ))
 }
 
 /// `GET /Attributes/Own/Identity`.
@@ -167,9 +165,10 @@ pub async fn get_own_identity(
                 .map_err(ConnectorError::from)?,
         );
     }
-    Ok(envelope::ok(&dtos(
-        &c.attributes(&Filter::And(parts)).await?,
-    )))
+    Ok(envelope::ok(
+        &c.attribute_dtos(&c.attributes(&Filter::And(parts)).await?)
+            .await?,
+    ))
 }
 
 /// `GET /Attributes/Own/Shared/{peer}`.
@@ -205,7 +204,7 @@ pub async fn get_own_shared(
     let found = c
         .own_attributes_shared_with(peer, filter, only_latest, hide_technical)
         .await?;
-    Ok(envelope::ok(&dtos(&found)))
+    Ok(envelope::ok(&c.attribute_dtos(&found).await?))
 }
 
 /// `GET /Attributes/Peer/{peer}`.
@@ -233,7 +232,7 @@ pub async fn get_peer(
     let found = c
         .peer_attributes(peer, filter, only_latest, hide_technical)
         .await?;
-    Ok(envelope::ok(&dtos(&found)))
+    Ok(envelope::ok(&c.attribute_dtos(&found).await?))
 }
 
 /// `GET /Attributes/{id}`.
@@ -243,7 +242,9 @@ pub async fn get_one(
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
     let id = attribute_id(&req, "id")?;
-    Ok(envelope::ok(&c.attribute(&id).await?.to_dto()))
+    Ok(envelope::ok(
+        &c.attribute_dto(&c.attribute(&id).await?).await?,
+    ))
 }
 
 /// `GET /Attributes/{id}/Versions`.
@@ -253,7 +254,9 @@ pub async fn get_versions(
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
     let id = attribute_id(&req, "id")?;
-    Ok(envelope::ok(&dtos(&c.versions(&id).await?)))
+    Ok(envelope::ok(
+        &c.attribute_dtos(&c.versions(&id).await?).await?,
+    ))
 }
 
 /// `GET /Attributes/{id}/Versions/Shared?peer=…`.
@@ -281,7 +284,7 @@ pub async fn get_versions_shared(
     let found = c
         .versions_shared_with(&id, address(&peer)?, only_latest)
         .await?;
-    Ok(envelope::ok(&dtos(&found)))
+    Ok(envelope::ok(&c.attribute_dtos(&found).await?))
 }
 
 /// `GET /Attributes/{id}/ForwardingDetails`.
@@ -316,8 +319,8 @@ pub async fn succeed(
     }
     let (predecessor, successor) = c.succeed_own_identity_attribute(&id, successor).await?;
     Ok(envelope::created(&json!({
-        "predecessor": predecessor.to_dto(),
-        "successor": successor.to_dto(),
+        "predecessor": c.attribute_dto(&predecessor).await?,
+        "successor": c.attribute_dto(&successor).await?,
     })))
 }
 
@@ -340,8 +343,8 @@ async fn succeed_relationship_attribute(
         .await?;
     c.notification_sent(&notification, &peer, &sent.id).await?;
     Ok(envelope::created(&json!({
-        "predecessor": predecessor.to_dto(),
-        "successor": successor.to_dto(),
+        "predecessor": c.attribute_dto(&predecessor).await?,
+        "successor": c.attribute_dto(&successor).await?,
         "notificationId": notification["id"],
     })))
 }
@@ -392,8 +395,8 @@ pub async fn notify_peer(
         .await?;
     c.notification_sent(&notification, peer, &sent.id).await?;
     Ok(envelope::created(&json!({
-        "predecessor": predecessor.to_dto(),
-        "successor": successor.to_dto(),
+        "predecessor": c.attribute_dto(&predecessor).await?,
+        "successor": c.attribute_dto(&successor).await?,
         "notificationId": notification["id"],
     })))
 }
@@ -421,9 +424,10 @@ pub async fn execute_identity_query(
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
     let query = query_of(&body, "IdentityAttributeQuery")?;
-    Ok(envelope::ok(&dtos(
-        &c.execute_identity_attribute_query(&query).await?,
-    )))
+    Ok(envelope::ok(
+        &c.attribute_dtos(&c.execute_identity_attribute_query(&query).await?)
+            .await?,
+    ))
 }
 
 /// `POST /Attributes/ExecuteRelationshipAttributeQuery`.
@@ -434,9 +438,8 @@ pub async fn execute_relationship_query(
     let c = consumption(&state)?;
     let query = query_of(&body, "RelationshipAttributeQuery")?;
     Ok(envelope::ok(
-        &c.execute_relationship_attribute_query(&query)
-            .await?
-            .to_dto(),
+        &c.attribute_dto(&c.execute_relationship_attribute_query(&query).await?)
+            .await?,
     ))
 }
 
@@ -447,10 +450,13 @@ pub async fn execute_third_party_query(
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
     let query = query_of(&body, "ThirdPartyRelationshipAttributeQuery")?;
-    Ok(envelope::ok(&dtos(
-        &c.execute_third_party_relationship_attribute_query(&query)
-            .await?,
-    )))
+    Ok(envelope::ok(
+        &c.attribute_dtos(
+            &c.execute_third_party_relationship_attribute_query(&query)
+                .await?,
+        )
+        .await?,
+    ))
 }
 
 /// `GET /Attributes/TagCollection`: the Backbone's tag collection (cached).

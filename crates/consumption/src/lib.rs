@@ -13,6 +13,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod attribute_dtos;
 pub mod attributes;
 pub mod decide;
 pub mod decider;

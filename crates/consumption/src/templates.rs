@@ -87,8 +87,18 @@ impl Consumption {
                 return Ok(None);
             }
         };
-        let id = new_id("REQ");
-        content["id"] = id.clone().into();
+        // As the runtime: the stored content stays as the template carries it (normally without
+        // an `id`); the LocalRequest's id is the content's id when present, else a new one.
+        let id = match content.get("id").and_then(Value::as_str) {
+            Some(id) => id.to_owned(),
+            None => new_id("REQ"),
+        };
+        if documents::get::<LocalRequest>(self.store(), &id)
+            .await?
+            .is_some()
+        {
+            return Ok(None);
+        }
         if !active
             && let Some(at) = earlier(
                 content.get("expiresAt").and_then(Value::as_str),
@@ -150,8 +160,9 @@ impl Consumption {
         {
             return Ok(None);
         }
-        let mut request_content = content::request(request)?;
-        request_content["id"] = id.into();
+        // The runtime stores the template's request as it is: the id lives on the LocalRequest
+        // (the Response's requestId), not inside the content.
+        let request_content = content::request(request)?;
         let now = now();
         let mut local = LocalRequest {
             id: id.to_owned(),
