@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod actors;
+mod attribute_forwards;
 mod attributes;
 mod auth;
 mod auto_modules;

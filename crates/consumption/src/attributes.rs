@@ -344,8 +344,9 @@ impl Consumption {
     }
 
     /// Records that `attribute_id` was shared with `peer` (by a request or notification); an
-    /// existing forwarding gets its deletion info cleared instead. The id is derived from the
-    /// pair, so replicas recording the same forwarding write one record.
+    /// existing forwarding not deleted by the recipient gets its deletion info cleared instead.
+    /// After a `DeletedByRecipient` one a new record is written, as the runtime does, so that
+    /// record stays and `numberOfForwards` counts both.
     pub(crate) async fn add_forwarding(
         &self,
         attribute_id: &str,
@@ -355,7 +356,7 @@ impl Consumption {
         let existing = self
             .forwarding_details(attribute_id, eq("peer", peer)?)
             .await?;
-        if let Some(found) = existing.into_iter().next() {
+        if let Some(found) = existing.into_iter().find(ForwardingDetails::is_live) {
             let stored = documents::update::<ForwardingDetails>(self.store(), &found.id, |f| {
                 f.deletion_info = None;
                 Ok(())
