@@ -374,10 +374,15 @@ impl Consumption {
             deletion_info: None,
         };
         let stored = documents::insert(self.store(), &details).await?.record;
-        self.publish(
-            crate::events::ATTRIBUTE_FORWARDING_DETAILS_CHANGED,
-            json!({"attributeId": attribute_id, "peer": peer}),
-        );
+        // The runtime's event carries the forwarded attribute (a LocalAttributeDTO).
+        if let Some(attribute) =
+            documents::get::<LocalAttribute>(self.store(), attribute_id).await?
+        {
+            self.publish(
+                crate::events::ATTRIBUTE_FORWARDING_DETAILS_CHANGED,
+                attribute.record.to_dto(),
+            );
+        }
         Ok(stored)
     }
 

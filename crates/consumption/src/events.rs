@@ -11,3 +11,4 @@ pub const INCOMING_REQUEST_STATUS_CHANGED: &str = "consumption.incomingRequestSt
 pub const OUTGOING_REQUEST_CREATED: &str = "consumption.outgoingRequestCreated";
 pub const OUTGOING_REQUEST_STATUS_CHANGED: &str = "consumption.outgoingRequestStatusChanged";
 pub const MESSAGE_PROCESSED: &str = "consumption.messageProcessed";
+pub const RELATIONSHIP_TEMPLATE_PROCESSED: &str = "consumption.relationshipTemplateProcessed";

@@ -6,10 +6,11 @@
 use connector_store::{Condition, Filter};
 use connector_transport::documents;
 use connector_transport::{Result, TransportEvent};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::Consumption;
+use crate::events;
 use crate::records::LocalAttribute;
 
 /// Starts listening to the transport's events. The subscription is taken before this returns,
@@ -40,7 +41,7 @@ impl Consumption {
         let outcome = match event.namespace {
             "transport.messageReceived" => self.process_received_message(&event.data).await,
             "transport.peerRelationshipTemplateLoaded" => {
-                self.peer_template_loaded(&event.data).await.map(|_| ())
+                self.process_peer_template(&event.data).await
             }
             "transport.relationshipChanged" => self
                 .relationship_from_own_template(&event.data)
@@ -71,7 +72,19 @@ impl Consumption {
                     .incoming_request_received(content, text("createdBy"), text("id"))
                     .await?
                 {
-                    self.decide_automatically(&request).await?;
+                    // As the runtime's DeciderModule: the message is processed once its new
+                    // request was decided automatically or left to a manual decision.
+                    let decided = self.decide_automatically(&request).await;
+                    let result = match &decided {
+                        Ok(true) => "RequestAutomaticallyDecided",
+                        Ok(false) => "ManualRequestDecisionRequired",
+                        Err(_) => "Error",
+                    };
+                    self.publish(
+                        events::MESSAGE_PROCESSED,
+                        json!({"message": message, "result": result}),
+                    );
+                    decided?;
                 }
             }
             Some("ResponseWrapper")
@@ -92,6 +105,21 @@ impl Consumption {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Offers a loaded peer template's request; a new request is announced by
+    /// `consumption.relationshipTemplateProcessed` (template requests are decided manually).
+    async fn process_peer_template(&self, template: &Value) -> Result<()> {
+        let outcome = self.peer_template_loaded(template).await;
+        let processed = match &outcome {
+            Ok(Some(request)) => {
+                json!({"template": template, "result": "ManualRequestDecisionRequired", "requestId": request.id})
+            }
+            Ok(None) => return Ok(()),
+            Err(_) => json!({"template": template, "result": "Error"}),
+        };
+        self.publish(events::RELATIONSHIP_TEMPLATE_PROCESSED, processed);
+        outcome.map(|_| ())
     }
 
     /// Re-applies every stored received Request / ResponseWrapper message (idempotent).
