@@ -20,7 +20,7 @@ use crate::rest_peer::{Connector, in_a_day};
 
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 const MQTT_URL: &str = "mqtt://127.0.0.1:1883";
-const REDIS_URL: &str = "redis://127.0.0.1:6379";
+pub const REDIS_URL: &str = "redis://127.0.0.1:6379";
 
 /// (routing key / topic / channel, payload) as a consumer received it.
 pub type Received = mpsc::UnboundedReceiver<(String, Value)>;
@@ -29,7 +29,7 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
-fn broker_env(brokers: Value) -> Vec<(String, String)> {
+pub fn broker_env(brokers: Value) -> Vec<(String, String)> {
     vec![
         (
             "modules__messageBrokerPublisher__enabled".into(),
@@ -137,9 +137,14 @@ async fn mqtt_consumer() -> Received {
 
 /// A `PSUBSCRIBE transport.*` on Redis.
 async fn redis_consumer() -> Received {
+    redis_consumer_on("transport.*").await
+}
+
+/// A `PSUBSCRIBE` of `pattern` on Redis, subscribed before this returns.
+pub async fn redis_consumer_on(pattern: &str) -> Received {
     let client = redis::Client::open(REDIS_URL).unwrap();
     let mut pubsub = client.get_async_pubsub().await.unwrap();
-    pubsub.psubscribe("transport.*").await.unwrap();
+    pubsub.psubscribe(pattern).await.unwrap();
     let (sender, received) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut messages = pubsub.into_on_message();
@@ -153,7 +158,7 @@ async fn redis_consumer() -> Received {
 }
 
 /// Everything a consumer received until `wanted` events (by key) arrived, or 30 s passed.
-async fn collect(received: &mut Received, wanted: &[&str]) -> BTreeMap<String, Vec<Value>> {
+pub async fn collect(received: &mut Received, wanted: &[&str]) -> BTreeMap<String, Vec<Value>> {
     let mut seen: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while !wanted.iter().all(|key| seen.contains_key(*key)) {

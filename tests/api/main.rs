@@ -11,6 +11,7 @@ mod challenges;
 mod cli_backbone;
 mod cli_identity;
 mod config;
+mod consumption_events;
 mod contract_account;
 mod contract_attributes;
 mod contract_files;

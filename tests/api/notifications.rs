@@ -10,7 +10,7 @@ use crate::helpers::assert_error;
 use crate::rest_peer::{Connector, in_a_day, relate};
 
 /// Syncs `c` until `path` answers something satisfying `done`.
-async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..60 {
         c.ok("POST", "/Account/Sync", None, 204).await;
         let value = c.ok("GET", path, None, 200).await;
@@ -22,7 +22,7 @@ async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) ->
     panic!("{path} never satisfied the condition");
 }
 
-fn non_empty(v: &Value) -> bool {
+pub fn non_empty(v: &Value) -> bool {
     v.as_array().is_some_and(|a| !a.is_empty())
 }
 

@@ -218,7 +218,7 @@ async fn token(
 
 /// The environment that enables the module with `settings` (JSON-valued variables, as an operator
 /// would set them).
-fn webhooks_env(settings: &Value) -> Vec<(String, String)> {
+pub fn webhooks_env(settings: &Value) -> Vec<(String, String)> {
     let mut env = vec![("modules__webhooks__enabled".to_owned(), "true".to_owned())];
     for (key, value) in settings.as_object().unwrap() {
         env.push((format!("modules__webhooks__{key}"), value.to_string()));

@@ -1,0 +1,549 @@
+//! The consumption layer's events (connector-operations.md §3) reach every kind of target with the
+//! real payload (issue 8): two Connectors, each with a `consumption.**` webhook, an AMQP exchange
+//! of its own and Redis, run a template request flow, a request flow by message, an own identity
+//! attribute's create/succeed/delete and a succession announced by `NotifyPeer`; each target gets
+//! the same events, and the payloads are the DTOs the REST API answers for the same objects.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::brokers::{
+    AMQP_URL, REDIS_URL, amqp_consumer, broker_env, collect, delete_exchange, redis_consumer_on,
+    unique,
+};
+use crate::notifications::{non_empty, sync_until};
+use crate::rest_peer::{Connector, in_a_day};
+use crate::webhooks::{Receiver, webhooks_env};
+
+type Events = BTreeMap<String, Vec<Value>>;
+
+/// A Connector's environment: a `consumption.**` webhook under `/{name}/`, AMQP on `exchange`
+/// and Redis.
+fn publishing_env(receiver: &Receiver, name: &str, exchange: &str) -> Vec<(String, String)> {
+    let mut env = webhooks_env(&json!({"webhooks": [{
+        "triggers": ["consumption.**"],
+        "target": {"url": format!("{}/{name}/{{{{trigger}}}}", receiver.base)},
+    }]}));
+    env.extend(broker_env(json!([
+        {"type": "AMQP", "configuration": {"url": AMQP_URL, "exchange": exchange}},
+        {"type": "Redis", "configuration": {"url": REDIS_URL}},
+    ])));
+    env
+}
+
+/// The webhook bodies under `/{name}/` once no more arrived for a second, by trigger.
+async fn webhook_events(receiver: &Receiver, name: &str) -> Events {
+    let prefix = format!("/{name}/");
+    let (mut count, mut stable_since) = (usize::MAX, Instant::now());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let hits = receiver.hits(&prefix);
+        if hits.len() != count {
+            (count, stable_since) = (hits.len(), Instant::now());
+        } else if stable_since.elapsed() > Duration::from_secs(1) || Instant::now() > deadline {
+            let mut events = Events::new();
+            for hit in hits {
+                assert_eq!(hit.path, format!("/{name}/{}", hit.trigger()));
+                let keys: Vec<&String> = hit.body.as_object().unwrap().keys().collect();
+                assert_eq!(keys, ["trigger", "data"]);
+                events
+                    .entry(hit.trigger().to_owned())
+                    .or_default()
+                    .push(hit.body["data"].clone());
+            }
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn as_strs(keys: &[String]) -> Vec<&str> {
+    keys.iter().map(String::as_str).collect()
+}
+
+fn counts(events: &Events) -> BTreeMap<&str, usize> {
+    events.iter().map(|(k, v)| (k.as_str(), v.len())).collect()
+}
+
+/// The payloads as sorted JSON texts, to compare what two publishers sent in any interleaving.
+fn sorted(payloads: impl IntoIterator<Item = Value>) -> Vec<String> {
+    let mut texts: Vec<String> = payloads.into_iter().map(|p| p.to_string()).collect();
+    texts.sort();
+    texts
+}
+
+/// `(oldStatus, newStatus)` of the status events of request `id`, and its last DTO.
+fn statuses(events: &Events, trigger: &str, id: &str) -> (Vec<(String, String)>, Value) {
+    let changes: Vec<&Value> = events[trigger]
+        .iter()
+        .filter(|e| e["request"]["id"] == id)
+        .collect();
+    let steps = changes
+        .iter()
+        .map(|e| {
+            (
+                e["oldStatus"].as_str().unwrap().to_owned(),
+                e["newStatus"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (steps, changes.last().unwrap()["request"].clone())
+}
+
+fn steps(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
+
+/// A REST attribute answer (or `{predecessor, successor}`) without `numberOfForwards`: the
+/// /Attributes routes count the forwardings when they answer, the events carry the stored
+/// LocalAttributeDTO without the count.
+fn uncounted(mut rest: Value) -> Value {
+    if let Some(dto) = rest.as_object_mut() {
+        dto.remove("numberOfForwards");
+        for version in ["predecessor", "successor"] {
+            if let Some(Value::Object(inner)) = dto.get_mut(version) {
+                inner.remove("numberOfForwards");
+            }
+        }
+    }
+    rest
+}
+
+/// The response items of outgoing request `id`.
+async fn response_items(c: &Connector, id: &str) -> Value {
+    c.ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
+        .await["response"]["content"]["items"]
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
+    let receiver = Receiver::start();
+    let mut redis = redis_consumer_on("consumption.*").await;
+    let (exchange_a, exchange_b) = (unique("consumption-a"), unique("consumption-b"));
+    let (amqp_connection_a, mut amqp_a) = amqp_consumer(&exchange_a).await;
+    let (amqp_connection_b, mut amqp_b) = amqp_consumer(&exchange_b).await;
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start_with_env(
+        &backbone.base_url(),
+        publishing_env(&receiver, "a", &exchange_a),
+    )
+    .await;
+    let b = Connector::start_with_env(
+        &backbone.base_url(),
+        publishing_env(&receiver, "b", &exchange_b),
+    )
+    .await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+
+    // 1. Template request flow: b loads a's template, accepts its request with a new GivenName,
+    //    which creates the relationship; a completes its outgoing request and accepts.
+    let onboarding = json!({"items": [
+        {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
+         "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}}
+    ]});
+    let content = json!({"@type": "RelationshipTemplateContent", "onNewRelationship": onboarding});
+    let template = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    let loaded = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": template["reference"]["truncated"]})),
+            201,
+        )
+        .await;
+    let offered = sync_until(&b, "/Requests/Incoming", non_empty).await;
+    let template_request = offered[0]["id"].as_str().unwrap().to_owned();
+    let given_name = json!({"@type": "IdentityAttribute", "owner": "", "value": {"@type": "GivenName", "value": "Tom"}});
+    b.ok(
+        "PUT",
+        &format!("/Requests/Incoming/{template_request}/Accept"),
+        Some(json!({"items": [{"accept": true, "newAttribute": given_name}]})),
+        200,
+    )
+    .await;
+    sync_until(
+        &a,
+        &format!("/Requests/Outgoing?id={template_request}"),
+        non_empty,
+    )
+    .await;
+    let relationship_id = a.ok("GET", "/Relationships", None, 200).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    a.ok(
+        "PUT",
+        &format!("/Relationships/{relationship_id}/Accept"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    b.ok("POST", "/Account/Sync", None, 204).await;
+
+    // 2. Request flow by message: Read (a new Surname) and Create (a relationship attribute).
+    let request = json!({"expiresAt": in_a_day(), "items": [
+        {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
+         "query": {"@type": "IdentityAttributeQuery", "valueType": "Surname"}},
+        {"@type": "CreateAttributeRequestItem", "mustBeAccepted": true,
+         "attribute": {"@type": "RelationshipAttribute", "owner": a_address, "key": "customerNo",
+           "confidentiality": "protected",
+           "value": {"@type": "ProprietaryString", "title": "Customer number", "value": "4711"}}}
+    ]});
+    let created = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": request, "peer": b_address})),
+            201,
+        )
+        .await;
+    let message_request = created["id"].as_str().unwrap().to_owned();
+    let request_message = a
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address], "content": created["content"]})),
+            201,
+        )
+        .await;
+    sync_until(
+        &b,
+        &format!("/Requests/Incoming?id={message_request}"),
+        non_empty,
+    )
+    .await;
+    let surname = json!({"@type": "IdentityAttribute", "owner": "", "value": {"@type": "Surname", "value": "Smith"}});
+    b.ok(
+        "PUT",
+        &format!("/Requests/Incoming/{message_request}/Accept"),
+        Some(json!({"items": [{"accept": true, "newAttribute": surname}, {"accept": true}]})),
+        200,
+    )
+    .await;
+    sync_until(
+        &a,
+        &format!("/Requests/Outgoing?id={message_request}&status=Completed"),
+        non_empty,
+    )
+    .await;
+
+    // 3. a's own identity attribute: created, succeeded, deleted (with its predecessor).
+    let mail = a
+        .ok(
+            "POST",
+            "/Attributes",
+            Some(
+                json!({"content": {"value": {"@type": "EMailAddress", "value": "a@example.com"}}}),
+            ),
+            201,
+        )
+        .await;
+    let mail_id = mail["id"].as_str().unwrap().to_owned();
+    let mail_succeeded = a
+        .ok(
+            "POST",
+            &format!("/Attributes/{mail_id}/Succeed"),
+            Some(json!({"successorContent": {"value": {"@type": "EMailAddress", "value": "new@example.com"}}})),
+            201,
+        )
+        .await;
+    let mail_successor = mail_succeeded["successor"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    a.ok(
+        "DELETE",
+        &format!("/Attributes/{mail_successor}"),
+        None,
+        200,
+    )
+    .await;
+
+    // 4. b succeeds the GivenName it shared with a and tells a by NotifyPeer.
+    let shared_name = b
+        .ok(
+            "GET",
+            "/Attributes?@type=OwnIdentityAttribute&content.value.@type=GivenName",
+            None,
+            200,
+        )
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let name_succeeded = b
+        .ok(
+            "POST",
+            &format!("/Attributes/{shared_name}/Succeed"),
+            Some(json!({"successorContent": {"value": {"@type": "GivenName", "value": "Thomas"}}})),
+            201,
+        )
+        .await;
+    let name_successor = name_succeeded["successor"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    b.ok(
+        "POST",
+        &format!("/Attributes/{name_successor}/NotifyPeer"),
+        Some(json!({"peer": a_address})),
+        201,
+    )
+    .await;
+    sync_until(&a, &format!("/Attributes?succeeds={shared_name}"), |v| {
+        v[0]["sourceReference"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("NOT"))
+    })
+    .await;
+
+    // Every target got the same events.
+    let (hooks_a, hooks_b) = (
+        webhook_events(&receiver, "a").await,
+        webhook_events(&receiver, "b").await,
+    );
+    let keys = |events: &Events| events.keys().cloned().collect::<Vec<String>>();
+    let (keys_a, keys_b) = (keys(&hooks_a), keys(&hooks_b));
+    // The AMQP queues are bound to `#`: the transport events are there too.
+    let consumption_only = |events: Events| -> Events {
+        events
+            .into_iter()
+            .filter(|(key, _)| key.starts_with("consumption."))
+            .collect()
+    };
+    let from_amqp_a = consumption_only(collect(&mut amqp_a, &as_strs(&keys_a)).await);
+    let from_amqp_b = consumption_only(collect(&mut amqp_b, &as_strs(&keys_b)).await);
+    let mut all_keys = keys_a.clone();
+    all_keys.extend(keys_b.iter().cloned());
+    let from_redis = collect(&mut redis, &as_strs(&all_keys)).await;
+    delete_exchange(&amqp_connection_a, &exchange_a).await;
+    delete_exchange(&amqp_connection_b, &exchange_b).await;
+    assert_eq!(from_amqp_a, hooks_a, "a: AMQP and the webhook differ");
+    assert_eq!(from_amqp_b, hooks_b, "b: AMQP and the webhook differ");
+    // The Redis channels are shared by both Connectors (and other tests): what they carried of
+    // these payloads is exactly what both published.
+    for key in &all_keys {
+        let published: Vec<Value> = [&hooks_a, &hooks_b]
+            .iter()
+            .flat_map(|events| events.get(key).cloned().unwrap_or_default())
+            .collect();
+        let on_redis = from_redis
+            .get(key)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| published.contains(p));
+        assert_eq!(sorted(on_redis), sorted(published), "Redis: {key}");
+    }
+
+    // Every consumption event these flows cause, per Connector (the webhook's `**` saw no more).
+    let expected_a = BTreeMap::from([
+        ("consumption.attributeCreated", 4),
+        ("consumption.attributeDeleted", 2),
+        ("consumption.attributeSucceeded", 2),
+        ("consumption.outgoingRequestCreated", 1),
+        (
+            "consumption.outgoingRequestFromRelationshipCreationCreatedAndCompleted",
+            1,
+        ),
+        ("consumption.outgoingRequestStatusChanged", 2),
+    ]);
+    let expected_b = BTreeMap::from([
+        ("consumption.attributeCreated", 3),
+        ("consumption.attributeForwardingDetailsChanged", 3),
+        ("consumption.attributeSucceeded", 1),
+        ("consumption.incomingRequestReceived", 2),
+        ("consumption.incomingRequestStatusChanged", 8),
+        ("consumption.messageProcessed", 1),
+        ("consumption.relationshipTemplateProcessed", 1),
+    ]);
+    assert_eq!(counts(&hooks_a), expected_a, "a: {hooks_a:#?}");
+    assert_eq!(counts(&hooks_b), expected_b, "b: {hooks_b:#?}");
+
+    // b, the template: processed with its new request left to a manual decision.
+    assert_eq!(
+        hooks_b["consumption.relationshipTemplateProcessed"],
+        [
+            json!({"template": loaded, "result": "ManualRequestDecisionRequired", "requestId": template_request})
+        ]
+    );
+    // b, both incoming requests: received Open, then through to Completed; the last DTO is what
+    // REST answers now.
+    let received = &hooks_b["consumption.incomingRequestReceived"];
+    for (event, id) in received.iter().zip([&template_request, &message_request]) {
+        let dto = b
+            .ok("GET", &format!("/Requests/Incoming/{id}"), None, 200)
+            .await;
+        assert_eq!(event["id"], dto["id"]);
+        assert_eq!(event["status"], "Open");
+        for field in ["isOwn", "peer", "createdAt", "content", "source"] {
+            assert_eq!(event[field], dto[field], "incomingRequestReceived.{field}");
+        }
+        let (steps_seen, last) = statuses(&hooks_b, "consumption.incomingRequestStatusChanged", id);
+        assert_eq!(
+            steps_seen,
+            steps(&[
+                ("Open", "DecisionRequired"),
+                ("DecisionRequired", "ManualDecisionRequired"),
+                ("ManualDecisionRequired", "Decided"),
+                ("Decided", "Completed"),
+            ])
+        );
+        assert_eq!(last, dto);
+    }
+    // b, the request message: processed, the request left to a manual decision.
+    let processed = &hooks_b["consumption.messageProcessed"][0];
+    assert_eq!(processed.as_object().unwrap().len(), 2, "{processed}");
+    assert_eq!(processed["result"], "ManualRequestDecisionRequired");
+    let message_id = request_message["id"].as_str().unwrap();
+    let message = b
+        .ok("GET", &format!("/Messages/{message_id}"), None, 200)
+        .await;
+    for field in ["id", "isOwn", "content", "createdBy", "createdAt"] {
+        assert_eq!(
+            processed["message"][field], message[field],
+            "message.{field}"
+        );
+    }
+    assert_eq!(processed["message"]["content"], created["content"]);
+
+    // a, the outgoing requests: the created Draft is the REST answer, Draft → Open → Completed
+    // ends in what REST answers now; the template's request appears completed.
+    assert_eq!(hooks_a["consumption.outgoingRequestCreated"], [created]);
+    let (steps_seen, last) = statuses(
+        &hooks_a,
+        "consumption.outgoingRequestStatusChanged",
+        &message_request,
+    );
+    assert_eq!(
+        steps_seen,
+        steps(&[("Draft", "Open"), ("Open", "Completed")])
+    );
+    assert_eq!(
+        last,
+        a.ok(
+            "GET",
+            &format!("/Requests/Outgoing/{message_request}"),
+            None,
+            200
+        )
+        .await
+    );
+    assert_eq!(
+        hooks_a["consumption.outgoingRequestFromRelationshipCreationCreatedAndCompleted"],
+        [a.ok(
+            "GET",
+            &format!("/Requests/Outgoing/{template_request}"),
+            None,
+            200
+        )
+        .await]
+    );
+
+    // The attributes: created as REST shows them (content, type, creation), succeeded and
+    // deleted with the DTOs the REST answers carried.
+    let template_items = response_items(&a, &template_request).await;
+    let message_items = response_items(&a, &message_request).await;
+    let tom = template_items[0]["attributeId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let smith = message_items[0]["attributeId"].as_str().unwrap().to_owned();
+    let customer_no = message_items[1]["attributeId"].as_str().unwrap().to_owned();
+    let created_a = &hooks_a["consumption.attributeCreated"];
+    let ids = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        ids(created_a),
+        [
+            tom.clone(),
+            smith.clone(),
+            customer_no.clone(),
+            mail_id.clone()
+        ]
+    );
+    assert_eq!(created_a[3], uncounted(mail));
+    for (connector, events) in [
+        (&a, created_a),
+        (&b, &hooks_b["consumption.attributeCreated"]),
+    ] {
+        for event in events.iter().filter(|e| e["id"] != mail_id.as_str()) {
+            let id = event["id"].as_str().unwrap();
+            let dto = connector
+                .ok("GET", &format!("/Attributes/{id}"), None, 200)
+                .await;
+            for field in ["@type", "content", "createdAt", "peer"] {
+                assert_eq!(event[field], dto[field], "attributeCreated {id}.{field}");
+            }
+        }
+    }
+    assert_eq!(
+        ids(&hooks_b["consumption.attributeCreated"]),
+        [tom.clone(), smith.clone(), customer_no.clone()]
+    );
+    assert_eq!(
+        hooks_a["consumption.attributeSucceeded"][0],
+        uncounted(mail_succeeded.clone())
+    );
+    assert_eq!(
+        hooks_a["consumption.attributeDeleted"],
+        [
+            uncounted(mail_succeeded["successor"].clone()),
+            uncounted(mail_succeeded["predecessor"].clone())
+        ]
+    );
+    assert_eq!(
+        hooks_b["consumption.attributeSucceeded"],
+        [uncounted(name_succeeded.clone())]
+    );
+    // a learns the succession from the notification: its copies, linked both ways.
+    let notified = &hooks_a["consumption.attributeSucceeded"][1];
+    assert_eq!(notified["predecessor"]["id"], tom.as_str());
+    assert_eq!(
+        notified["predecessor"]["succeededBy"],
+        name_successor.as_str()
+    );
+    assert_eq!(notified["successor"]["id"], name_successor.as_str());
+    assert_eq!(notified["successor"]["succeeds"], tom.as_str());
+    assert_eq!(
+        notified["successor"]["content"],
+        name_succeeded["successor"]["content"]
+    );
+    // b's forwardings: Tom and Smith by the responses, Thomas by NotifyPeer; each as REST shows
+    // it now.
+    let forwarded = &hooks_b["consumption.attributeForwardingDetailsChanged"];
+    assert_eq!(
+        ids(forwarded),
+        [tom.clone(), smith.clone(), name_successor.clone()]
+    );
+    assert_eq!(
+        forwarded[2],
+        uncounted(
+            b.ok("GET", &format!("/Attributes/{name_successor}"), None, 200)
+                .await
+        )
+    );
+    assert_eq!(
+        hooks_a["consumption.outgoingRequestFromRelationshipCreationCreatedAndCompleted"][0]["response"]
+            ["source"],
+        json!({"type": "Relationship", "reference": relationship_id})
+    );
+}
