@@ -9,6 +9,8 @@ pub const ATTRIBUTE_FORWARDING_DETAILS_CHANGED: &str =
 pub const INCOMING_REQUEST_RECEIVED: &str = "consumption.incomingRequestReceived";
 pub const INCOMING_REQUEST_STATUS_CHANGED: &str = "consumption.incomingRequestStatusChanged";
 pub const OUTGOING_REQUEST_CREATED: &str = "consumption.outgoingRequestCreated";
+pub const OUTGOING_REQUEST_CREATED_AND_COMPLETED: &str =
+    "consumption.outgoingRequestCreatedAndCompleted";
 pub const OUTGOING_REQUEST_STATUS_CHANGED: &str = "consumption.outgoingRequestStatusChanged";
 pub const MESSAGE_PROCESSED: &str = "consumption.messageProcessed";
 pub const RELATIONSHIP_TEMPLATE_PROCESSED: &str = "consumption.relationshipTemplateProcessed";

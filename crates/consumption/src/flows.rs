@@ -5,13 +5,14 @@
 
 use connector_store::{Condition, Filter};
 use connector_transport::documents;
-use connector_transport::{Result, TransportEvent};
+use connector_transport::{Result, TransportError, TransportEvent};
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::Consumption;
 use crate::events;
-use crate::records::LocalAttribute;
+use crate::items::{self, content};
+use crate::records::{LocalAttribute, LocalRequest, LocalResponse, RequestStatus, Source};
+use crate::{Consumption, now};
 
 /// Starts listening to the transport's events. The subscription is taken before this returns,
 /// so no event published afterwards is missed.
@@ -98,12 +99,98 @@ impl Consumption {
                 )
                 .await?;
             }
+            Some("ResponseWrapper")
+                if content.get("requestSourceType").and_then(Value::as_str)
+                    == Some("RelationshipTemplate") =>
+            {
+                self.outgoing_request_from_template_response(
+                    content,
+                    text("createdBy"),
+                    text("id"),
+                )
+                .await?;
+            }
             Some("Notification") => {
                 self.notification_received(content, text("createdBy"), text("id"))
                     .await?;
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    /// A `ResponseWrapper` answering an own template's `onExistingRelationship` request arrived
+    /// (content-model §7.2 step 4): the outgoing request is created with the Response's
+    /// requestId, completed with the Response (source: this message) and announced by
+    /// `consumption.outgoingRequestCreatedAndCompleted`. Idempotent.
+    async fn outgoing_request_from_template_response(
+        &self,
+        wrapper: &Value,
+        peer: &str,
+        message_id: &str,
+    ) -> Result<()> {
+        let template_id = wrapper
+            .get("requestSourceReference")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let template = match self.transport().template(template_id).await {
+            Ok(template) if template.is_own => template,
+            Ok(_) | Err(TransportError::NotFound { .. }) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let Some(request) = template
+            .content
+            .get("onExistingRelationship")
+            .filter(|r| r.is_object())
+        else {
+            return Ok(());
+        };
+        let response = content::response(&wrapper["response"])?;
+        let Some(id) = response.get("requestId").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        if documents::get::<LocalRequest>(self.store(), id)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let now = now();
+        let mut local = LocalRequest {
+            id: id.to_owned(),
+            is_own: true,
+            peer: peer.to_owned(),
+            created_at: now.clone(),
+            status: RequestStatus::Draft,
+            content: content::request(request)?,
+            source: Some(Source {
+                kind: "RelationshipTemplate".into(),
+                reference: template.id.clone(),
+            }),
+            response: None,
+            was_automatically_decided: None,
+            status_log: Vec::new(),
+        };
+        local.change_status(RequestStatus::Open, &now);
+        items::apply_response(self, &local, &response).await?;
+        local.change_status(RequestStatus::Completed, &now);
+        local.response = Some(LocalResponse {
+            created_at: now,
+            content: response,
+            source: Some(Source {
+                kind: "Message".into(),
+                reference: message_id.to_owned(),
+            }),
+        });
+        let stored = match documents::insert(self.store(), &local).await {
+            Ok(stored) => stored.record,
+            Err(TransportError::Store(e)) if e.is_conflict() => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        self.publish(
+            events::OUTGOING_REQUEST_CREATED_AND_COMPLETED,
+            stored.to_dto(),
+        );
         Ok(())
     }
 
