@@ -311,6 +311,51 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     })
     .await;
 
+    // 5. A template of a's answered over the existing relationship: b's response goes back in a
+    //    ResponseWrapper message, a creates and completes its outgoing request.
+    let login = json!({"items": [{"@type": "AuthenticationRequestItem", "mustBeAccepted": true, "title": "Login"}]});
+    let content = json!({"@type": "RelationshipTemplateContent",
+        "onNewRelationship": login, "onExistingRelationship": login});
+    let existing_template = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    let existing_loaded = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": existing_template["reference"]["truncated"]})),
+            201,
+        )
+        .await;
+    let offered = sync_until(
+        &b,
+        &format!(
+            "/Requests/Incoming?source.reference={}",
+            existing_loaded["id"].as_str().unwrap()
+        ),
+        non_empty,
+    )
+    .await;
+    let login_request = offered[0]["id"].as_str().unwrap().to_owned();
+    b.ok(
+        "PUT",
+        &format!("/Requests/Incoming/{login_request}/Accept"),
+        Some(json!({"items": [{"accept": true}]})),
+        200,
+    )
+    .await;
+    sync_until(
+        &a,
+        &format!("/Requests/Outgoing?id={login_request}"),
+        non_empty,
+    )
+    .await;
+
     // Every target got the same events.
     let (hooks_a, hooks_b) = (
         webhook_events(&receiver, "a").await,
@@ -356,6 +401,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
         ("consumption.attributeDeleted", 2),
         ("consumption.attributeSucceeded", 2),
         ("consumption.outgoingRequestCreated", 1),
+        ("consumption.outgoingRequestCreatedAndCompleted", 1),
         (
             "consumption.outgoingRequestFromRelationshipCreationCreatedAndCompleted",
             1,
@@ -366,25 +412,30 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
         ("consumption.attributeCreated", 3),
         ("consumption.attributeForwardingDetailsChanged", 3),
         ("consumption.attributeSucceeded", 1),
-        ("consumption.incomingRequestReceived", 2),
-        ("consumption.incomingRequestStatusChanged", 8),
+        ("consumption.incomingRequestReceived", 3),
+        ("consumption.incomingRequestStatusChanged", 12),
         ("consumption.messageProcessed", 1),
-        ("consumption.relationshipTemplateProcessed", 1),
+        ("consumption.relationshipTemplateProcessed", 2),
     ]);
     assert_eq!(counts(&hooks_a), expected_a, "a: {hooks_a:#?}");
     assert_eq!(counts(&hooks_b), expected_b, "b: {hooks_b:#?}");
 
-    // b, the template: processed with its new request left to a manual decision.
+    // b, the templates: processed, each new request left to a manual decision.
     assert_eq!(
         hooks_b["consumption.relationshipTemplateProcessed"],
         [
-            json!({"template": loaded, "result": "ManualRequestDecisionRequired", "requestId": template_request})
+            json!({"template": loaded, "result": "ManualRequestDecisionRequired", "requestId": template_request}),
+            json!({"template": existing_loaded, "result": "ManualRequestDecisionRequired", "requestId": login_request}),
         ]
     );
-    // b, both incoming requests: received Open, then through to Completed; the last DTO is what
+    // b, the three incoming requests: received Open, then through to Completed; the last DTO is what
     // REST answers now.
     let received = &hooks_b["consumption.incomingRequestReceived"];
-    for (event, id) in received.iter().zip([&template_request, &message_request]) {
+    assert_eq!(received.len(), 3);
+    for (event, id) in received
+        .iter()
+        .zip([&template_request, &message_request, &login_request])
+    {
         let dto = b
             .ok("GET", &format!("/Requests/Incoming/{id}"), None, 200)
             .await;
@@ -453,6 +504,28 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
         )
         .await]
     );
+
+    // a, the template request answered by message: created and completed at once, as REST
+    // shows it, its response from b's ResponseWrapper message.
+    let login_dto = a
+        .ok(
+            "GET",
+            &format!("/Requests/Outgoing/{login_request}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(
+        hooks_a["consumption.outgoingRequestCreatedAndCompleted"],
+        std::slice::from_ref(&login_dto)
+    );
+    assert_eq!(login_dto["status"], "Completed");
+    assert_eq!(
+        login_dto["source"],
+        json!({"type": "RelationshipTemplate", "reference": existing_template["id"]})
+    );
+    assert_eq!(login_dto["response"]["source"]["type"], "Message");
+    assert_eq!(login_dto["response"]["content"]["result"], "Accepted");
 
     // The attributes: created as REST shows them (content, type, creation), succeeded and
     // deleted with the DTOs the REST answers carried.
