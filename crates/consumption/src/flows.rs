@@ -40,7 +40,11 @@ pub fn spawn_listener(consumption: Consumption) -> tokio::task::JoinHandle<()> {
 impl Consumption {
     async fn on_event(&self, event: &TransportEvent) {
         let outcome = match event.namespace {
-            "transport.messageReceived" => self.process_received_message(&event.data).await,
+            "transport.messageReceived" => {
+                let outcome = self.process_received_message(&event.data).await;
+                self.announce_message_without_request(&event.data);
+                outcome
+            }
             "transport.peerRelationshipTemplateLoaded" => {
                 self.process_peer_template(&event.data).await
             }
@@ -194,9 +198,35 @@ impl Consumption {
         Ok(())
     }
 
+    /// As the runtime's RequestModule: every received message that is not a Request is processed
+    /// with the result `NoRequest` (a Request's result comes once it was decided or left to a
+    /// manual decision). Only on the live event, so the catch-up does not announce it again.
+    fn announce_message_without_request(&self, message: &Value) {
+        if message.get("isOwn") == Some(&Value::Bool(true))
+            || message["content"].get("@type").and_then(Value::as_str) == Some("Request")
+        {
+            return;
+        }
+        self.publish(
+            events::MESSAGE_PROCESSED,
+            json!({"message": message, "result": "NoRequest"}),
+        );
+    }
+
     /// Offers a loaded peer template's request; a new request is announced by
     /// `consumption.relationshipTemplateProcessed` (template requests are decided manually).
     async fn process_peer_template(&self, template: &Value) -> Result<()> {
+        // As the runtime: a peer template with another content type offers no request.
+        if template.get("isOwn") == Some(&Value::Bool(false))
+            && template["content"].get("@type").and_then(Value::as_str)
+                != Some("RelationshipTemplateContent")
+        {
+            self.publish(
+                events::RELATIONSHIP_TEMPLATE_PROCESSED,
+                json!({"template": template, "result": "NoRequest"}),
+            );
+            return Ok(());
+        }
         let outcome = self.peer_template_loaded(template).await;
         let processed = match &outcome {
             Ok(Some(request)) => {
