@@ -356,6 +356,25 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     )
     .await;
 
+    // 6. b loads a template of a's without a request.
+    let arbitrary = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
+    let plain_template = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": arbitrary, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    let plain_loaded = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": plain_template["reference"]["truncated"]})),
+            201,
+        )
+        .await;
+
     // Every target got the same events.
     let (hooks_a, hooks_b) = (
         webhook_events(&receiver, "a").await,
@@ -400,6 +419,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
         ("consumption.attributeCreated", 4),
         ("consumption.attributeDeleted", 2),
         ("consumption.attributeSucceeded", 2),
+        ("consumption.messageProcessed", 3),
         ("consumption.outgoingRequestCreated", 1),
         ("consumption.outgoingRequestCreatedAndCompleted", 1),
         (
@@ -415,7 +435,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
         ("consumption.incomingRequestReceived", 3),
         ("consumption.incomingRequestStatusChanged", 12),
         ("consumption.messageProcessed", 1),
-        ("consumption.relationshipTemplateProcessed", 2),
+        ("consumption.relationshipTemplateProcessed", 3),
     ]);
     assert_eq!(counts(&hooks_a), expected_a, "a: {hooks_a:#?}");
     assert_eq!(counts(&hooks_b), expected_b, "b: {hooks_b:#?}");
@@ -426,6 +446,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
         [
             json!({"template": loaded, "result": "ManualRequestDecisionRequired", "requestId": template_request}),
             json!({"template": existing_loaded, "result": "ManualRequestDecisionRequired", "requestId": login_request}),
+            json!({"template": plain_loaded, "result": "NoRequest"}),
         ]
     );
     // b, the three incoming requests: received Open, then through to Completed; the last DTO is what
@@ -526,6 +547,45 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     );
     assert_eq!(login_dto["response"]["source"]["type"], "Message");
     assert_eq!(login_dto["response"]["content"]["result"], "Accepted");
+
+    // a, the messages without a Request it received: processed with `NoRequest` (b's answers
+    // to both requests and b's notification), each as REST shows it.
+    let message_request_dto = a
+        .ok(
+            "GET",
+            &format!("/Requests/Outgoing/{message_request}"),
+            None,
+            200,
+        )
+        .await;
+    let no_request = &hooks_a["consumption.messageProcessed"];
+    assert!(no_request.iter().all(|p| p["result"] == "NoRequest"));
+    let types: Vec<&str> = no_request
+        .iter()
+        .map(|p| p["message"]["content"]["@type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["ResponseWrapper", "Notification", "ResponseWrapper"]
+    );
+    assert_eq!(
+        no_request[0]["message"]["id"],
+        message_request_dto["response"]["source"]["reference"]
+    );
+    assert_eq!(
+        no_request[2]["message"]["id"],
+        login_dto["response"]["source"]["reference"]
+    );
+    for processed in no_request {
+        let id = processed["message"]["id"].as_str().unwrap();
+        let message = a.ok("GET", &format!("/Messages/{id}"), None, 200).await;
+        for field in ["id", "isOwn", "content", "createdBy", "createdAt"] {
+            assert_eq!(
+                processed["message"][field], message[field],
+                "message.{field}"
+            );
+        }
+    }
 
     // The attributes: created as REST shows them (content, type, creation), succeeded and
     // deleted with the DTOs the REST answers carried.
