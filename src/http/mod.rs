@@ -201,6 +201,9 @@ fn relationship_route(method: &str, path: &str) -> Option<Route> {
         ("POST", "/Relationships") => route.to(rel::create),
         ("GET", "/Relationships") => route.to(rel::get_all),
         ("GET", "/Relationships/{id}") => route.to(rel::get_one),
+        ("GET", "/Relationships/{id}/Attributes") => {
+            route.to(routes::attributes::get_for_relationship)
+        }
         ("PUT", "/Relationships/{id}/Accept") => route.to(rel::accept),
         ("PUT", "/Relationships/{id}/Reject") => route.to(rel::reject),
         ("PUT", "/Relationships/{id}/Revoke") => route.to(rel::revoke),

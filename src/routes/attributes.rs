@@ -464,3 +464,19 @@ pub async fn tag_collection(state: web::Data<AppState>) -> Result<HttpResponse, 
     let c = consumption(&state)?;
     Ok(envelope::ok(&c.tag_collection().await?.0))
 }
+
+/// `GET /Relationships/{id}/Attributes`: the latest versions of the attributes exchanged with the
+/// relationship's peer (own ones shared with or forwarded to it, and the peer's), like the runtime's
+/// `GetAttributesForRelationship` (technical attributes included).
+pub async fn get_for_relationship(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let id = input::id(&id, "REL")?;
+    let relationship = state.transport()?.relationship(id).await?;
+    let found = c
+        .own_attributes_shared_with(&relationship.record.peer, Filter::All, true, false)
+        .await?;
+    Ok(envelope::ok(&c.attribute_dtos(&found).await?))
+}

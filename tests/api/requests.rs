@@ -341,6 +341,45 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
         .unwrap();
     assert_eq!(relationship["content"]["owner"], b_address.as_str());
     assert_eq!(relationship["content"]["key"], "customerNo");
+    // GET /Relationships/{id}/Attributes: what was exchanged with that relationship's peer.
+    let relationships = a
+        .ok(
+            "GET",
+            &format!("/Relationships?peer={b_address}"),
+            None,
+            200,
+        )
+        .await;
+    let relationship_id = relationships[0]["id"].as_str().unwrap();
+    let exchanged = a
+        .ok(
+            "GET",
+            &format!("/Relationships/{relationship_id}/Attributes"),
+            None,
+            200,
+        )
+        .await;
+    let mut exchanged_ids: Vec<&str> = exchanged
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    let mut peer_ids: Vec<&str> = peer_attributes
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    exchanged_ids.sort_unstable();
+    peer_ids.sort_unstable();
+    assert_eq!(exchanged_ids, peer_ids, "{exchanged}");
+    let unknown = a
+        .call(
+            "GET",
+            "/Relationships/RELaaaaaaaaaaaaaaaaa/Attributes",
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
     let completed_list = a
         .ok(
             "GET",
