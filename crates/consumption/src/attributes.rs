@@ -167,6 +167,21 @@ impl Consumption {
         successor_id: String,
         kind: impl FnOnce(AttributeKind) -> AttributeKind,
     ) -> Result<(LocalAttribute, LocalAttribute)> {
+        self.succeed_from(predecessor, content, successor_id, kind, None)
+            .await
+    }
+
+    /// [`Self::succeed`] with the successor's `sourceReference` known up front (the notification
+    /// that announced it), so that the stored successor and the `attributeSucceeded` event
+    /// carry it.
+    pub(crate) async fn succeed_from(
+        &self,
+        predecessor: LocalAttribute,
+        content: Value,
+        successor_id: String,
+        kind: impl FnOnce(AttributeKind) -> AttributeKind,
+        source_reference: Option<&str>,
+    ) -> Result<(LocalAttribute, LocalAttribute)> {
         if let Some(by) = &predecessor.succeeded_by {
             return Err(rule(
                 "error.consumption.attributes.cannotSucceedAttributesWithASuccessor",
@@ -235,6 +250,9 @@ impl Consumption {
         };
         if successor.kind != AttributeKind::OwnIdentityAttribute {
             successor.source_reference = predecessor.source_reference.clone();
+        }
+        if let Some(reference) = source_reference {
+            successor.source_reference = Some(reference.to_owned());
         }
         let linked = documents::update::<LocalAttribute>(self.store(), &predecessor.id, |p| {
             if p.succeeded_by.is_some() {

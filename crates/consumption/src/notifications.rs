@@ -230,11 +230,14 @@ impl Consumption {
                 }
                 let predecessor = self.attribute(text(item, "predecessorId")).await?;
                 let content = crate::items::content::attribute(&item["successorContent"])?;
-                let (_, successor) = self
-                    .succeed(predecessor, content, successor_id.to_owned(), |k| k)
-                    .await?;
-                self.set_source_reference(&successor.id, notification_id)
-                    .await?;
+                self.succeed_from(
+                    predecessor,
+                    content,
+                    successor_id.to_owned(),
+                    |k| k,
+                    Some(notification_id),
+                )
+                .await?;
                 Ok(())
             }
             "OwnAttributeDeletedByOwnerNotificationItem" => {
