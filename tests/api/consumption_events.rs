@@ -656,6 +656,15 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     );
     assert_eq!(notified["successor"]["id"], name_successor.as_str());
     assert_eq!(notified["successor"]["succeeds"], tom.as_str());
+    let copy = a
+        .ok("GET", &format!("/Attributes/{name_successor}"), None, 200)
+        .await;
+    assert!(
+        copy["sourceReference"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("NOT"))
+    );
+    assert_eq!(notified["successor"], uncounted(copy));
     assert_eq!(
         notified["successor"]["content"],
         name_succeeded["successor"]["content"]
