@@ -194,6 +194,16 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     .await;
     b.ok("POST", "/Account/Sync", None, 204).await;
 
+    // b loads a's first template again: the active relationship leaves nothing to offer.
+    let loaded_again = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": template["reference"]["truncated"]})),
+            201,
+        )
+        .await;
+
     // 2. Request flow by message: Read (a new Surname) and Create (a relationship attribute).
     let request = json!({"expiresAt": in_a_day(), "items": [
         {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
@@ -342,6 +352,15 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     )
     .await;
     let login_request = offered[0]["id"].as_str().unwrap().to_owned();
+    // Loaded again while its request is open: no second request.
+    let existing_again = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": existing_template["reference"]["truncated"]})),
+            201,
+        )
+        .await;
     b.ok(
         "PUT",
         &format!("/Requests/Incoming/{login_request}/Accept"),
@@ -435,17 +454,20 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
         ("consumption.incomingRequestReceived", 3),
         ("consumption.incomingRequestStatusChanged", 12),
         ("consumption.messageProcessed", 1),
-        ("consumption.relationshipTemplateProcessed", 3),
+        ("consumption.relationshipTemplateProcessed", 5),
     ]);
     assert_eq!(counts(&hooks_a), expected_a, "a: {hooks_a:#?}");
     assert_eq!(counts(&hooks_b), expected_b, "b: {hooks_b:#?}");
 
-    // b, the templates: processed, each new request left to a manual decision.
+    // b, the templates: processed, each new request left to a manual decision; loaded again with
+    // the relationship active or with its request open, nothing new.
     assert_eq!(
         hooks_b["consumption.relationshipTemplateProcessed"],
         [
             json!({"template": loaded, "result": "ManualRequestDecisionRequired", "requestId": template_request}),
+            json!({"template": loaded_again, "result": "RelationshipExists", "relationshipId": relationship_id}),
             json!({"template": existing_loaded, "result": "ManualRequestDecisionRequired", "requestId": login_request}),
+            json!({"template": existing_again, "result": "NonCompletedRequestExists", "requestId": login_request}),
             json!({"template": plain_loaded, "result": "NoRequest"}),
         ]
     );
