@@ -412,11 +412,19 @@ impl Transport {
         {
             return Ok(());
         }
-        documents::update::<FileRecord>(self.store(), id, |stored| {
+        let updated = documents::update::<FileRecord>(self.store(), id, |stored| {
             stored.ownership_is_locked = Some(true);
             Ok(())
         })
-        .await?;
+        .await?
+        .record;
+        self.publish_file_event("transport.fileOwnershipLocked", &updated)
+    }
+
+    /// Publishes a file event with the FileDTO, as the runtime's external event processors do.
+    fn publish_file_event(&self, namespace: &'static str, file: &FileRecord) -> Result<()> {
+        let dto = file.to_dto(&self.config().base_url)?;
+        self.events().publish(namespace, dto);
         Ok(())
     }
 
@@ -431,8 +439,8 @@ impl Transport {
         let Some(stored) = documents::get::<FileRecord>(self.store(), id).await? else {
             return Ok(());
         };
-        self.load_file(id, &stored.record.metadata_key()?).await?;
-        Ok(())
+        let updated = self.load_file(id, &stored.record.metadata_key()?).await?;
+        self.publish_file_event("transport.fileOwnershipClaimed", &updated)
     }
 
     /// Deletes a file: own files on the Backbone first, then the local record.

@@ -118,6 +118,7 @@ async fn ownership_token_regenerate_lock_and_claim_reach_the_owner_by_sync() {
         .unwrap();
     let owner = transport(&backbone.base_url()).await;
     let peer = transport(&backbone.base_url()).await;
+    let mut owner_events = owner.events().subscribe();
     let own = owner.upload_own_file(new_file(b"owned")).await.unwrap();
     let first = own.ownership_token.clone().unwrap();
     let regenerated = owner.regenerate_ownership_token(&own.id).await.unwrap();
@@ -142,6 +143,9 @@ async fn ownership_token_regenerate_lock_and_claim_reach_the_owner_by_sync() {
         owner.file(&own.id).await.unwrap().ownership_is_locked,
         Some(true)
     );
+    let locked = next_event(&mut owner_events, "transport.fileOwnershipLocked").await;
+    assert_eq!(locked["id"], own.id.as_str());
+    assert_eq!(locked["ownershipIsLocked"], true, "{locked}");
     let unlocked = owner.regenerate_ownership_token(&own.id).await.unwrap();
     assert_eq!(unlocked.ownership_is_locked, None);
 
@@ -156,4 +160,25 @@ async fn ownership_token_regenerate_lock_and_claim_reach_the_owner_by_sync() {
     assert!(!after.is_own);
     assert_eq!(after.owner, peer.address());
     assert_eq!(after.ownership_token, None);
+    let claimed = next_event(&mut owner_events, "transport.fileOwnershipClaimed").await;
+    assert_eq!(claimed["id"], own.id.as_str());
+    assert_eq!(claimed["owner"], peer.address());
+    assert_eq!(claimed["isOwn"], false);
+}
+
+/// The next event with this namespace (others are skipped), within 5 s.
+async fn next_event(
+    events: &mut tokio::sync::broadcast::Receiver<connector_transport::events::TransportEvent>,
+    namespace: &str,
+) -> serde_json::Value {
+    tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            let event = events.recv().await.unwrap();
+            if event.namespace == namespace {
+                return event.data;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {namespace} event"))
 }
