@@ -202,60 +202,6 @@ impl Consumption {
     /// from it is still open, a relationship to its creator blocks it (Pending, Terminated,
     /// DeletionProposed, or Active without `onExistingRelationship`), its request expired, or
     /// the request could not be read.
-    async fn why_no_template_request(&self, template: &Value) -> Result<Value> {
-        let text = |name: &str| {
-            template
-                .get(name)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-        };
-        let open = Filter::And(vec![
-            Filter::eq("isOwn", false)?,
-            Filter::eq("source.reference", text("id"))?,
-            Filter::field(
-                "status",
-                Condition::Ne(RequestStatus::Completed.as_str().into()),
-            )?,
-        ]);
-        if let Some(request) = documents::find_records::<LocalRequest>(self.store(), &open)
-            .await?
-            .first()
-        {
-            return Ok(
-                json!({"template": template, "result": "NonCompletedRequestExists", "requestId": request.id}),
-            );
-        }
-        let relationship = self
-            .transport()
-            .relationship_to(text("createdBy"))
-            .await?
-            .map(|r| r.record);
-        let active = relationship
-            .as_ref()
-            .is_some_and(|r| r.status.as_str() == "Active");
-        if let Some(relationship) = relationship {
-            let status = relationship.status.as_str();
-            let without_request =
-                active && !template["content"]["onExistingRelationship"].is_object();
-            if without_request || ["Pending", "Terminated", "DeletionProposed"].contains(&status) {
-                return Ok(
-                    json!({"template": template, "result": "RelationshipExists", "relationshipId": relationship.id}),
-                );
-            }
-        }
-        let offered = if active {
-            "onExistingRelationship"
-        } else {
-            "onNewRelationship"
-        };
-        let expires_at = template["content"][offered]["expiresAt"]
-            .as_str()
-            .or_else(|| (!active).then(|| text("expiresAt")));
-        let expired = expires_at.is_some_and(|at| crate::requests::is_past(at, &now()));
-        let result = if expired { "RequestExpired" } else { "Error" };
-        Ok(json!({"template": template, "result": result}))
-    }
-
     /// As the runtime's RequestModule: every received message that is not a Request is processed
     /// with the result `NoRequest` (a Request's result comes once it was decided or left to a
     /// manual decision). Only on the live event, so the catch-up does not announce it again.
@@ -271,26 +217,12 @@ impl Consumption {
         );
     }
 
-    /// Offers a loaded peer template's request; a new request is announced by
+    /// Offers a loaded peer template's request and announces the outcome by
     /// `consumption.relationshipTemplateProcessed` (template requests are decided manually).
     async fn process_peer_template(&self, template: &Value) -> Result<()> {
-        // As the runtime: a peer template with another content type offers no request.
-        if template.get("isOwn") == Some(&Value::Bool(false))
-            && template["content"].get("@type").and_then(Value::as_str)
-                != Some("RelationshipTemplateContent")
-        {
-            self.publish(
-                events::RELATIONSHIP_TEMPLATE_PROCESSED,
-                json!({"template": template, "result": "NoRequest"}),
-            );
-            return Ok(());
-        }
         let outcome = self.peer_template_loaded(template).await;
         let processed = match &outcome {
-            Ok(Some(request)) => {
-                json!({"template": template, "result": "ManualRequestDecisionRequired", "requestId": request.id})
-            }
-            Ok(None) => self.why_no_template_request(template).await?,
+            Ok(outcome) => outcome.processed_event(template),
             Err(_) => json!({"template": template, "result": "Error"}),
         };
         self.publish(events::RELATIONSHIP_TEMPLATE_PROCESSED, processed);

@@ -31,9 +31,48 @@ fn earlier<'a>(a: Option<&'a str>, b: Option<&'a str>) -> Option<&'a str> {
     }
 }
 
+/// What loading a peer's template did: the `result` of `consumption.relationshipTemplateProcessed`.
+#[derive(Debug)]
+pub enum TemplateOutcome {
+    /// Its request was offered and waits for a decision (its id).
+    Offered(String),
+    /// Not a peer's `RelationshipTemplateContent`.
+    NoRequest,
+    /// A request from this template is still open (its id).
+    NonCompletedRequestExists(String),
+    /// A relationship to the templator blocks the request, or is Active and the template has no
+    /// `onExistingRelationship` (the relationship's id).
+    RelationshipExists(String),
+    /// The offered request (or, without a relationship, the template) has expired.
+    RequestExpired,
+    /// The request could not be offered (unparseable, or its id is taken).
+    Error,
+}
+
+impl TemplateOutcome {
+    /// The event payload for `template`.
+    pub fn processed_event(&self, template: &Value) -> Value {
+        let (result, reference) = match self {
+            Self::Offered(id) => ("ManualRequestDecisionRequired", Some(("requestId", id))),
+            Self::NoRequest => ("NoRequest", None),
+            Self::NonCompletedRequestExists(id) => {
+                ("NonCompletedRequestExists", Some(("requestId", id)))
+            }
+            Self::RelationshipExists(id) => ("RelationshipExists", Some(("relationshipId", id))),
+            Self::RequestExpired => ("RequestExpired", None),
+            Self::Error => ("Error", None),
+        };
+        let mut event = json!({"template": template, "result": result});
+        if let Some((key, id)) = reference {
+            event[key] = id.clone().into();
+        }
+        event
+    }
+}
+
 impl Consumption {
-    /// A peer's template (its `RelationshipTemplateDTO`) was loaded: offer its request.
-    pub async fn peer_template_loaded(&self, template: &Value) -> Result<Option<LocalRequest>> {
+    /// A peer's template (its `RelationshipTemplateDTO`) was loaded: offer its request, or say why not.
+    pub async fn peer_template_loaded(&self, template: &Value) -> Result<TemplateOutcome> {
         let text = |name: &str| {
             template
                 .get(name)
@@ -45,27 +84,9 @@ impl Consumption {
             || template_content.get("@type").and_then(Value::as_str)
                 != Some("RelationshipTemplateContent")
         {
-            return Ok(None);
+            return Ok(TemplateOutcome::NoRequest);
         }
         let (template_id, peer) = (text("id"), text("createdBy"));
-        let relationship = self
-            .transport()
-            .relationship_to(peer)
-            .await?
-            .map(|r| r.record);
-        let status = relationship.as_ref().map(|r| r.status.as_str().to_owned());
-        if status.as_deref().is_some_and(|s| BLOCKING.contains(&s)) {
-            return Ok(None);
-        }
-        let active = status.as_deref() == Some("Active");
-        let request = if active {
-            template_content.get("onExistingRelationship")
-        } else {
-            template_content.get("onNewRelationship")
-        };
-        let Some(request) = request.filter(|r| r.is_object()) else {
-            return Ok(None);
-        };
         let open_from_template = Filter::And(vec![
             eq("isOwn", false)?,
             eq("source.reference", template_id)?,
@@ -74,17 +95,45 @@ impl Consumption {
                 connector_store::Condition::Ne(RequestStatus::Completed.as_str().into()),
             )?,
         ]);
-        if !documents::find_records::<LocalRequest>(self.store(), &open_from_template)
-            .await?
-            .is_empty()
+        if let Some(open) =
+            documents::find_records::<LocalRequest>(self.store(), &open_from_template)
+                .await?
+                .into_iter()
+                .next()
         {
-            return Ok(None);
+            return Ok(TemplateOutcome::NonCompletedRequestExists(open.id));
         }
+        let relationship = self
+            .transport()
+            .relationship_to(peer)
+            .await?
+            .map(|r| r.record);
+        let status = relationship.as_ref().map(|r| r.status.as_str().to_owned());
+        let relationship_id = relationship
+            .as_ref()
+            .map(|r| r.id.clone())
+            .unwrap_or_default();
+        if status.as_deref().is_some_and(|s| BLOCKING.contains(&s)) {
+            return Ok(TemplateOutcome::RelationshipExists(relationship_id));
+        }
+        let active = status.as_deref() == Some("Active");
+        let request = if active {
+            template_content.get("onExistingRelationship")
+        } else {
+            template_content.get("onNewRelationship")
+        };
+        let Some(request) = request.filter(|r| r.is_object()) else {
+            return Ok(if active {
+                TemplateOutcome::RelationshipExists(relationship_id)
+            } else {
+                TemplateOutcome::Error
+            });
+        };
         let mut content = match content::request(request) {
             Ok(content) => content,
             Err(e) => {
                 tracing::warn!(template = template_id, error = %e, "a template's Request does not parse");
-                return Ok(None);
+                return Ok(TemplateOutcome::Error);
             }
         };
         // As the runtime: the stored content stays as the template carries it (normally without
@@ -97,7 +146,7 @@ impl Consumption {
             .await?
             .is_some()
         {
-            return Ok(None);
+            return Ok(TemplateOutcome::Error);
         }
         if !active
             && let Some(at) = earlier(
@@ -110,13 +159,19 @@ impl Consumption {
         if let Some(at) = content.get("expiresAt").and_then(Value::as_str)
             && crate::requests::is_past(at, &now())
         {
-            return Ok(None);
+            return Ok(TemplateOutcome::RequestExpired);
         }
         let source = Source {
             kind: "RelationshipTemplate".into(),
             reference: template_id.to_owned(),
         };
-        self.insert_incoming(&id, content, peer, source).await
+        Ok(
+            match self.insert_incoming(&id, content, peer, source).await? {
+                Some(request) => TemplateOutcome::Offered(request.id),
+                // Another replica offered it at the same moment.
+                None => TemplateOutcome::NonCompletedRequestExists(id),
+            },
+        )
     }
 
     /// A relationship (its `RelationshipDTO`) to an own template appeared: if its creation
