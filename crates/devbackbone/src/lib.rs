@@ -23,6 +23,8 @@ mod sse;
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::Method;
@@ -50,6 +52,23 @@ pub struct RunningBackbone {
     backend: web::Data<Backend>,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    open_connections: Arc<AtomicUsize>,
+}
+
+/// Held in each connection's data: counts the connection as open until it is dropped with its socket.
+struct OpenConnection(Arc<AtomicUsize>);
+
+impl OpenConnection {
+    fn register(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count.clone())
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl RunningBackbone {
@@ -69,9 +88,17 @@ impl RunningBackbone {
     }
 
     /// Stops accepting requests, lets running ones finish, and waits until it is down.
+    ///
+    /// The server's future ends before its worker threads have dropped every idle keep-alive socket; a
+    /// client that reuses such a socket after a quick restart gets a reset. So this also waits (up to
+    /// 10 s) until every connection is closed.
     pub async fn stop(self) {
         self.handle.stop(true).await;
         let _ = self.task.await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.open_connections.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Waits until the server ends (e.g. on Ctrl-C, which actix handles).
@@ -107,10 +134,15 @@ pub async fn start(config: BackboneConfig) -> Result<RunningBackbone, BackboneEr
         .port();
     let backend = web::Data::from(Arc::new(Backend::new(config, db)));
     let shared = backend.clone();
+    let open_connections = Arc::new(AtomicUsize::new(0));
+    let counted = open_connections.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(backend.clone())
             .default_service(web::to(handle))
+    })
+    .on_connect(move |_, data| {
+        data.insert(OpenConnection::register(&counted));
     })
     .workers(2)
     // As long as the real Backbone's (130 s): a server that closes idle sockets first races the
@@ -130,6 +162,7 @@ pub async fn start(config: BackboneConfig) -> Result<RunningBackbone, BackboneEr
         backend: shared,
         handle,
         task,
+        open_connections,
     })
 }
 
