@@ -2,7 +2,7 @@
 //! validates, creates and sends; the recipient syncs, decides (accept / reject); the sender
 //! syncs and sees the request completed with the response applied. Plus the real error codes.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -709,9 +709,58 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
         "error.consumption.requests.invalidRequestItem"
     );
 
+    // b succeeds its name once more and answers a second read with it: a receives the succession
+    // (AttributeSuccessionAcceptResponseItem) and stores the successor in one write, with the
+    // request as its source.
+    let newer = b
+        .ok(
+            "POST",
+            &format!("/Attributes/{successor_id}/Succeed"),
+            Some(
+                json!({"successorContent": {"value": {"@type": "GivenName", "value": "Beatrice"}}}),
+            ),
+            201,
+        )
+        .await;
+    let newer_id = newer["successor"]["id"].as_str().unwrap().to_owned();
+    let read_again = json!({"items": [{"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
+        "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}}]});
+    let (second, _) = create_and_send(&a, &b_address, read_again).await;
+    sync_until(&b, &format!("/Requests/Incoming?id={second}"), |v| {
+        v.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let answered = b
+        .ok(
+            "PUT",
+            &format!("/Requests/Incoming/{second}/Accept"),
+            Some(json!({"items": [{"accept": true, "existingAttributeId": newer_id}]})),
+            200,
+        )
+        .await;
+    let item = &answered["response"]["content"]["items"][0];
+    assert_eq!(
+        item["@type"], "AttributeSuccessionAcceptResponseItem",
+        "{item}"
+    );
+    assert_eq!(item["predecessorId"], successor_id);
+    assert_eq!(item["successorId"], newer_id.as_str());
+    sync_until(&a, &format!("/Requests/Outgoing/{second}"), |v| {
+        v["status"] == "Completed"
+    })
+    .await;
+    let received = a
+        .ok("GET", &format!("/Attributes/{newer_id}"), None, 200)
+        .await;
+    assert_eq!(received["@type"], "PeerIdentityAttribute");
+    assert_eq!(received["succeeds"], successor_id);
+    assert_eq!(received["sourceReference"], second.as_str());
+    assert_eq!(received["content"]["value"]["value"], "Beatrice");
+
     // Lazy expiry: a Draft whose expiresAt passes becomes Expired when read, and is not sent.
     let soon = nmshd_wire::CoreDate::from_offset_date_time(
-        time::OffsetDateTime::now_utc() + time::Duration::milliseconds(1500),
+        // Far enough ahead that creating it on a loaded machine does not already find it expired.
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(5),
     )
     .to_iso_string();
     let consent = json!({"expiresAt": soon, "items": [{"@type": "ConsentRequestItem", "mustBeAccepted": false, "consent": "ok?"}]});
@@ -723,16 +772,17 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
             201,
         )
         .await;
-    tokio::time::sleep(Duration::from_millis(2000)).await;
-    let expired = a
-        .ok(
-            "GET",
-            &format!("/Requests/Outgoing/{}", created["id"].as_str().unwrap()),
-            None,
-            200,
-        )
-        .await;
-    assert_eq!(expired["status"], "Expired");
+    let path = format!("/Requests/Outgoing/{}", created["id"].as_str().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let read = a.ok("GET", &path, None, 200).await;
+        if read["status"] == "Expired" {
+            break;
+        }
+        assert_eq!(read["status"], "Draft", "{read}");
+        assert!(Instant::now() < deadline, "never expired: {read}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     let late = a
         .call(
             "POST",

@@ -275,20 +275,6 @@ impl Consumption {
         Ok((linked, successor))
     }
 
-    /// Sets the successor's `sourceReference` (the request or notification that made it).
-    pub(crate) async fn set_source_reference(
-        &self,
-        id: &str,
-        source_reference: &str,
-    ) -> Result<LocalAttribute> {
-        Ok(documents::update::<LocalAttribute>(self.store(), id, |a| {
-            a.source_reference = Some(source_reference.to_owned());
-            Ok(())
-        })
-        .await?
-        .record)
-    }
-
     /// Every predecessor of `attribute`, nearest first.
     pub async fn predecessors(&self, attribute: &LocalAttribute) -> Result<Vec<LocalAttribute>> {
         let mut out = Vec::new();

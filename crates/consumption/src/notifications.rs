@@ -427,12 +427,15 @@ impl Consumption {
                 message,
             )
         })?;
-        let (predecessor, successor) = self
-            .succeed(predecessor, content, new_id("ATT"), |k| k)
-            .await?;
         let notification_id = new_id("NOT");
-        let successor = self
-            .set_source_reference(&successor.id, &notification_id)
+        let (predecessor, successor) = self
+            .succeed_from(
+                predecessor,
+                content,
+                new_id("ATT"),
+                |k| k,
+                Some(&notification_id),
+            )
             .await?;
         let notification = json!({
             "@type": "Notification",

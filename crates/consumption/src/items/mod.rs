@@ -851,8 +851,9 @@ async fn apply_item(
             ) && c.find_attribute(&successor_id).await?.is_none()
             {
                 let content = response_item["successorContent"].clone();
-                let (_, successor) = c.succeed(predecessor, content, successor_id, |k| k).await?;
-                c.set_source_reference(&successor.id, request_id).await?;
+                // One write of the successor, source reference included (no window without it).
+                c.succeed_from(predecessor, content, successor_id, |k| k, Some(request_id))
+                    .await?;
             }
             Ok(())
         }
