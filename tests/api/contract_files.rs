@@ -4,6 +4,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
+use crate::query_conditions::QueryConditions;
 use crate::rest_peer::{Connector, in_a_day};
 
 /// `makeUploadRequest(values)` of the real test utils, as multipart form fields.
@@ -255,4 +256,50 @@ async fn load_peer_file() {
             .await;
         assert_eq!(loaded["id"], id);
     }
+}
+
+// "Files query": "files can be queried by their attributes", "own files can be queried by their
+// attributes", "peer files can be queried by their attributes"
+#[tokio::test]
+async fn files_query() {
+    let (_backbone, a, b) = two().await;
+    let uploaded = upload(
+        &a,
+        upload_form("File Title", "test.txt", b"query", &[]),
+        201,
+    )
+    .await;
+    let file = uploaded["result"].clone();
+    let own_fields = |file: &Value| {
+        QueryConditions::new(file)
+            .date("createdAt")
+            .date("createdBy")
+            .date("createdByDevice")
+            .string("description")
+            .date("expiresAt")
+            .string("filename")
+            .number("filesize")
+            .string("mimetype")
+            .string("title")
+    };
+    own_fields(&file)
+        .boolean("isOwn")
+        .execute(&a, "/Files")
+        .await;
+    own_fields(&file).execute(&a, "/Files/Own").await;
+
+    // exchangeFile: a's file loaded by b through its reference.
+    let id = file["id"].as_str().unwrap();
+    let token = a
+        .ok("POST", &format!("/Files/{id}/Token"), Some(json!({})), 201)
+        .await;
+    let peer_file = b
+        .ok(
+            "POST",
+            "/Files/Peer",
+            Some(json!({"reference": token["reference"]["truncated"]})),
+            201,
+        )
+        .await;
+    own_fields(&peer_file).execute(&b, "/Files/Peer").await;
 }

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
+use crate::query_conditions::QueryConditions;
 use crate::rest_peer::{Connector, in_a_day};
 
 fn content() -> Value {
@@ -228,3 +229,73 @@ async fn secret_key_of(a: &Connector, template: &Value) -> Value {
 
 // Not ported: "Serialization Errors" (this Connector answers an unknown content @type with
 // error.runtime.validation.invalidPropertyValue, the real one with error.runtime.unknownType).
+
+// "RelationshipTemplates Query": "query templates", "query own templates", "query peer templates"
+#[tokio::test]
+async fn relationship_templates_query() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    let common = |template: &Value| {
+        QueryConditions::new(template)
+            .date("createdAt")
+            .date("expiresAt")
+            .string("createdBy")
+            .string("createdByDevice")
+            .number("maxNumberOfAllocations")
+            .string("forIdentity")
+    };
+
+    let template = create_template(
+        &a,
+        Some(&a_address),
+        Some(json!({"password": "password", "passwordLocationIndicator": "RegistrationLetter"})),
+    )
+    .await;
+    common(&template)
+        .boolean("isOwn")
+        .single("passwordProtection", "", true)
+        .single("passwordProtection", "!", false)
+        .string("passwordProtection.password")
+        .single("passwordProtection.passwordIsPin", "true", false)
+        .single("passwordProtection.passwordIsPin", "!", true)
+        .single(
+            "passwordProtection.passwordLocationIndicator",
+            "RegistrationLetter",
+            true,
+        )
+        .single(
+            "passwordProtection.passwordLocationIndicator",
+            "differentLocationIndicator",
+            false,
+        )
+        .execute(&a, "/RelationshipTemplates")
+        .await;
+
+    let pin = create_template(
+        &a,
+        Some(&a_address),
+        Some(json!({"password": "1234", "passwordIsPin": true, "passwordLocationIndicator": 99})),
+    )
+    .await;
+    common(&pin)
+        .string("passwordProtection.password")
+        .single("passwordProtection.passwordIsPin", "true", true)
+        .single("passwordProtection.passwordIsPin", "!", false)
+        .single("passwordProtection.passwordLocationIndicator", "99", true)
+        .single("passwordProtection.passwordLocationIndicator", "50", false)
+        .execute(&a, "/RelationshipTemplates/Own")
+        .await;
+
+    // exchangeTemplate: a's template for b, loaded by b.
+    let offered = template_token(&a, Some(&b_address), None).await;
+    let peer_template = load(&b, &offered, None).await;
+    common(&peer_template)
+        .single("passwordProtection", "", false)
+        .single("passwordProtection", "!", true)
+        .execute(&b, "/RelationshipTemplates/Peer")
+        .await;
+}

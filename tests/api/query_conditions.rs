@@ -39,8 +39,13 @@ impl QueryConditions {
         let Some(text) = self.value(key).as_str().map(str::to_owned) else {
             return self;
         };
-        let date = time::OffsetDateTime::parse(&text, &Rfc3339).unwrap();
-        self.push(key, text, true);
+        self.push(key, text.clone(), true);
+        // The original also uses date sets for non-dates (e.g. `createdBy`): luxon then shifts an
+        // invalid DateTime, whose text is "Invalid DateTime".
+        let Ok(date) = time::OffsetDateTime::parse(&text, &Rfc3339) else {
+            self.push(key, "Invalid DateTime".to_owned(), false);
+            return self;
+        };
         for shifted in [
             date + time::Duration::hours(24),
             date - time::Duration::hours(24),
@@ -73,6 +78,23 @@ impl QueryConditions {
         let near_miss = format!("{}XXXX", &text[..cut]);
         self.push(key, text, true);
         self.push(key, near_miss, false);
+    }
+
+    /// The number, and the number ±1 (not matching).
+    pub fn number(mut self, key: &str) -> Self {
+        let Some(n) = self.value(key).as_i64().filter(|n| *n != 0) else {
+            return self;
+        };
+        self.push(key, n.to_string(), true);
+        self.push(key, (n + 1).to_string(), false);
+        self.push(key, (n - 1).to_string(), false);
+        self
+    }
+
+    /// One query given literally (`addSingleCondition`), e.g. `""` (exists) or `"!"` (missing).
+    pub fn single(mut self, key: &str, value: &str, expected: bool) -> Self {
+        self.push(key, value.to_owned(), expected);
+        self
     }
 
     /// The boolean and its negation.
