@@ -252,3 +252,13 @@ pub fn take_protection_filters(
     });
     Ok(filters)
 }
+
+/// The runtime deserialises a content object before it checks its kind: an `@type` it has never
+/// registered fails there, as `error.runtime.unknownType`.
+pub fn refuse_unregistered_type(ty: &str) -> Result<(), ConnectorError> {
+    if ty.is_empty() || connector_content::registry::is_registered(ty) {
+        return Ok(());
+    }
+    let error = connector_content::registry::unknown_type(ty);
+    Err(ConnectorError::application(error.code, error.message))
+}

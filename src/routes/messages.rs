@@ -241,6 +241,7 @@ pub async fn send(
         .get("@type")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    super::input::refuse_unregistered_type(kind)?;
     if !CONTENT_TYPES.contains(&kind) {
         return Err(ConnectorError::application(
             "error.runtime.validation.invalidPropertyValue",

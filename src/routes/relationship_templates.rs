@@ -141,6 +141,7 @@ pub async fn create_own(
     let expires_at = input::future_date(body, "expiresAt")?
         .ok_or_else(|| ConnectorError::validation("must have required property 'expiresAt'"))?;
     let ty = content.get("@type").and_then(Value::as_str).unwrap_or("");
+    input::refuse_unregistered_type(ty)?;
     if !TEMPLATE_CONTENT_TYPES.contains(&ty) {
         return Err(ConnectorError::validation(
             "The content of a RelationshipTemplate must either be a RelationshipTemplateContent or an ArbitraryRelationshipTemplateContent.",

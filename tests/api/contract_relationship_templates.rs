@@ -227,8 +227,54 @@ async fn secret_key_of(a: &Connector, template: &Value) -> Value {
     token["content"]["secretKey"].clone()
 }
 
-// Not ported: "Serialization Errors" (this Connector answers an unknown content @type with
-// error.runtime.validation.invalidPropertyValue, the real one with error.runtime.unknownType).
+// "Serialization Errors": "create a template with wrong content : not existent type". Not ported:
+// "... missing values" (content `{"@type": "Message"}`: the runtime deserialises a transport
+// Message and reports its first missing field, requestDeserialization; this Connector answers
+// that the content kind is wrong, invalidPropertyValue).
+#[tokio::test]
+async fn serialization_errors() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let body = json!({"content": {"a": "A", "@type": "NonExistentType"}, "expiresAt": in_a_day()});
+    let error = assert_error(
+        a.call("POST", "/RelationshipTemplates/Own", Some(body))
+            .await,
+        400,
+        "error.runtime.unknownType",
+    )
+    .await;
+    assert_eq!(
+        error["message"],
+        "Type 'NonExistentType' with version 1 was not found within reflection classes. You might have to install a module first."
+    );
+    // The same for a message's content; a known type of the wrong kind stays a validation error.
+    let address = a.address().await;
+    let message = |content: Value| json!({"recipients": [address], "content": content});
+    assert_error(
+        a.call(
+            "POST",
+            "/Messages",
+            Some(message(json!({"@type": "NonExistentType"}))),
+        )
+        .await,
+        400,
+        "error.runtime.unknownType",
+    )
+    .await;
+    assert_error(
+        a.call(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": {"@type": "Mail"}, "expiresAt": in_a_day()})),
+        )
+        .await,
+        400,
+        "error.runtime.validation.invalidPropertyValue",
+    )
+    .await;
+}
 
 // "RelationshipTemplates Query": "query templates", "query own templates", "query peer templates"
 #[tokio::test]

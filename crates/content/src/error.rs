@@ -6,6 +6,8 @@ use std::fmt;
 pub mod codes {
     /// Structural or value validation failed (missing required field, wrong JSON type, length, pattern, unknown `@type`).
     pub const INVALID_PROPERTY_VALUE: &str = "error.runtime.validation.invalidPropertyValue";
+    /// A content object's `@type` is not registered in the runtime at all (`registry`).
+    pub const UNKNOWN_TYPE: &str = "error.runtime.unknownType";
     /// A string of an attribute value contains a character outside the whitelist (§3.5).
     pub const FORBIDDEN_CHARACTERS_IN_ATTRIBUTE: &str =
         "error.consumption.attributes.forbiddenCharactersInAttribute";

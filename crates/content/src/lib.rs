@@ -63,6 +63,7 @@ mod json;
 mod peer;
 pub mod queries;
 pub mod reference;
+pub mod registry;
 pub mod requests;
 pub mod responses;
 pub mod tags;
