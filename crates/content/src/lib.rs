@@ -42,8 +42,8 @@
 //! (`ShareCredentialOfferRequestItem`, `ShareAuthorizationRequestRequestItem`, `BankAccount`, `MaritalStatus`,
 //! `SchematizedJSON`, `VerifiableCredential`); [`AttributeValue::since`] tells which version introduced a value type.
 //!
-//! IQL: [`iql::validate`] is a complete syntax check after the PEG grammar of `@nmshd/iql` (error offsets as
-//! peggy reports them); the expression is never evaluated.
+//! IQL: [`iql::parse`] follows the PEG grammar of `@nmshd/iql` (errors as peggy reports them, see
+//! [`iql::validation_result`]); [`iql::execute`] evaluates a query over attribute contents as the library does.
 //!
 //! Evidence: `tests/rules.rs` has one test per rule family; `tests/ts_judge.rs` runs a corpus of valid and
 //! invalid content through `@nmshd/content` 7.0.0 on node and compares decisions and normalized JSON (every
