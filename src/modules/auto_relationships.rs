@@ -113,8 +113,10 @@ async fn decompose_all_proposed(transport: &Transport) {
     }
 }
 
+/// Through the consumption layer, which also removes the peer's requests and attributes.
 async fn decompose(transport: &Transport, id: &str) {
-    match transport.decompose_relationship(id).await {
+    let consumption = connector_consumption::Consumption::new(transport.clone());
+    match consumption.decompose_relationship(id).await {
         Ok(()) => tracing::info!(module = AUTO_DECOMPOSE, relationship.id = id, "decomposed"),
         Err(e) if lost_race(&e) => tracing::info!(
             module = AUTO_DECOMPOSE,

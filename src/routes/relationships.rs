@@ -176,13 +176,15 @@ pub async fn revoke_reactivation(
     change(&state, &id, RelationshipAction::RevokeReactivation).await
 }
 
-/// `DELETE /Relationships/{id}`: decompose.
+/// `DELETE /Relationships/{id}`: decompose, then remove the peer's requests and attributes.
 pub async fn decompose(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
     let id = input::id(&id, "REL")?;
-    transport.decompose_relationship(id).await?;
+    connector_consumption::Consumption::new(transport.clone())
+        .decompose_relationship(id)
+        .await?;
     Ok(envelope::no_content())
 }

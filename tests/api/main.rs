@@ -28,6 +28,7 @@ mod health;
 mod helpers;
 mod hostile_input;
 mod identity_deletion;
+mod lifecycle_hooks;
 mod notifications;
 mod openapi;
 mod otel;

@@ -14,3 +14,6 @@ pub const OUTGOING_REQUEST_CREATED_AND_COMPLETED: &str =
 pub const OUTGOING_REQUEST_STATUS_CHANGED: &str = "consumption.outgoingRequestStatusChanged";
 pub const MESSAGE_PROCESSED: &str = "consumption.messageProcessed";
 pub const RELATIONSHIP_TEMPLATE_PROCESSED: &str = "consumption.relationshipTemplateProcessed";
+pub const MAIL_RECEIVED: &str = "consumption.mailReceived";
+/// Followed by the relationship's id (the runtime's `RelationshipEvent`).
+pub const RELATIONSHIP_EVENT_PREFIX: &str = "consumption.relationshipEvent.";

@@ -21,6 +21,8 @@ pub mod events;
 pub mod flows;
 pub mod guard;
 pub mod items;
+pub mod lifecycle;
+pub mod mail_events;
 pub mod notifications;
 pub mod records;
 pub mod requests;

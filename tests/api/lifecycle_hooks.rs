@@ -1,0 +1,578 @@
+//! Relationship lifecycle hooks (content-model §7.3) and the MessageModule's events between two
+//! Connectors on a dev Backbone, over REST, with a `consumption.**` webhook on each:
+//!
+//! * a relationship created from a template whose request shares, reads and creates attributes
+//!   is rejected (by the templator) or revoked (by the requestor): both sides lose what was
+//!   exchanged in it and announce each deleted attribute;
+//! * an active one is terminated and decomposed by one side: that side loses the peer's requests
+//!   and attributes; the other side sees DeletionProposed and marks everything shared as deleted
+//!   by the peer, dated with the decomposition, then decomposes and loses it too;
+//! * a received Mail is announced by `consumption.mailReceived` and
+//!   `consumption.relationshipEvent.<relationship id>`.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::notifications::{non_empty, sync_until};
+use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::webhooks::{Hit, Receiver, webhooks_env};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A Connector whose consumption events reach `receiver` under `/{name}/`.
+async fn connector(backbone: &str, receiver: &Receiver, name: &str) -> Connector {
+    let env = webhooks_env(&json!({"webhooks": [{
+        "triggers": ["consumption.**"],
+        "target": {"url": format!("{}/{name}/{{{{trigger}}}}", receiver.base)},
+    }]}));
+    Connector::start_with_env(backbone, env).await
+}
+
+fn of<'a>(hits: &'a [Hit], trigger: &str) -> Vec<&'a Value> {
+    hits.iter()
+        .filter(|h| h.trigger() == trigger)
+        .map(|h| &h.body["data"])
+        .collect()
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+/// Polls `path` on `c` (no sync) until `done` holds: the hooks run on the event listener,
+/// after the call or sync that caused them has answered.
+async fn until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let value = c.ok("GET", path, None, 200).await;
+        if done(&value) {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path} never satisfied the condition: {value}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn empty(v: &Value) -> bool {
+    v.as_array().is_some_and(Vec::is_empty)
+}
+
+/// What the template flow exchanged.
+struct Onboarded {
+    relationship: String,
+    request: String,
+    /// a's own EMailAddress, shared with b.
+    a_mail: String,
+    /// b's own GivenName, read by a.
+    b_given_name: String,
+    /// The attributes a holds with peer b, and b with peer a (ids, sorted).
+    a_with_b: Vec<String>,
+    b_with_a: Vec<String>,
+}
+
+/// a offers a template whose request shares a's e-mail address, reads b's given name and
+/// creates a relationship attribute owned by each side; b accepts, which creates the (Pending)
+/// relationship; a completes its outgoing request.
+async fn onboard(a: &Connector, b: &Connector) -> Onboarded {
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    let mail = a
+        .ok(
+            "POST",
+            "/Attributes",
+            Some(
+                json!({"content": {"value": {"@type": "EMailAddress", "value": "a@example.com"}}}),
+            ),
+            201,
+        )
+        .await;
+    let relationship_attribute = |owner: &str, key: &str| {
+        json!({"@type": "CreateAttributeRequestItem", "mustBeAccepted": true,
+            "attribute": {"@type": "RelationshipAttribute", "owner": owner, "key": key,
+              "confidentiality": "public",
+              "value": {"@type": "ProprietaryString", "title": key, "value": "V-1"}}})
+    };
+    let request = json!({"items": [
+        {"@type": "ShareAttributeRequestItem", "mustBeAccepted": true,
+         "attributeId": mail["id"], "attribute": mail["content"]},
+        {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
+         "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}},
+        relationship_attribute(&a_address, "contractNo"),
+        relationship_attribute("", "customerNo"),
+    ]});
+    let content = json!({"@type": "RelationshipTemplateContent", "onNewRelationship": request});
+    let template = a
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    b.ok(
+        "POST",
+        "/RelationshipTemplates/Peer",
+        Some(json!({"reference": template["reference"]["truncated"]})),
+        201,
+    )
+    .await;
+    let offered = sync_until(b, "/Requests/Incoming", non_empty).await;
+    let request = id(&offered[0]);
+    let given_name = json!({"@type": "IdentityAttribute", "owner": "",
+        "value": {"@type": "GivenName", "value": "Tom"}});
+    let decision = json!({"items": [
+        {"accept": true},
+        {"accept": true, "newAttribute": given_name},
+        {"accept": true},
+        {"accept": true},
+    ]});
+    b.ok(
+        "PUT",
+        &format!("/Requests/Incoming/{request}/Accept"),
+        Some(decision),
+        200,
+    )
+    .await;
+    let completed = b
+        .ok("GET", &format!("/Requests/Incoming/{request}"), None, 200)
+        .await;
+    assert_eq!(completed["status"], "Completed", "{completed}");
+    let relationship = completed["response"]["source"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sync_until(
+        a,
+        &format!("/Requests/Outgoing?id={request}&status=Completed"),
+        non_empty,
+    )
+    .await;
+
+    let a_with_b = ids(&a
+        .ok("GET", &format!("/Attributes?peer={b_address}"), None, 200)
+        .await);
+    let b_with_a = ids(&b
+        .ok("GET", &format!("/Attributes?peer={a_address}"), None, 200)
+        .await);
+    assert_eq!(a_with_b.len(), 3, "a: given name, contractNo, customerNo");
+    assert_eq!(b_with_a.len(), 3, "b: e-mail, contractNo, customerNo");
+    let b_given_name = b
+        .ok("GET", "/Attributes/Own/Identity", None, 200)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["content"]["value"]["@type"] == "GivenName")
+        .map(id)
+        .unwrap();
+    for (c, attribute) in [(a, id(&mail)), (b, b_given_name.clone())] {
+        let details = c
+            .ok(
+                "GET",
+                &format!("/Attributes/{attribute}/ForwardingDetails"),
+                None,
+                200,
+            )
+            .await;
+        assert_eq!(
+            details.as_array().unwrap().len(),
+            1,
+            "{attribute}: {details}"
+        );
+    }
+    Onboarded {
+        relationship,
+        request,
+        a_mail: id(&mail),
+        b_given_name,
+        a_with_b,
+        b_with_a,
+    }
+}
+
+/// After a Rejected or Revoked relationship: nothing with the peer is left, the own identity
+/// attributes stay without forwardings, and each deleted attribute was announced.
+async fn assert_exchange_undone(
+    c: &Connector,
+    receiver: &Receiver,
+    name: &str,
+    peer: &str,
+    deleted: &[String],
+    kept: &str,
+) {
+    until(c, &format!("/Attributes?peer={peer}"), empty).await;
+    let own = c.ok("GET", &format!("/Attributes/{kept}"), None, 200).await;
+    assert_eq!(own["@type"], "OwnIdentityAttribute");
+    until(c, &format!("/Attributes/{kept}/ForwardingDetails"), empty).await;
+    let hits = receiver
+        .wait_for(
+            &format!("/{name}/"),
+            WAIT,
+            "attributeDeleted events",
+            |hits| {
+                let announced: Vec<&Value> = of(hits, "consumption.attributeDeleted");
+                deleted
+                    .iter()
+                    .all(|d| announced.iter().any(|e| e["id"] == d.as_str()))
+                    && of(hits, "consumption.attributeForwardingDetailsChanged")
+                        .iter()
+                        .filter(|e| e["id"] == kept)
+                        .count()
+                        >= 2
+            },
+        )
+        .await;
+    let announced = of(&hits, "consumption.attributeDeleted");
+    assert_eq!(
+        announced.len(),
+        deleted.len(),
+        "each deletion announced once"
+    );
+    let last_change = of(&hits, "consumption.attributeForwardingDetailsChanged")
+        .into_iter()
+        .rfind(|e| e["id"] == kept)
+        .unwrap()
+        .clone();
+    assert_eq!(last_change["@type"], "OwnIdentityAttribute");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rejected_relationship_deletes_the_exchanged_attributes_on_both_sides() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let receiver = Receiver::start();
+    let a = connector(&backbone.base_url(), &receiver, "a").await;
+    let b = connector(&backbone.base_url(), &receiver, "b").await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    let onboarded = onboard(&a, &b).await;
+
+    let path = format!("/Relationships/{}", onboarded.relationship);
+    let rejected = a
+        .ok("PUT", &format!("{path}/Reject"), Some(json!({})), 200)
+        .await;
+    assert_eq!(rejected["status"], "Rejected");
+    assert_exchange_undone(
+        &a,
+        &receiver,
+        "a",
+        &b_address,
+        &onboarded.a_with_b,
+        &onboarded.a_mail,
+    )
+    .await;
+    sync_until(&b, &path, |r| r["status"] == "Rejected").await;
+    assert_exchange_undone(
+        &b,
+        &receiver,
+        "b",
+        &a_address,
+        &onboarded.b_with_a,
+        &onboarded.b_given_name,
+    )
+    .await;
+    // The requests stay: only attributes go on Rejected/Revoked.
+    a.ok(
+        "GET",
+        &format!("/Requests/Outgoing/{}", onboarded.request),
+        None,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revoked_relationship_deletes_the_exchanged_attributes_on_both_sides() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let receiver = Receiver::start();
+    let a = connector(&backbone.base_url(), &receiver, "a").await;
+    let b = connector(&backbone.base_url(), &receiver, "b").await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    let onboarded = onboard(&a, &b).await;
+
+    let path = format!("/Relationships/{}", onboarded.relationship);
+    let revoked = b
+        .ok("PUT", &format!("{path}/Revoke"), Some(json!({})), 200)
+        .await;
+    assert_eq!(revoked["status"], "Revoked");
+    assert_exchange_undone(
+        &b,
+        &receiver,
+        "b",
+        &a_address,
+        &onboarded.b_with_a,
+        &onboarded.b_given_name,
+    )
+    .await;
+    sync_until(&a, &path, |r| r["status"] == "Revoked").await;
+    assert_exchange_undone(
+        &a,
+        &receiver,
+        "a",
+        &b_address,
+        &onboarded.a_with_b,
+        &onboarded.a_mail,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn decomposition_marks_the_peers_attributes_deleted_and_then_removes_them() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let receiver = Receiver::start();
+    let a = connector(&backbone.base_url(), &receiver, "a").await;
+    let b = connector(&backbone.base_url(), &receiver, "b").await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    let onboarded = onboard(&a, &b).await;
+    let path = format!("/Relationships/{}", onboarded.relationship);
+    a.ok("PUT", &format!("{path}/Accept"), Some(json!({})), 200)
+        .await;
+    sync_until(&b, &path, |r| r["status"] == "Active").await;
+
+    // A request by message, so both sides also hold requests of the other direction.
+    let by_message = json!({"items": [{"@type": "ReadAttributeRequestItem", "mustBeAccepted": false,
+        "query": {"@type": "IdentityAttributeQuery", "valueType": "Surname"}}]});
+    let created = b
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": by_message, "peer": a_address})),
+            201,
+        )
+        .await;
+    b.ok(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [a_address], "content": created["content"]})),
+        201,
+    )
+    .await;
+    sync_until(
+        &a,
+        &format!("/Requests/Incoming?id={}", id(&created)),
+        non_empty,
+    )
+    .await;
+
+    // a terminates and decomposes: a loses everything it had with b.
+    a.ok("PUT", &format!("{path}/Terminate"), Some(json!({})), 200)
+        .await;
+    sync_until(&b, &path, |r| r["status"] == "Terminated").await;
+    a.ok("DELETE", &path, None, 204).await;
+    assert!(empty(
+        &a.ok("GET", &format!("/Attributes?peer={b_address}"), None, 200)
+            .await
+    ));
+    assert!(empty(
+        &a.ok(
+            "GET",
+            &format!("/Attributes/{}/ForwardingDetails", onboarded.a_mail),
+            None,
+            200
+        )
+        .await
+    ));
+    assert!(empty(
+        &a.ok(
+            "GET",
+            &format!("/Requests/Outgoing?peer={b_address}"),
+            None,
+            200
+        )
+        .await
+    ));
+    assert!(empty(
+        &a.ok(
+            "GET",
+            &format!("/Requests/Incoming?peer={b_address}"),
+            None,
+            200
+        )
+        .await
+    ));
+    a.ok(
+        "GET",
+        &format!("/Attributes/{}", onboarded.a_mail),
+        None,
+        200,
+    )
+    .await;
+    receiver
+        .wait_for("/a/", WAIT, "forwarding details changed", |hits| {
+            of(hits, "consumption.attributeForwardingDetailsChanged")
+                .iter()
+                .any(|e| e["id"] == onboarded.a_mail.as_str())
+        })
+        .await;
+
+    // b sees DeletionProposed: all it shares with a counts as deleted by a.
+    let proposed = sync_until(&b, &path, |r| r["status"] == "DeletionProposed").await;
+    let date = proposed["auditLog"].as_array().unwrap().last().unwrap()["createdAt"].clone();
+    let marked = until(&b, &format!("/Attributes?peer={a_address}"), |list| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x.get("deletionInfo").is_some())
+    })
+    .await;
+    assert_eq!(ids(&marked), onboarded.b_with_a);
+    for attribute in marked.as_array().unwrap() {
+        let expected = match attribute["@type"].as_str().unwrap() {
+            "OwnRelationshipAttribute" => "DeletedByRecipient",
+            "PeerIdentityAttribute" | "PeerRelationshipAttribute" => "DeletedByEmitter",
+            other => panic!("unexpected {other}"),
+        };
+        assert_eq!(
+            attribute["deletionInfo"],
+            json!({"deletionStatus": expected, "deletionDate": date}),
+            "{attribute}"
+        );
+    }
+    let forwarding = until(
+        &b,
+        &format!("/Attributes/{}/ForwardingDetails", onboarded.b_given_name),
+        |list| list[0].get("deletionInfo").is_some(),
+    )
+    .await;
+    assert_eq!(
+        forwarding[0]["deletionInfo"],
+        json!({"deletionStatus": "DeletedByRecipient", "deletionDate": date})
+    );
+    // A repeated sync changes nothing.
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    assert_eq!(
+        b.ok("GET", &format!("/Attributes?peer={a_address}"), None, 200)
+            .await,
+        marked
+    );
+
+    // b decomposes too: its requests and attributes with a go.
+    b.ok("DELETE", &path, None, 204).await;
+    assert!(empty(
+        &b.ok("GET", &format!("/Attributes?peer={a_address}"), None, 200)
+            .await
+    ));
+    assert!(empty(
+        &b.ok(
+            "GET",
+            &format!("/Attributes/{}/ForwardingDetails", onboarded.b_given_name),
+            None,
+            200
+        )
+        .await
+    ));
+    assert!(empty(
+        &b.ok(
+            "GET",
+            &format!("/Requests/Incoming?peer={a_address}"),
+            None,
+            200
+        )
+        .await
+    ));
+    assert!(empty(
+        &b.ok(
+            "GET",
+            &format!("/Requests/Outgoing?peer={a_address}"),
+            None,
+            200
+        )
+        .await
+    ));
+    b.ok(
+        "GET",
+        &format!("/Attributes/{}", onboarded.b_given_name),
+        None,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn received_mail_is_announced_with_its_relationship() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let receiver = Receiver::start();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = connector(&backbone.base_url(), &receiver, "b").await;
+    relate(&a, &b).await;
+    let b_address = b.address().await;
+    let relationship = id(&b.ok("GET", "/Relationships", None, 200).await[0]);
+
+    let arbitrary = a
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address],
+                "content": {"@type": "ArbitraryMessageContent", "value": {"n": 1}}})),
+            201,
+        )
+        .await;
+    let mail = a
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [b_address],
+                "content": {"@type": "Mail", "to": [b_address], "subject": "Hello", "body": "World"}})),
+            201,
+        )
+        .await;
+    sync_until(&b, "/Messages", |list| {
+        list.as_array()
+            .is_some_and(|l| l.iter().any(|m| m["id"] == mail["id"]))
+    })
+    .await;
+    let relationship_event = format!("consumption.relationshipEvent.{relationship}");
+    let hits = receiver
+        .wait_for("/b/", WAIT, "mail events", |hits| {
+            !of(hits, &relationship_event).is_empty()
+                && of(hits, "consumption.messageProcessed").len() >= 2
+        })
+        .await;
+
+    let received = of(&hits, "consumption.mailReceived");
+    assert_eq!(received.len(), 1, "only the Mail is announced");
+    let rest = b
+        .ok("GET", &format!("/Messages/{}", id(&mail)), None, 200)
+        .await;
+    assert_eq!(received[0]["id"], rest["id"]);
+    assert_eq!(received[0]["content"], rest["content"]);
+    assert_eq!(received[0]["createdBy"], rest["createdBy"]);
+    let with_relationship = of(&hits, &relationship_event);
+    assert_eq!(with_relationship.len(), 1);
+    let rest_relationship = b
+        .ok("GET", &format!("/Relationships/{relationship}"), None, 200)
+        .await;
+    assert_eq!(with_relationship[0]["id"], rest_relationship["id"]);
+    assert_eq!(with_relationship[0]["status"], "Active");
+    assert_eq!(with_relationship[0]["peer"], rest_relationship["peer"]);
+    // Both messages are processed as usual; the arbitrary one announces nothing else.
+    let processed: Vec<&Value> = of(&hits, "consumption.messageProcessed");
+    for message in [&arbitrary, &mail] {
+        assert!(
+            processed
+                .iter()
+                .any(|p| p["message"]["id"] == message["id"] && p["result"] == "NoRequest"),
+            "{processed:?}"
+        );
+    }
+}
