@@ -244,8 +244,8 @@ impl Transport {
         Ok(stored)
     }
 
-    /// `transport.relationshipChanged`, plus the reactivation event when the last audit entry is a
-    /// reactivation step (as the runtime publishes them, locally and on sync).
+    /// After an own step: `transport.relationshipChanged`, plus the reactivation event when the
+    /// step was one (as the runtime's RelationshipsController publishes them).
     fn publish_changed(&self, record: &RelationshipRecord) {
         let dto = record.to_dto();
         self.events().publish(RELATIONSHIP_CHANGED, dto.clone());
@@ -264,16 +264,44 @@ impl Transport {
     }
 
     /// Sync: a relationship changed on the Backbone (new, answered, terminated, reactivated, …).
-    pub(crate) async fn apply_relationship_event(&self, payload: &Value) -> Result<()> {
+    /// As the runtime's external event processors: the event's own announcement
+    /// (`announce`, for the reactivation events) always, then `transport.relationshipChanged` only
+    /// when the audit log grew, so a step that arrives as several external events (or again)
+    /// is announced once.
+    pub(crate) async fn apply_relationship_event(
+        &self,
+        payload: &Value,
+        announce: Option<&'static str>,
+    ) -> Result<()> {
         let id = relationship_id(payload)?;
         let relationship = self.backbone().get_relationship(id).await?;
-        match documents::get::<RelationshipRecord>(self.store(), id).await? {
-            None => self.receive_new_relationship(&relationship).await,
-            Some(_) => self.update_from_backbone(&relationship).await,
+        let (stored, grew) = match documents::get::<RelationshipRecord>(self.store(), id).await? {
+            None => match self.receive_new_relationship(&relationship).await? {
+                Some(stored) => (stored, true),
+                None => return Ok(()),
+            },
+            Some(old) => {
+                let before = old.record.audit_log.len();
+                let stored = self.update_from_backbone(&relationship).await?;
+                let grew = stored.audit_log.len() != before;
+                (stored, grew)
+            }
+        };
+        let dto = stored.to_dto();
+        if let Some(namespace) = announce {
+            self.events().publish(namespace, dto.clone());
         }
+        if grew {
+            self.events().publish(RELATIONSHIP_CHANGED, dto);
+        }
+        Ok(())
     }
 
-    async fn receive_new_relationship(&self, relationship: &Relationship) -> Result<()> {
+    /// Stores a relationship on an own template; `None` when another replica stored it first.
+    async fn receive_new_relationship(
+        &self,
+        relationship: &Relationship,
+    ) -> Result<Option<RelationshipRecord>> {
         let metadata = &relationship.metadata;
         if metadata.to != self.address() {
             return Err(TransportError::not_found("Relationship", &metadata.id));
@@ -311,14 +339,16 @@ impl Transport {
         record.set_secrets(&secrets);
         let stored = match documents::insert(self.store(), &record).await {
             // Another replica stored it first (a redelivered event): nothing new.
-            Err(TransportError::Store(e)) if e.is_conflict() => return Ok(()),
+            Err(TransportError::Store(e)) if e.is_conflict() => return Ok(None),
             other => other?.record,
         };
-        self.publish_changed(&stored);
-        Ok(())
+        Ok(Some(stored))
     }
 
-    async fn update_from_backbone(&self, relationship: &Relationship) -> Result<()> {
+    async fn update_from_backbone(
+        &self,
+        relationship: &Relationship,
+    ) -> Result<RelationshipRecord> {
         let metadata = &relationship.metadata;
         let response = relationship.creation_response_content.clone();
         let stored = documents::update::<RelationshipRecord>(self.store(), &metadata.id, |r| {
@@ -335,8 +365,7 @@ impl Transport {
         })
         .await?
         .record;
-        self.publish_changed(&stored);
-        Ok(())
+        Ok(stored)
     }
 
     /// Sync: `PeerToBeDeleted`, `PeerDeletionCancelled`, `PeerDeleted`.

@@ -163,10 +163,22 @@ impl Transport {
             ExternalEventType::FileOwnershipClaimed => {
                 self.apply_file_ownership_claimed(&event.payload).await
             }
-            ExternalEventType::RelationshipStatusChanged
-            | ExternalEventType::RelationshipReactivationRequested
-            | ExternalEventType::RelationshipReactivationCompleted => {
-                self.apply_relationship_event(&event.payload).await
+            ExternalEventType::RelationshipStatusChanged => {
+                self.apply_relationship_event(&event.payload, None).await
+            }
+            ExternalEventType::RelationshipReactivationRequested => {
+                self.apply_relationship_event(
+                    &event.payload,
+                    Some("transport.relationshipReactivationRequested"),
+                )
+                .await
+            }
+            ExternalEventType::RelationshipReactivationCompleted => {
+                self.apply_relationship_event(
+                    &event.payload,
+                    Some("transport.relationshipReactivationCompleted"),
+                )
+                .await
             }
             ExternalEventType::PeerToBeDeleted => {
                 self.apply_peer_deletion_event(

@@ -140,9 +140,10 @@ async fn the_whole_relationship_lifecycle_between_two_transports() {
         .collect();
     assert_eq!(
         namespaces,
+        // As the runtime's processor: the reactivation event, then the change.
         [
-            "transport.relationshipChanged",
-            "transport.relationshipReactivationRequested"
+            "transport.relationshipReactivationRequested",
+            "transport.relationshipChanged"
         ]
     );
     let requested = a.relationship(&created.id).await.unwrap().record;
