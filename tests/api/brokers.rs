@@ -110,16 +110,21 @@ pub async fn delete_exchange(connection: &Connection, exchange: &str) {
 
 /// A subscription on `transport/#`, acknowledged before this returns.
 async fn mqtt_consumer() -> Received {
+    mqtt_consumer_on(&["transport/#"]).await
+}
+
+/// Subscriptions on the topic `filters`, each acknowledged before this returns.
+pub async fn mqtt_consumer_on(filters: &[&str]) -> Received {
     use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
     let options = MqttOptions::new(unique("brokers-test"), "127.0.0.1", 1883);
     let (client, mut event_loop) = AsyncClient::new(options, 64);
-    client
-        .subscribe("transport/#", QoS::AtMostOnce)
-        .await
-        .unwrap();
-    loop {
+    for filter in filters {
+        client.subscribe(*filter, QoS::AtMostOnce).await.unwrap();
+    }
+    let mut acknowledged = 0;
+    while acknowledged < filters.len() {
         if let Event::Incoming(Packet::SubAck(_)) = event_loop.poll().await.unwrap() {
-            break;
+            acknowledged += 1;
         }
     }
     let (sender, received) = mpsc::unbounded_channel();
@@ -137,14 +142,14 @@ async fn mqtt_consumer() -> Received {
 
 /// A `PSUBSCRIBE transport.*` on Redis.
 async fn redis_consumer() -> Received {
-    redis_consumer_on("transport.*").await
+    redis_consumer_on(&["transport.*"]).await
 }
 
-/// A `PSUBSCRIBE` of `pattern` on Redis, subscribed before this returns.
-pub async fn redis_consumer_on(pattern: &str) -> Received {
+/// A `PSUBSCRIBE` of `patterns` on Redis, subscribed before this returns.
+pub async fn redis_consumer_on(patterns: &[&str]) -> Received {
     let client = redis::Client::open(REDIS_URL).unwrap();
     let mut pubsub = client.get_async_pubsub().await.unwrap();
-    pubsub.psubscribe(pattern).await.unwrap();
+    pubsub.psubscribe(patterns).await.unwrap();
     let (sender, received) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut messages = pubsub.into_on_message();

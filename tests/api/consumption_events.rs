@@ -17,7 +17,7 @@ use crate::notifications::{non_empty, sync_until};
 use crate::rest_peer::{Connector, in_a_day};
 use crate::webhooks::{Receiver, webhooks_env};
 
-type Events = BTreeMap<String, Vec<Value>>;
+pub type Events = BTreeMap<String, Vec<Value>>;
 
 /// A Connector's environment: a `consumption.**` webhook under `/{name}/`, AMQP on `exchange`
 /// and Redis.
@@ -34,7 +34,7 @@ fn publishing_env(receiver: &Receiver, name: &str, exchange: &str) -> Vec<(Strin
 }
 
 /// The webhook bodies under `/{name}/` once no more arrived for a second, by trigger.
-async fn webhook_events(receiver: &Receiver, name: &str) -> Events {
+pub async fn webhook_events(receiver: &Receiver, name: &str) -> Events {
     let prefix = format!("/{name}/");
     let (mut count, mut stable_since) = (usize::MAX, Instant::now());
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -123,7 +123,7 @@ async fn response_items(c: &Connector, id: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     let receiver = Receiver::start();
-    let mut redis = redis_consumer_on("consumption.*").await;
+    let mut redis = redis_consumer_on(&["consumption.*"]).await;
     let (exchange_a, exchange_b) = (unique("consumption-a"), unique("consumption-b"));
     let (amqp_connection_a, mut amqp_a) = amqp_consumer(&exchange_a).await;
     let (amqp_connection_b, mut amqp_b) = amqp_consumer(&exchange_b).await;

@@ -23,6 +23,7 @@ mod contract_requests;
 mod contract_tokens;
 mod decider;
 mod errors;
+mod event_targets;
 mod files_messages;
 mod health;
 mod helpers;

@@ -312,7 +312,12 @@ async fn relationship_attribute_succeeded_reaches_the_peer() {
 }
 
 /// a sends `content` to b, b decides with `decision`, a syncs until the request is Completed.
-async fn request_decided(a: &Connector, b: &Connector, content: Value, decision: Value) -> String {
+pub async fn request_decided(
+    a: &Connector,
+    b: &Connector,
+    content: Value,
+    decision: Value,
+) -> String {
     let b_address = b.address().await;
     let created = a
         .ok(
