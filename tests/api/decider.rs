@@ -1,13 +1,16 @@
 //! The decider's automationConfig (`modules.decider.automationConfig`, content-model §5.12) over
 //! REST with real Connectors: one accepts Read requests for a GivenName with a new attribute, one
 //! rejects everything from a given peer; a request with a Consent item is left to a manual
-//! decision.
+//! decision. Requests offered by loaded peer templates are decided alike (§7.2): an accept
+//! without a relationship creates it, a reject completes without one, an uncovered request waits,
+//! and `consumption.relationshipTemplateProcessed` tells which.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::webhooks::{Receiver, webhooks_env};
 
 async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..60 {
@@ -170,4 +173,212 @@ async fn incompatible_automation_config_refuses_to_start() {
         outcome.is_err(),
         "a Read accept without newAttribute must not start"
     );
+}
+
+/// Creates an own template of `templator` with `content` and loads it on `loader`; returns the
+/// loaded RelationshipTemplateDTO.
+async fn load_template(templator: &Connector, loader: &Connector, content: Value) -> Value {
+    let template = templator
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    loader
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Peer",
+            Some(json!({"reference": template["reference"]["truncated"]})),
+            201,
+        )
+        .await
+}
+
+/// The `consumption.relationshipTemplateProcessed` payload the webhook under `prefix` got for
+/// `template`.
+async fn processed(receiver: &Receiver, prefix: &str, template: &Value) -> Value {
+    let is_it = |data: &Value| data["template"]["id"] == template["id"];
+    let hits = receiver
+        .wait_for(
+            prefix,
+            Duration::from_secs(60),
+            "relationshipTemplateProcessed",
+            |hits| hits.iter().any(|h| is_it(&h.body["data"])),
+        )
+        .await;
+    let mine: Vec<Value> = hits
+        .into_iter()
+        .map(|h| h.body["data"].clone())
+        .filter(is_it)
+        .collect();
+    assert_eq!(mine.len(), 1, "processed once: {mine:#?}");
+    mine[0].clone()
+}
+
+fn read(value_type: &str) -> Value {
+    json!({"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
+        "query": {"@type": "IdentityAttributeQuery", "valueType": value_type}})
+}
+
+fn on_new(items: Value) -> Value {
+    json!({"@type": "RelationshipTemplateContent", "onNewRelationship": {"items": items}})
+}
+
+fn new_attribute(value_type: &str) -> Value {
+    json!({"@type": "IdentityAttribute", "owner": "", "value": {"@type": value_type, "value": "Auto"}})
+}
+
+#[tokio::test]
+async fn automation_config_decides_template_requests() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let receiver = Receiver::start();
+    let mut env = automation(json!([
+        {"requestConfig": {"content.item.@type": "ReadAttributeRequestItem", "content.item.query.valueType": "GivenName"},
+         "responseConfig": {"accept": true, "newAttribute": new_attribute("GivenName")}},
+        {"requestConfig": {"content.item.@type": "ReadAttributeRequestItem", "content.item.query.valueType": "Surname"},
+         "responseConfig": {"accept": true, "newAttribute": new_attribute("Surname")}},
+        {"requestConfig": {"content.item.@type": "FormFieldRequestItem"},
+         "responseConfig": {"accept": false, "message": "no forms"}}
+    ]));
+    env.extend(webhooks_env(&json!({"webhooks": [{
+        "triggers": ["consumption.relationshipTemplateProcessed"],
+        "target": {"url": format!("{}/b", receiver.base)},
+    }]})));
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start_with_env(&backbone.base_url(), env).await;
+    let c = Connector::start(&backbone.base_url()).await;
+    let b_address = b.address().await;
+
+    // Rejected automatically: completed without an answer, no relationship on either side.
+    let form = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
+        "settings": {"@type": "StringFormFieldSettings"}}]);
+    let loaded = load_template(&a, &b, on_new(form)).await;
+    let event = processed(&receiver, "/b", &loaded).await;
+    assert_eq!(event["result"], "RequestAutomaticallyDecided", "{event}");
+    assert_eq!(event["template"], loaded);
+    let rejected = event["requestId"].as_str().unwrap().to_owned();
+    let request = b
+        .ok("GET", &format!("/Requests/Incoming/{rejected}"), None, 200)
+        .await;
+    assert_eq!(request["status"], "Completed", "{request}");
+    assert_eq!(request["wasAutomaticallyDecided"], true);
+    assert_eq!(request["source"]["reference"], loaded["id"]);
+    assert_eq!(request["response"]["content"]["result"], "Rejected");
+    assert_eq!(
+        request["response"]["content"]["items"][0]["message"],
+        "no forms"
+    );
+    assert!(request["response"].get("source").is_none(), "{request}");
+    assert_eq!(b.ok("GET", "/Relationships", None, 200).await, json!([]));
+
+    // Accepted automatically without a relationship: b creates it with the Response, and the
+    // templator finds a Pending relationship carrying it.
+    let loaded = load_template(&a, &b, on_new(json!([read("GivenName")]))).await;
+    let event = processed(&receiver, "/b", &loaded).await;
+    assert_eq!(event["result"], "RequestAutomaticallyDecided", "{event}");
+    let accepted = event["requestId"].as_str().unwrap().to_owned();
+    let request = b
+        .ok("GET", &format!("/Requests/Incoming/{accepted}"), None, 200)
+        .await;
+    assert_eq!(request["status"], "Completed", "{request}");
+    assert_eq!(request["wasAutomaticallyDecided"], true);
+    assert_eq!(request["response"]["source"]["type"], "Relationship");
+    let relationship_id = request["response"]["source"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at_a = sync_until(&a, "/Relationships", non_empty).await;
+    assert_eq!(at_a.as_array().unwrap().len(), 1, "{at_a}");
+    let relationship = &at_a[0];
+    assert_eq!(relationship["id"], relationship_id.as_str());
+    assert_eq!(relationship["status"], "Pending");
+    assert_eq!(relationship["peer"], b_address.as_str());
+    let creation = &relationship["creationContent"];
+    assert_eq!(
+        creation["@type"], "RelationshipCreationContent",
+        "{creation}"
+    );
+    assert_eq!(creation["response"], request["response"]["content"]);
+    assert_eq!(creation["response"]["result"], "Accepted");
+    let item = &creation["response"]["items"][0];
+    assert_eq!(item["@type"], "ReadAttributeAcceptResponseItem", "{item}");
+    assert_eq!(item["attribute"]["value"]["value"], "Auto");
+    assert_eq!(item["attribute"]["owner"], b_address.as_str());
+    // a's side of the template flow: the outgoing request, completed from the relationship.
+    // Its consumption listener does that once the sync brought the relationship: poll.
+    let outgoing = sync_until(
+        &a,
+        &format!("/Requests/Outgoing?id={accepted}&status=Completed"),
+        non_empty,
+    )
+    .await;
+    let outgoing = &outgoing[0];
+    assert_eq!(outgoing["status"], "Completed", "{outgoing}");
+    assert_eq!(
+        outgoing["response"]["source"]["reference"],
+        relationship_id.as_str()
+    );
+
+    // With the relationship active, onExistingRelationship is accepted by a ResponseWrapper.
+    a.ok(
+        "PUT",
+        &format!("/Relationships/{relationship_id}/Accept"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    sync_until(&b, "/Relationships?status=Active", non_empty).await;
+    let existing = json!({"@type": "RelationshipTemplateContent",
+        "onNewRelationship": {"items": [read("GivenName")]},
+        "onExistingRelationship": {"items": [read("Surname")]}});
+    let loaded = load_template(&a, &b, existing).await;
+    let event = processed(&receiver, "/b", &loaded).await;
+    assert_eq!(event["result"], "RequestAutomaticallyDecided", "{event}");
+    let by_message = event["requestId"].as_str().unwrap().to_owned();
+    let request = b
+        .ok(
+            "GET",
+            &format!("/Requests/Incoming/{by_message}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(request["status"], "Completed", "{request}");
+    assert_eq!(request["response"]["source"]["type"], "Message");
+    let done = sync_until(
+        &a,
+        &format!("/Requests/Outgoing?id={by_message}&status=Completed"),
+        non_empty,
+    )
+    .await;
+    assert_eq!(done[0]["response"]["content"]["result"], "Accepted");
+    assert_eq!(
+        done[0]["response"]["content"]["items"][0]["attribute"]["value"]["@type"],
+        "Surname"
+    );
+    assert_eq!(
+        a.ok("GET", "/Relationships", None, 200)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Not covered by the config: left to a manual decision, no relationship yet.
+    let loaded = load_template(&c, &b, on_new(json!([read("EMailAddress")]))).await;
+    let event = processed(&receiver, "/b", &loaded).await;
+    assert_eq!(event["result"], "ManualRequestDecisionRequired", "{event}");
+    let waiting = event["requestId"].as_str().unwrap();
+    let request = b
+        .ok("GET", &format!("/Requests/Incoming/{waiting}"), None, 200)
+        .await;
+    assert_eq!(request["status"], "ManualDecisionRequired", "{request}");
+    assert!(request.get("wasAutomaticallyDecided").is_none());
+    c.ok("POST", "/Account/Sync", None, 204).await;
+    assert_eq!(c.ok("GET", "/Relationships", None, 200).await, json!([]));
 }

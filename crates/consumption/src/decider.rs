@@ -11,8 +11,8 @@
 //! `content.item.@type`) with `accept: true` only answers CreateAttribute and ShareAttribute
 //! items (as @nmshd/runtime 7.0.0 does).
 //!
-//! Requests from templates are left to a manual decision here (the answer would create the
-//! relationship; that stays with the REST accept).
+//! Requests from messages and from loaded peer templates are decided alike; the answer goes out
+//! as the RequestModule sends it after any decision (see [`Consumption::answer_decided`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -199,7 +199,7 @@ impl Consumption {
         let Some(automation) = automation_of(self.address()) else {
             return Ok(false);
         };
-        if request.source.as_ref().is_none_or(|s| s.kind != "Message") {
+        if request.source.is_none() {
             return Ok(false);
         }
         let items = request.items();
@@ -312,8 +312,15 @@ impl Consumption {
             Slot::Group(all) => all.iter().flatten().any(|a| a["accept"] == true),
         });
         let body = json!({"items": answers});
-        let _claim = self.claim_decision(&request.id).await?;
-        let (decided, wrapper) = match self.decide(&request.id, &body, accept).await {
+        // A person (or another replica) deciding it right now wins, as a refused decision does.
+        let decision = match self.claim_decision(&request.id).await {
+            Ok(claim) => self
+                .decide(&request.id, &body, accept)
+                .await
+                .map(|d| (claim, d)),
+            Err(e) => Err(e),
+        };
+        let (_claim, (decided, wrapper)) = match decision {
             Ok(done) => done,
             Err(connector_transport::TransportError::Rule { code, message }) => {
                 tracing::warn!(request = %request.id, code, message, "the automation config's decision was refused; the request needs a manual decision");
@@ -326,6 +333,40 @@ impl Consumption {
             Ok(())
         })
         .await?;
+        let source = self.answer_decided(&decided, wrapper, accept).await?;
+        self.incoming_request_completed(&decided.id, source).await?;
+        tracing::debug!(request = %decided.id, at = %now(), accept, "request decided by automation");
+        Ok(true)
+    }
+
+    /// Sends the answer to an automatically decided request and returns its source for
+    /// `complete` (content-model §7.1 step 4, §7.2 step 3): a template request without an Active
+    /// relationship to the templator creates the relationship carrying the Response when
+    /// accepted and sends nothing when rejected; everything else gets the ResponseWrapper.
+    async fn answer_decided(
+        &self,
+        decided: &LocalRequest,
+        wrapper: Value,
+        accept: bool,
+    ) -> Result<Option<Source>> {
+        if self.answers_by_relationship(decided).await? {
+            if !accept {
+                return Ok(None);
+            }
+            let template_id = decided
+                .source
+                .as_ref()
+                .map(|s| s.reference.as_str())
+                .unwrap_or_default();
+            let relationship = self
+                .transport()
+                .create_relationship(template_id, Self::creation_content(decided))
+                .await?;
+            return Ok(Some(Source {
+                kind: "Relationship".into(),
+                reference: relationship.id,
+            }));
+        }
         let message = self
             .transport()
             .send_message(connector_transport::messages::NewMessage {
@@ -334,15 +375,9 @@ impl Consumption {
                 attachments: Vec::new(),
             })
             .await?;
-        self.incoming_request_completed(
-            &decided.id,
-            Some(Source {
-                kind: "Message".into(),
-                reference: message.id,
-            }),
-        )
-        .await?;
-        tracing::debug!(request = %decided.id, at = %now(), accept, "request decided by automation");
-        Ok(true)
+        Ok(Some(Source {
+            kind: "Message".into(),
+            reference: message.id,
+        }))
     }
 }

@@ -12,6 +12,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::events;
 use crate::items::{self, content};
 use crate::records::{LocalAttribute, LocalRequest, LocalResponse, RequestStatus, Source};
+use crate::templates::TemplateOutcome;
 use crate::{Consumption, now};
 
 /// Starts listening to the transport's events. The subscription is taken before this returns,
@@ -43,17 +44,15 @@ impl Consumption {
             "transport.messageReceived" => {
                 let outcome = self.process_received_message(&event.data).await;
                 self.announce_message_without_request(&event.data);
-                self.announce_mail(&event.data).await;
                 outcome
             }
             "transport.peerRelationshipTemplateLoaded" => {
                 self.process_peer_template(&event.data).await
             }
-            "transport.relationshipChanged" => {
-                let hooks = self.apply_relationship_lifecycle(&event.data).await;
-                let from_template = self.relationship_from_own_template(&event.data).await;
-                hooks.and(from_template.map(|_| ()))
-            }
+            "transport.relationshipChanged" => self
+                .relationship_from_own_template(&event.data)
+                .await
+                .map(|_| ()),
             _ => return,
         };
         if let Err(e) = outcome {
@@ -219,16 +218,30 @@ impl Consumption {
         );
     }
 
-    /// Offers a loaded peer template's request and announces the outcome by
-    /// `consumption.relationshipTemplateProcessed` (template requests are decided manually).
+    /// Offers a loaded peer template's request, lets the decider's automation config decide it
+    /// (accepted without an Active relationship: the relationship is created), and announces the
+    /// outcome by `consumption.relationshipTemplateProcessed`, as the runtime's DeciderModule.
     async fn process_peer_template(&self, template: &Value) -> Result<()> {
-        let outcome = self.peer_template_loaded(template).await;
+        let outcome = match self.peer_template_loaded(template).await {
+            Ok(TemplateOutcome::Offered(id)) => self.decide_offered(id).await,
+            other => other,
+        };
         let processed = match &outcome {
             Ok(outcome) => outcome.processed_event(template),
             Err(_) => json!({"template": template, "result": "Error"}),
         };
         self.publish(events::RELATIONSHIP_TEMPLATE_PROCESSED, processed);
         outcome.map(|_| ())
+    }
+
+    /// The automation config's go at an offered template request.
+    async fn decide_offered(&self, id: String) -> Result<TemplateOutcome> {
+        let request = self.request(&id, false).await?;
+        Ok(if self.decide_automatically(&request).await? {
+            TemplateOutcome::AutomaticallyDecided(id)
+        } else {
+            TemplateOutcome::Offered(id)
+        })
     }
 
     /// Re-applies every stored received Request / ResponseWrapper message (idempotent).
@@ -251,7 +264,7 @@ impl Consumption {
                 tracing::warn!(error = %e, message = %message.id, "catch-up of a received message failed");
             }
         }
-        self.catch_up_deletion_proposed().await
+        Ok(())
     }
 }
 

@@ -34,8 +34,10 @@ fn earlier<'a>(a: Option<&'a str>, b: Option<&'a str>) -> Option<&'a str> {
 /// What loading a peer's template did: the `result` of `consumption.relationshipTemplateProcessed`.
 #[derive(Debug)]
 pub enum TemplateOutcome {
-    /// Its request was offered and waits for a decision (its id).
+    /// Its request was offered and waits for a manual decision (its id).
     Offered(String),
+    /// Its request was offered and decided by the automation config (its id).
+    AutomaticallyDecided(String),
     /// Not a peer's `RelationshipTemplateContent`.
     NoRequest,
     /// A request from this template is still open (its id).
@@ -54,6 +56,9 @@ impl TemplateOutcome {
     pub fn processed_event(&self, template: &Value) -> Value {
         let (result, reference) = match self {
             Self::Offered(id) => ("ManualRequestDecisionRequired", Some(("requestId", id))),
+            Self::AutomaticallyDecided(id) => {
+                ("RequestAutomaticallyDecided", Some(("requestId", id)))
+            }
             Self::NoRequest => ("NoRequest", None),
             Self::NonCompletedRequestExists(id) => {
                 ("NonCompletedRequestExists", Some(("requestId", id)))
