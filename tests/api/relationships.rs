@@ -1,9 +1,9 @@
 //! Templates, tokens and relationships over REST: two Connectors on one dev Backbone.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{Connector, in_a_day, relate};
 
 #[tokio::test]
 async fn template_token_peer_load_relationship_accept_over_rest() {
@@ -470,4 +470,162 @@ async fn password_protection_and_deletion_over_rest() {
         "error.runtime.recordNotFound",
     )
     .await;
+}
+
+/// Decomposing removes what belonged to the relationship locally, as the transport's cleanup does:
+/// messages received from or sent only to the peer, the peer's templates and tokens, and a
+/// template the relationship came from unless it is an own one that allows more allocations; in a
+/// message to several recipients the peer becomes the "deleted identity" pseudonym.
+#[tokio::test]
+async fn decompose_removes_the_peer_s_messages_templates_and_tokens() {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let c = Connector::start(&backbone.base_url()).await;
+    let (b_address, c_address) = (b.address().await, c.address().await);
+    relate(&a, &b).await;
+    relate(&a, &c).await;
+    let a_address = a.address().await;
+
+    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"t": 2}});
+    let b_template = b
+        .ok(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    a.ok(
+        "POST",
+        "/RelationshipTemplates/Peer",
+        Some(json!({"reference": b_template["reference"]["truncated"]})),
+        201,
+    )
+    .await;
+    let b_token = b
+        .ok(
+            "POST",
+            "/Tokens/Own",
+            Some(json!({"content": {"@type": "ArbitraryTokenContent", "value": {"k": "v"}}, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    a.ok(
+        "POST",
+        "/Tokens/Peer",
+        Some(json!({"reference": b_token["reference"]["truncated"]})),
+        201,
+    )
+    .await;
+
+    let to_b = send(&a, &[&b_address]).await;
+    let to_b_and_c = send(&a, &[&b_address, &c_address]).await;
+    let from_b = send(&b, &[&a_address]).await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+    let ids = |listed: &Value| -> Vec<Value> {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].clone())
+            .collect()
+    };
+    let before = a.ok("GET", "/Messages", None, 200).await;
+    assert!(ids(&before).contains(&from_b), "{before}");
+
+    let relationship = a
+        .ok(
+            "GET",
+            &format!("/Relationships?peer={b_address}"),
+            None,
+            200,
+        )
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    a.ok(
+        "PUT",
+        &format!("/Relationships/{relationship}/Terminate"),
+        None,
+        200,
+    )
+    .await;
+    a.ok(
+        "DELETE",
+        &format!("/Relationships/{relationship}"),
+        None,
+        204,
+    )
+    .await;
+
+    let after = a.ok("GET", "/Messages", None, 200).await;
+    let left = ids(&after);
+    assert!(!left.contains(&to_b) && !left.contains(&from_b), "{after}");
+    assert!(left.contains(&to_b_and_c), "{after}");
+    let shared = a
+        .ok(
+            "GET",
+            &format!("/Messages/{}", to_b_and_c.as_str().unwrap()),
+            None,
+            200,
+        )
+        .await;
+    let recipients = shared["recipients"].as_array().unwrap();
+    let pseudonym = &recipients[0];
+    assert_ne!(pseudonym["address"], b_address.as_str(), "{shared}");
+    assert!(
+        pseudonym["address"]
+            .as_str()
+            .unwrap()
+            .starts_with("did:e:localhost:dids:")
+    );
+    assert!(
+        pseudonym.get("relationshipId").is_none_or(Value::is_null),
+        "{shared}"
+    );
+    assert_eq!(recipients[1]["address"], c_address.as_str());
+
+    let templates = a.ok("GET", "/RelationshipTemplates", None, 200).await;
+    assert!(
+        templates
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["createdBy"] != b_address.as_str()),
+        "{templates}"
+    );
+    let own = a.ok("GET", "/RelationshipTemplates/Own", None, 200).await;
+    assert_eq!(
+        own.as_array().unwrap().len(),
+        2,
+        "own templates allowing more allocations stay"
+    );
+    let tokens = a.ok("GET", "/Tokens/Peer", None, 200).await;
+    assert_eq!(tokens, json!([]));
+
+    // The peer decomposes too: the template it used and everything with a is gone there.
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    b.ok(
+        "DELETE",
+        &format!("/Relationships/{relationship}"),
+        None,
+        204,
+    )
+    .await;
+    assert_eq!(b.ok("GET", "/Messages", None, 200).await, json!([]));
+    assert_eq!(
+        b.ok("GET", "/RelationshipTemplates/Peer", None, 200).await,
+        json!([])
+    );
+}
+
+/// Sends an arbitrary message; its id.
+async fn send(from: &Connector, to: &[&str]) -> Value {
+    let body =
+        json!({"recipients": to, "content": {"@type": "ArbitraryMessageContent", "value": {}}});
+    from.ok("POST", "/Messages", Some(body), 201).await["id"].clone()
 }

@@ -11,6 +11,7 @@
 pub mod account;
 pub mod challenges;
 mod config;
+mod decomposition;
 pub mod documents;
 mod error;
 pub mod events;

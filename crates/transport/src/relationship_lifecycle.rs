@@ -211,7 +211,7 @@ impl Transport {
         self.apply_metadata(&metadata).await
     }
 
-    /// Decomposes on the Backbone, then removes the relationship locally.
+    /// Decomposes on the Backbone, then removes the relationship and what belonged to it locally.
     pub async fn decompose_relationship(&self, id: &str) -> Result<()> {
         let stored = self.relationship(id).await?.record;
         if !matches!(
@@ -224,6 +224,7 @@ impl Transport {
         self.store()
             .delete(RelationshipRecord::COLLECTION, id, None)
             .await?;
+        self.clean_up_decomposed(&stored).await?;
         self.events().publish(
             "transport.relationshipDecomposedBySelf",
             json!({ "relationshipId": id }),
