@@ -158,6 +158,8 @@ fn consumption_route(method: &str, path: &str) -> Option<Route> {
         ("POST", "/Attributes/ExecuteThirdPartyRelationshipAttributeQuery") => {
             route.to(attr::execute_third_party_query)
         }
+        ("POST", "/Attributes/ExecuteIQLQuery") => route.to(attr::execute_iql_query),
+        ("POST", "/Attributes/ValidateIQLQuery") => route.to(attr::validate_iql_query),
         ("GET", "/Attributes/TagCollection") => route.to(attr::tag_collection),
         ("GET", "/Attributes/{id}") => route.to(attr::get_one),
         ("DELETE", "/Attributes/{id}") => route.to(attr::delete),

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use connector_consumption::Consumption;
+use connector_content::{IqlQuery, iql};
 use connector_store::Filter;
 use serde_json::{Value, json};
 
@@ -457,6 +458,112 @@ pub async fn execute_third_party_query(
         )
         .await?,
     ))
+}
+
+/// The body of `ExecuteIQLQuery` / `ValidateIQLQuery`, checked in the order and with the messages of the
+/// runtime's request schemas (`@type` optional for Execute, required for Validate), then read as an
+/// `IQLQuery`, whose validator rejects over-long and syntactically invalid IQL (ts-serval errors, hence
+/// `error.runtime.requestDeserialization`, in the runtime's wording).
+fn iql_query_of(body: &Value, type_required: bool) -> Result<IqlQuery, ConnectorError> {
+    let invalid = |message: &str| Err(ConnectorError::validation(message));
+    let body = input::object(body)?;
+    if !body.contains_key("query") {
+        return invalid("must have required property 'query'");
+    }
+    if body.keys().any(|k| k != "query") {
+        return invalid("must NOT have additional properties");
+    }
+    let Some(query) = body["query"].as_object() else {
+        return invalid("query must be object");
+    };
+    let required: &[&str] = if type_required {
+        &["@type", "queryString"]
+    } else {
+        &["queryString"]
+    };
+    if let Some(name) = required.iter().find(|n| !query.contains_key(**n)) {
+        return invalid(&format!("query must have required property '{name}'"));
+    }
+    const KNOWN: &[&str] = &[
+        "@type",
+        "@context",
+        "@version",
+        "queryString",
+        "attributeCreationHints",
+    ];
+    if query.keys().any(|k| !KNOWN.contains(&k.as_str())) {
+        return invalid("query must NOT have additional properties");
+    }
+    for name in ["@type", "@context", "@version", "queryString"] {
+        if query.get(name).is_some_and(|v| !v.is_string()) {
+            return invalid(&format!("query/{name} must be string"));
+        }
+    }
+    if query.get("@type").is_some_and(|t| t != "IQLQuery") {
+        return invalid("query/@type must be equal to constant");
+    }
+    if let Some(hints) = query.get("attributeCreationHints") {
+        let Some(hints) = hints.as_object() else {
+            return invalid("query/attributeCreationHints must be object");
+        };
+        if !hints.contains_key("valueType") {
+            return invalid("query/attributeCreationHints must have required property 'valueType'");
+        }
+        if hints.keys().any(|k| k != "valueType" && k != "tags") {
+            return invalid("query/attributeCreationHints must NOT have additional properties");
+        }
+    }
+    let query_string = query["queryString"].as_str().unwrap_or_default();
+    let deserialization = |message: String| {
+        ConnectorError::application("error.runtime.requestDeserialization", message)
+    };
+    if query_string.encode_utf16().count() > 4096 {
+        return Err(deserialization(
+            "IQLQuery.queryString :: Value is longer than 4096 characters".to_owned(),
+        ));
+    }
+    if let Err(offset) = iql::validate(query_string) {
+        return Err(deserialization(format!(
+            "IQLQuery.queryString:String :: invalid IQL query at character offset {offset}"
+        )));
+    }
+    let mut typed = Value::Object(query.clone());
+    typed["@type"] = "IQLQuery".into();
+    IqlQuery::from_json(&typed).map_err(|e| ConnectorError::application(e.code, e.message))
+}
+
+/// `POST /Attributes/ExecuteIQLQuery`: the query evaluated over the contents of all
+/// OwnIdentityAttributes (every version, oldest first), as the runtime's `executeIQLQuery`.
+pub async fn execute_iql_query(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ConnectorError> {
+    let c = consumption(&state)?;
+    let query = iql_query_of(&body, false)?;
+    let expr = iql::parse(&query.query_string).map_err(|e| {
+        ConnectorError::application("error.runtime.requestDeserialization", e.message)
+    })?;
+    let own = c
+        .attributes(&Filter::eq("@type", "OwnIdentityAttribute").map_err(ConnectorError::from)?)
+        .await?;
+    let contents: Vec<Value> = own.iter().map(|a| a.content.clone()).collect();
+    // the library throws a TypeError for content it cannot walk; the runtime reports it as unknown
+    let indices = iql::execute(&expr, &contents).map_err(|e| {
+        ConnectorError::application(
+            "error.runtime.unknown",
+            format!("An error was thrown in a UseCase: {e}"),
+        )
+    })?;
+    let matched: Vec<_> = indices.into_iter().map(|i| own[i].clone()).collect();
+    Ok(envelope::ok(&c.attribute_dtos(&matched).await?))
+}
+
+/// `POST /Attributes/ValidateIQLQuery`: `@nmshd/iql`'s `validate` result for the query string. As in the
+/// runtime, the body is read as an `IQLQuery` first, so an invalid query string is refused there
+/// (`error.runtime.requestDeserialization`) and only valid ones reach the library.
+pub async fn validate_iql_query(body: web::Json<Value>) -> Result<HttpResponse, ConnectorError> {
+    let query = iql_query_of(&body, true)?;
+    Ok(envelope::ok(&iql::validation_result(&query.query_string)))
 }
 
 /// `GET /Attributes/TagCollection`: the Backbone's tag collection (cached).

@@ -224,9 +224,8 @@ fn success(method: &str, relative: &str) -> (u16, Option<Value>) {
         {
             (200, Some(r("ValidationResult")))
         }
-        (_, p) if p.ends_with("/Validate") || p.ends_with("/ValidateIQLQuery") => {
-            (200, Some(r("ValidationResult")))
-        }
+        (_, p) if p.ends_with("/ValidateIQLQuery") => (200, Some(r("IQLValidationResult"))),
+        (_, p) if p.ends_with("/Validate") => (200, Some(r("ValidationResult"))),
         (_, p) if p.starts_with("/Attributes/Execute") => (200, Some(list("LocalAttributeDTO"))),
         ("GET", "/Attributes/TagCollection") => (200, Some(json!({"type": "object"}))),
         (_, "/IdentityDeletionProcess") => (200, Some(r("IdentityDeletionProcessDTO"))),
@@ -363,6 +362,8 @@ fn schemas() -> Value {
         "ValidationResult": {"type": "object", "required": ["isSuccess"],
                              "properties": {"isSuccess": b, "code": s, "message": s,
                                             "items": {"type": "array"}}},
+        // @nmshd/iql's IValidateResult
+        "IQLValidationResult": object(&["isValid"], json!({"isValid": b, "error": {"type": "object"}})),
         "LocalAttributeDTO": {"type": "object", "required": ["@type", "id", "createdAt", "content"],
                               "properties": {"@type": s, "id": s, "createdAt": s, "content": {"type": "object"}}},
         "LocalRequestDTO": {"type": "object", "required": ["id", "isOwn", "peer", "createdAt", "status", "content"],

@@ -77,7 +77,8 @@ async fn unsatisfiable_accept_is_406() {
 }
 
 #[tokio::test]
-async fn unimplemented_routes_answer_not_implemented_never_success() {
+async fn routes_match_case_insensitively_and_reach_their_handler() {
+    // ValidateIQLQuery was the last catalogued route answering 501; it now reads its body
     let app = spawn_app().await;
     let response = app
         .client
@@ -87,12 +88,14 @@ async fn unimplemented_routes_answer_not_implemented_never_success() {
         .send()
         .await
         .unwrap();
-    let error = assert_error(response, 501, "error.connector.notImplemented").await;
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("POST /api/core/v1/Attributes/ValidateIQLQuery"),
+    let error = assert_error(
+        response,
+        400,
+        "error.runtime.validation.invalidPropertyValue",
+    )
+    .await;
+    assert_eq!(
+        error["message"], "must have required property 'query'",
         "{error}"
     );
 }

@@ -29,6 +29,7 @@ mod health;
 mod helpers;
 mod hostile_input;
 mod identity_deletion;
+mod iql;
 mod lifecycle_hooks;
 mod notifications;
 mod openapi;
