@@ -33,37 +33,7 @@ const LIST_FILTERS: &[(&str, &str)] = &[
 
 /// `RelationshipTemplateDTO`.
 pub fn template_dto(transport: &Transport, t: &TemplateRecord) -> Result<Value, ConnectorError> {
-    let mut dto = Map::new();
-    dto.insert("id".into(), t.id.clone().into());
-    dto.insert("isOwn".into(), t.is_own.into());
-    dto.insert("createdBy".into(), t.created_by.clone().into());
-    if let Some(device) = &t.created_by_device {
-        dto.insert("createdByDevice".into(), device.clone().into());
-    }
-    dto.insert("createdAt".into(), t.created_at.clone().into());
-    if let Some(f) = &t.for_identity {
-        dto.insert("forIdentity".into(), f.clone().into());
-    }
-    if let Some(p) = &t.password_protection {
-        dto.insert("passwordProtection".into(), p.to_dto());
-    }
-    let content = match t.content.get("@type").and_then(Value::as_str) {
-        Some(ty) if TEMPLATE_CONTENT_TYPES.contains(&ty) => t.content.clone(),
-        _ => serde_json::json!({
-            "@type": "ArbitraryRelationshipTemplateContent",
-            "value": t.content,
-        }),
-    };
-    dto.insert("content".into(), content);
-    if let Some(at) = &t.expires_at {
-        dto.insert("expiresAt".into(), at.clone().into());
-    }
-    if let Some(n) = t.max_number_of_allocations {
-        dto.insert("maxNumberOfAllocations".into(), n.into());
-    }
-    let reference = t.reference(&transport.config().base_url)?;
-    dto.insert("reference".into(), input::reference_dto(&reference));
-    Ok(Value::Object(dto))
+    Ok(t.to_dto(&transport.config().base_url)?)
 }
 
 async fn list(

@@ -3,7 +3,7 @@
 //! Redis, run one scripted scenario over REST (relationship from a template with a request,
 //! requests by message, a file ownership transfer that is first locked by a stale token and then
 //! claimed, attribute successions and deletions with notifications, termination, reactivation,
-//! identity deletion processes, decomposition). Every namespace the scenario causes must arrive at
+//! identity deletion processes, decomposition, a template whose only allocation is taken). Every namespace the scenario causes must arrive at
 //! every target kind with the same payload, under the naming of `connector-operations.md` §2.6 and
 //! §2.7; the table of namespaces seen per target is printed.
 
@@ -23,7 +23,7 @@ use crate::webhooks::{Receiver, webhooks_env};
 const MQTT_URL: &str = "mqtt://127.0.0.1:1883";
 
 /// Every namespace the scenario causes on one of the two Connectors.
-const EXPECTED: [&str; 27] = [
+const EXPECTED: [&str; 28] = [
     "consumption.attributeCreated",
     "consumption.attributeDeleted",
     "consumption.attributeForwardingDetailsChanged",
@@ -51,6 +51,7 @@ const EXPECTED: [&str; 27] = [
     "transport.relationshipDecomposedBySelf",
     "transport.relationshipReactivationCompleted",
     "transport.relationshipReactivationRequested",
+    "transport.relationshipTemplateAllocationsExhausted",
 ];
 
 /// A Connector's environment: debug mode (identity deletion routes), a `**` webhook under
@@ -120,7 +121,8 @@ fn check_shape(namespace: &str, data: &Value) -> Result<(), String> {
         | "transport.relationshipReactivationCompleted"
         | "transport.peerToBeDeleted"
         | "transport.peerDeletionCancelled" => relationship(data),
-        "transport.peerRelationshipTemplateLoaded" => template(data),
+        "transport.peerRelationshipTemplateLoaded"
+        | "transport.relationshipTemplateAllocationsExhausted" => template(data),
         "transport.relationshipDecomposedBySelf" => {
             keys(data) == set(&["relationshipId"])
                 && data["relationshipId"]
@@ -237,7 +239,8 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     .await;
     let b_address = b.address().await;
 
-    // 1. The relationship from a's template with a request: b shares a new GivenName.
+    // 1. The relationship from a's template with a request: b shares a new GivenName. b's load
+    //    takes the template's only allocation (a learns it by sync).
     let onboarding = json!({"items": [
         {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
          "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}}
@@ -249,7 +252,7 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
         .ok(
             "POST",
             "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
+            Some(json!({"content": content, "expiresAt": in_a_day(), "maxNumberOfAllocations": 1})),
             201,
         )
         .await;
@@ -631,6 +634,13 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
         hooks_a["consumption.outgoingRequestCreatedAndCompleted"][0]["id"],
         login.as_str()
     );
+    // The exhausted template: a's own, as REST answered its creation (the decomposition at the
+    // end removed it).
+    assert_eq!(
+        hooks_a["transport.relationshipTemplateAllocationsExhausted"],
+        std::slice::from_ref(&template)
+    );
+    assert!(!hooks_b.contains_key("transport.relationshipTemplateAllocationsExhausted"));
     // Each relationship step is announced once per side, even when it reaches a side as several
     // external events in one sync (b: the termination and the reactivation request).
     let statuses = |events: &Events| -> Vec<String> {

@@ -153,9 +153,10 @@ impl Transport {
     async fn apply_external_event(&self, event: &ExternalEvent) -> Result<()> {
         match &event.event_type {
             // Purely informational for this identity: nothing to store.
-            ExternalEventType::RelationshipTemplateAllocationsExhausted
-            | ExternalEventType::TokenLocked
-            | ExternalEventType::PeerFeatureFlagsChanged => Ok(()),
+            ExternalEventType::TokenLocked | ExternalEventType::PeerFeatureFlagsChanged => Ok(()),
+            ExternalEventType::RelationshipTemplateAllocationsExhausted => {
+                self.announce_allocations_exhausted(&event.payload).await
+            }
             ExternalEventType::MessageReceived => self.apply_message_received(&event.payload).await,
             ExternalEventType::FileOwnershipLocked => {
                 self.apply_file_ownership_locked(&event.payload).await

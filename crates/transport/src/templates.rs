@@ -98,6 +98,51 @@ impl TemplateRecord {
             .map_err(|e| corrupt("templator key", &e))
     }
 
+    /// The `RelationshipTemplateDTO` (REST answers and events); a content that is neither
+    /// template content type is shown wrapped in an ArbitraryRelationshipTemplateContent.
+    pub fn to_dto(&self, base_url: &str) -> Result<Value> {
+        const CONTENT_TYPES: [&str; 2] = [
+            "RelationshipTemplateContent",
+            "ArbitraryRelationshipTemplateContent",
+        ];
+        let mut dto = serde_json::Map::new();
+        dto.insert("id".into(), self.id.clone().into());
+        dto.insert("isOwn".into(), self.is_own.into());
+        dto.insert("createdBy".into(), self.created_by.clone().into());
+        if let Some(device) = &self.created_by_device {
+            dto.insert("createdByDevice".into(), device.clone().into());
+        }
+        dto.insert("createdAt".into(), self.created_at.clone().into());
+        if let Some(f) = &self.for_identity {
+            dto.insert("forIdentity".into(), f.clone().into());
+        }
+        if let Some(p) = &self.password_protection {
+            dto.insert("passwordProtection".into(), p.to_dto());
+        }
+        let content = match self.content.get("@type").and_then(Value::as_str) {
+            Some(ty) if CONTENT_TYPES.contains(&ty) => self.content.clone(),
+            _ => serde_json::json!({
+                "@type": "ArbitraryRelationshipTemplateContent",
+                "value": self.content,
+            }),
+        };
+        dto.insert("content".into(), content);
+        if let Some(at) = &self.expires_at {
+            dto.insert("expiresAt".into(), at.clone().into());
+        }
+        if let Some(n) = self.max_number_of_allocations {
+            dto.insert("maxNumberOfAllocations".into(), n.into());
+        }
+        let reference = self.reference(base_url)?;
+        let mut shown = serde_json::Map::new();
+        shown.insert("truncated".into(), reference.truncate().into());
+        if let Ok(url) = reference.to_url(None) {
+            shown.insert("url".into(), url.into());
+        }
+        dto.insert("reference".into(), Value::Object(shown));
+        Ok(Value::Object(dto))
+    }
+
     /// The reference with the Backbone base URL embedded.
     pub fn reference(&self, base_url: &str) -> Result<Reference> {
         Ok(Reference {
@@ -187,6 +232,28 @@ impl Transport {
     /// A stored template by id.
     pub async fn template(&self, id: &str) -> Result<TemplateRecord> {
         documents::require(self.store(), id, "RelationshipTemplate").await
+    }
+
+    /// Sync: `RelationshipTemplateAllocationsExhausted` of an own template announces
+    /// `transport.relationshipTemplateAllocationsExhausted` with its DTO (as the runtime's
+    /// processor; a template no longer stored here announces nothing).
+    pub(crate) async fn announce_allocations_exhausted(&self, payload: &Value) -> Result<()> {
+        let Some(id) = payload
+            .get("relationshipTemplateId")
+            .and_then(Value::as_str)
+        else {
+            return Err(TransportError::rule(
+                "error.transport.externalEventPayloadInvalid",
+                "the external event has no relationshipTemplateId",
+            ));
+        };
+        let Some(stored) = documents::get::<TemplateRecord>(self.store(), id).await? else {
+            return Ok(());
+        };
+        let dto = stored.record.to_dto(&self.config().base_url)?;
+        self.events()
+            .publish("transport.relationshipTemplateAllocationsExhausted", dto);
+        Ok(())
     }
 
     /// Deletes a template: an own one on the Backbone and locally, a peer one locally.
