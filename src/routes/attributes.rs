@@ -494,16 +494,38 @@ fn iql_query_of(body: &Value, type_required: bool) -> Result<IqlQuery, Connector
     if query.keys().any(|k| !KNOWN.contains(&k.as_str())) {
         return invalid("query must NOT have additional properties");
     }
-    for name in ["@type", "@context", "@version", "queryString"] {
-        if query.get(name).is_some_and(|v| !v.is_string()) {
-            return invalid(&format!("query/{name} must be string"));
+    // properties in the order the two schemas list them (the first failure is reported)
+    let order: &[&str] = if type_required {
+        &[
+            "@type",
+            "@context",
+            "@version",
+            "queryString",
+            "attributeCreationHints",
+        ]
+    } else {
+        &[
+            "@type",
+            "queryString",
+            "attributeCreationHints",
+            "@context",
+            "@version",
+        ]
+    };
+    for name in order {
+        let Some(value) = query.get(*name) else {
+            continue;
+        };
+        if *name != "attributeCreationHints" {
+            if !value.is_string() {
+                return invalid(&format!("query/{name} must be string"));
+            }
+            if *name == "@type" && value != "IQLQuery" {
+                return invalid("query/@type must be equal to constant");
+            }
+            continue;
         }
-    }
-    if query.get("@type").is_some_and(|t| t != "IQLQuery") {
-        return invalid("query/@type must be equal to constant");
-    }
-    if let Some(hints) = query.get("attributeCreationHints") {
-        let Some(hints) = hints.as_object() else {
+        let Some(hints) = value.as_object() else {
             return invalid("query/attributeCreationHints must be object");
         };
         if !hints.contains_key("valueType") {

@@ -201,6 +201,17 @@ async fn execute_and_validate_iql_queries_over_own_identity_attributes() {
             json!({"query": {"queryString": "GivenName"}}),
             "query must have required property '@type'",
         ),
+        // the first failing property in each schema's order
+        (
+            "/Attributes/ExecuteIQLQuery",
+            json!({"query": {"@type": "IQLQuery", "@version": 5, "queryString": 5}}),
+            "query/queryString must be string",
+        ),
+        (
+            "/Attributes/ValidateIQLQuery",
+            json!({"query": {"@type": "IQLQuery", "@version": 5, "queryString": 5}}),
+            "query/@version must be string",
+        ),
     ] {
         let response = a.call("POST", route, Some(body.clone())).await;
         let error = assert_error(
