@@ -1,6 +1,7 @@
 //! The `messageBrokerPublisher` module (`connector-operations.md` §2.7): every transport event
-//! goes to each configured broker (AMQP, MQTT, Redis) as the JSON of its data (`{}` without
-//! data), under the event's namespace.
+//! goes to each configured broker (AMQP, MQTT, Redis) as the JSON of its data (`{}` for the
+//! `runtime.*` lifecycle events; a data event without data is logged, not published), under the
+//! event's namespace.
 //!
 //! Publishing never holds up the API or the sync: the event fan-out hands each event to a bounded
 //! queue per broker and moves on (a full queue drops the event with a warning); one task per
@@ -154,7 +155,14 @@ async fn fan_out(
     queues: Vec<mpsc::Sender<Queued>>,
 ) {
     while let Some(event) = next_event("messageBrokerPublisher", &mut receiver).await {
-        let bytes: std::sync::Arc<[u8]> = broker_payload(&event).into();
+        let Some(bytes) = broker_payload(&event) else {
+            tracing::error!(
+                namespace = event.namespace,
+                "the event carries no data to serialise; it is not published to the message brokers"
+            );
+            continue;
+        };
+        let bytes: std::sync::Arc<[u8]> = bytes.into();
         for queue in &queues {
             if let Err(mpsc::error::TrySendError::Full(_)) =
                 queue.try_send((event.namespace, bytes.clone()))

@@ -70,11 +70,16 @@ pub fn webhook_body(event: &TransportEvent) -> Value {
     Value::Object(body)
 }
 
-/// The message-broker payload: the event's data as JSON bytes, `{}` for events without data.
-pub fn broker_payload(event: &TransportEvent) -> Vec<u8> {
+/// The message-broker payload: the event's data as JSON bytes; `{}` for the runtime's lifecycle
+/// events (`runtime.*`, which are no DataEvents). `None` for a data event published without data
+/// (`transport.datawalletSynchronized`, an identity deletion status change without a process):
+/// the real publisher fails to serialise those (`JSON.stringify(undefined)`), logs it and
+/// publishes nothing.
+pub fn broker_payload(event: &TransportEvent) -> Option<Vec<u8>> {
     match event_data(event) {
-        Some(data) => serde_json::to_vec(data).unwrap_or_else(|_| b"{}".to_vec()),
-        None => b"{}".to_vec(),
+        Some(data) => Some(serde_json::to_vec(data).unwrap_or_else(|_| b"{}".to_vec())),
+        None if event.namespace.starts_with("runtime.") => Some(b"{}".to_vec()),
+        None => None,
     }
 }
 
@@ -160,7 +165,10 @@ mod tests {
             webhook_body(&with),
             json!({"trigger": "transport.relationshipDecomposedBySelf", "data": {"relationshipId": "REL1"}})
         );
-        assert_eq!(broker_payload(&with), br#"{"relationshipId":"REL1"}"#);
+        assert_eq!(
+            broker_payload(&with).unwrap(),
+            br#"{"relationshipId":"REL1"}"#
+        );
 
         let without = TransportEvent {
             namespace: "transport.datawalletSynchronized",
@@ -170,7 +178,17 @@ mod tests {
         let body = webhook_body(&without);
         assert_eq!(body, json!({"trigger": "transport.datawalletSynchronized"}));
         assert!(body.get("data").is_none());
-        assert_eq!(broker_payload(&without), b"{}");
+        assert_eq!(broker_payload(&without), None, "nothing is published");
+        let lifecycle = TransportEvent {
+            namespace: "runtime.initialized",
+            data: Value::Null,
+            correlation_id: None,
+        };
+        assert_eq!(
+            webhook_body(&lifecycle),
+            json!({"trigger": "runtime.initialized"})
+        );
+        assert_eq!(broker_payload(&lifecycle).unwrap(), b"{}");
     }
 
     #[tokio::test]
