@@ -44,15 +44,17 @@ impl Consumption {
             "transport.messageReceived" => {
                 let outcome = self.process_received_message(&event.data).await;
                 self.announce_message_without_request(&event.data);
+                self.announce_mail(&event.data).await;
                 outcome
             }
             "transport.peerRelationshipTemplateLoaded" => {
                 self.process_peer_template(&event.data).await
             }
-            "transport.relationshipChanged" => self
-                .relationship_from_own_template(&event.data)
-                .await
-                .map(|_| ()),
+            "transport.relationshipChanged" => {
+                let hooks = self.apply_relationship_lifecycle(&event.data).await;
+                let from_template = self.relationship_from_own_template(&event.data).await;
+                hooks.and(from_template.map(|_| ()))
+            }
             _ => return,
         };
         if let Err(e) = outcome {
@@ -264,7 +266,7 @@ impl Consumption {
                 tracing::warn!(error = %e, message = %message.id, "catch-up of a received message failed");
             }
         }
-        Ok(())
+        self.catch_up_deletion_proposed().await
     }
 }
 
