@@ -183,9 +183,16 @@ impl Application {
             connector_consumption::decider::configure(transport.address(), parsed);
         }
         // Before the actors start syncing, so no received Request or Response is missed.
-        connector_consumption::flows::spawn_listener(connector_consumption::Consumption::new(
-            transport.clone(),
-        ));
+        // The MessageModule is not among the real Connector's default modules.
+        let message_module = config
+            .settings
+            .modules
+            .get("message")
+            .is_some_and(|m| m["enabled"] == true);
+        connector_consumption::flows::spawn_listener(
+            connector_consumption::Consumption::new(transport.clone())
+                .with_message_module(message_module),
+        );
         let actors = connector_actors::Actors::start(transport.clone(), actors_config)?;
         let application = Self::assemble(
             config,

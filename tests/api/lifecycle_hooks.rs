@@ -22,10 +22,25 @@ const WAIT: Duration = Duration::from_secs(60);
 
 /// A Connector whose consumption events reach `receiver` under `/{name}/`.
 async fn connector(backbone: &str, receiver: &Receiver, name: &str) -> Connector {
-    let env = webhooks_env(&json!({"webhooks": [{
+    connector_with(backbone, receiver, name, &[]).await
+}
+
+/// [`connector`] with more configuration (environment variables).
+async fn connector_with(
+    backbone: &str,
+    receiver: &Receiver,
+    name: &str,
+    extra: &[(&str, &str)],
+) -> Connector {
+    let mut env = webhooks_env(&json!({"webhooks": [{
         "triggers": ["consumption.**"],
         "target": {"url": format!("{}/{name}/{{{{trigger}}}}", receiver.base)},
     }]}));
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     Connector::start_with_env(backbone, env).await
 }
 
@@ -513,7 +528,8 @@ async fn received_mail_is_announced_with_its_relationship() {
         .unwrap();
     let receiver = Receiver::start();
     let a = Connector::start(&backbone.base_url()).await;
-    let b = connector(&backbone.base_url(), &receiver, "b").await;
+    let message_module = [("modules__message__enabled", "true")];
+    let b = connector_with(&backbone.base_url(), &receiver, "b", &message_module).await;
     relate(&a, &b).await;
     let b_address = b.address().await;
     let relationship = id(&b.ok("GET", "/Relationships", None, 200).await[0]);
@@ -575,4 +591,46 @@ async fn received_mail_is_announced_with_its_relationship() {
             "{processed:?}"
         );
     }
+
+    // Without the MessageModule (the default) a received Mail is only processed.
+    let c = connector(&backbone.base_url(), &receiver, "c").await;
+    relate(&a, &c).await;
+    let c_address = c.address().await;
+    let mail = a
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [c_address],
+                "content": {"@type": "Mail", "to": [c_address], "subject": "Hi", "body": "C"}})),
+            201,
+        )
+        .await;
+    // A later message: the target's queue is in emission order, so once its event is in, any
+    // event about the Mail would be too.
+    let later = a
+        .ok(
+            "POST",
+            "/Messages",
+            Some(json!({"recipients": [c_address],
+                "content": {"@type": "ArbitraryMessageContent", "value": {"n": 2}}})),
+            201,
+        )
+        .await;
+    sync_until(&c, "/Messages", |list| {
+        list.as_array().is_some_and(|l| {
+            [&mail, &later]
+                .iter()
+                .all(|sent| l.iter().any(|m| m["id"] == sent["id"]))
+        })
+    })
+    .await;
+    let hits = receiver
+        .wait_for("/c/", WAIT, "both messages processed", |hits| {
+            let processed = of(hits, "consumption.messageProcessed");
+            [&mail, &later]
+                .iter()
+                .all(|sent| processed.iter().any(|p| p["message"]["id"] == sent["id"]))
+        })
+        .await;
+    assert!(of(&hits, "consumption.mailReceived").is_empty(), "{hits:?}");
 }

@@ -41,11 +41,23 @@ pub use validation::ValidationResult;
 #[derive(Debug, Clone)]
 pub struct Consumption {
     transport: Transport,
+    /// The runtime's MessageModule (`modules.message`, off by default) announces received mails.
+    message_module: bool,
 }
 
 impl Consumption {
     pub fn new(transport: Transport) -> Self {
-        Self { transport }
+        Self {
+            transport,
+            message_module: false,
+        }
+    }
+
+    /// With the MessageModule's events (`consumption.mailReceived`, `consumption.relationshipEvent.*`).
+    #[must_use]
+    pub fn with_message_module(mut self, enabled: bool) -> Self {
+        self.message_module = enabled;
+        self
     }
 
     pub fn transport(&self) -> &Transport {

@@ -26,9 +26,11 @@ fn relationship_event_name(relationship_id: &str) -> &'static str {
 }
 
 impl Consumption {
-    /// On `transport.messageReceived` (live only, so a catch-up does not announce it again).
+    /// On `transport.messageReceived` (live only, so a catch-up does not announce it again), when
+    /// the MessageModule is enabled.
     pub async fn announce_mail(&self, message: &Value) {
-        if message.get("isOwn") == Some(&Value::Bool(true))
+        if !self.message_module
+            || message.get("isOwn") == Some(&Value::Bool(true))
             || message["content"].get("@type").and_then(Value::as_str) != Some("Mail")
         {
             return;
