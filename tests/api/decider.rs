@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::rest_peer::{Connector, in_a_day, relate};
-use crate::webhooks::{Receiver, webhooks_env};
+use crate::webhooks::{Hit, Receiver, webhooks_env};
 
 async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..60 {
@@ -62,15 +62,17 @@ async fn automation_config_accepts_rejects_and_leaves_consent_to_a_manual_decisi
         .unwrap();
     let a = Connector::start(&backbone.base_url()).await;
     let a_address = a.address().await;
-    let accepting = Connector::start_with_env(
-        &backbone.base_url(),
-        automation(json!([{
-            "requestConfig": {"content.item.@type": "ReadAttributeRequestItem", "content.item.query.valueType": "GivenName"},
-            "responseConfig": {"accept": true, "newAttribute": {"@type": "IdentityAttribute", "owner": "",
-                "value": {"@type": "GivenName", "value": "Auto"}}}
-        }])),
-    )
-    .await;
+    let receiver = Receiver::start();
+    let mut env = automation(json!([{
+        "requestConfig": {"content.item.@type": "ReadAttributeRequestItem", "content.item.query.valueType": "GivenName"},
+        "responseConfig": {"accept": true, "newAttribute": {"@type": "IdentityAttribute", "owner": "",
+            "value": {"@type": "GivenName", "value": "Auto"}}}
+    }]));
+    env.extend(webhooks_env(&json!({"webhooks": [{
+        "triggers": ["consumption.incomingRequestStatusChanged"],
+        "target": {"url": format!("{}/b", receiver.base)},
+    }]})));
+    let accepting = Connector::start_with_env(&backbone.base_url(), env).await;
     let rejecting = Connector::start_with_env(
         &backbone.base_url(),
         automation(json!([{
@@ -105,6 +107,49 @@ async fn automation_config_accepts_rejects_and_leaves_consent_to_a_manual_decisi
     )
     .await;
     assert_eq!(incoming[0]["wasAutomaticallyDecided"], true, "{incoming}");
+    // As the runtime: DecisionRequired → Decided, never ManualDecisionRequired on the way; the
+    // consent request (manual only) goes to ManualDecisionRequired.
+    let steps_of = |hits: &[Hit], id: &str| -> Vec<(String, String)> {
+        hits.iter()
+            .map(|h| &h.body["data"])
+            .filter(|d| d["request"]["id"] == id)
+            .map(|d| (as_string(&d["oldStatus"]), as_string(&d["newStatus"])))
+            .collect()
+    };
+    let hits = receiver
+        .wait_for("/b", Duration::from_secs(60), "status changes", |hits| {
+            steps_of(hits, &accepted).len() >= 3 && steps_of(hits, &consent).len() >= 2
+        })
+        .await;
+    let expected = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        steps_of(&hits, &accepted),
+        expected(&[
+            ("Open", "DecisionRequired"),
+            ("DecisionRequired", "Decided"),
+            ("Decided", "Completed"),
+        ])
+    );
+    assert_eq!(
+        steps_of(&hits, &consent),
+        expected(&[
+            ("Open", "DecisionRequired"),
+            ("DecisionRequired", "ManualDecisionRequired"),
+        ])
+    );
+    let decided = hits
+        .iter()
+        .map(|h| &h.body["data"])
+        .find(|d| d["request"]["id"] == accepted.as_str() && d["newStatus"] == "Decided")
+        .unwrap();
+    assert_eq!(
+        decided["request"]["wasAutomaticallyDecided"], true,
+        "{decided}"
+    );
     let done = sync_until(
         &a,
         &format!("/Requests/Outgoing?id={accepted}&status=Completed"),
@@ -381,4 +426,8 @@ async fn automation_config_decides_template_requests() {
     assert!(request.get("wasAutomaticallyDecided").is_none());
     c.ok("POST", "/Account/Sync", None, 204).await;
     assert_eq!(c.ok("GET", "/Relationships", None, 200).await, json!([]));
+}
+
+fn as_string(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
 }

@@ -205,6 +205,17 @@ impl Consumption {
         body: &Value,
         accept: bool,
     ) -> Result<(LocalRequest, Value)> {
+        self.decide_as(id, body, accept, false).await
+    }
+
+    /// [`Self::decide`]; `automated` marks the request `wasAutomaticallyDecided` in the same write.
+    pub(crate) async fn decide_as(
+        &self,
+        id: &str,
+        body: &Value,
+        accept: bool,
+        automated: bool,
+    ) -> Result<(LocalRequest, Value)> {
         let request = self.request(id, false).await?;
         let result = self.check_decide(&request, body, accept).await?;
         if let Some((code, message)) = &result.error {
@@ -250,6 +261,9 @@ impl Consumption {
                 ));
             }
             r.change_status(RequestStatus::Decided, &now);
+            if automated {
+                r.was_automatically_decided = Some(true);
+            }
             r.response = Some(LocalResponse {
                 created_at: now.clone(),
                 content: response.clone(),

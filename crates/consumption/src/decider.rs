@@ -18,7 +18,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use connector_transport::Result;
-use connector_transport::documents;
 use serde_json::{Map, Value, json};
 
 use crate::records::{LocalRequest, Source};
@@ -193,9 +192,19 @@ enum Slot {
 }
 
 impl Consumption {
-    /// Decides a just received request by the identity's automation config, sends the answer
-    /// and completes it. `Ok(true)` when it was decided automatically.
+    /// The DeciderModule's step for a request in DecisionRequired: decided by the identity's
+    /// automation config (answer sent, request completed; `Ok(true)`), else left to a person
+    /// (ManualDecisionRequired; `Ok(false)`, or the error after which it needs one).
     pub async fn decide_automatically(&self, request: &LocalRequest) -> Result<bool> {
+        let decided = self.decide_by_automation(request).await;
+        if !matches!(decided, Ok(true)) {
+            self.require_manual_decision(&request.id).await?;
+        }
+        decided
+    }
+
+    /// Decides, answers and completes `request` if an automation config answers every item.
+    async fn decide_by_automation(&self, request: &LocalRequest) -> Result<bool> {
         let Some(automation) = automation_of(self.address()) else {
             return Ok(false);
         };
@@ -315,7 +324,7 @@ impl Consumption {
         // A person (or another replica) deciding it right now wins, as a refused decision does.
         let decision = match self.claim_decision(&request.id).await {
             Ok(claim) => self
-                .decide(&request.id, &body, accept)
+                .decide_as(&request.id, &body, accept, true)
                 .await
                 .map(|d| (claim, d)),
             Err(e) => Err(e),
@@ -328,11 +337,6 @@ impl Consumption {
             }
             Err(e) => return Err(e),
         };
-        documents::update::<LocalRequest>(self.store(), &decided.id, |r| {
-            r.was_automatically_decided = Some(true);
-            Ok(())
-        })
-        .await?;
         let source = self.answer_decided(&decided, wrapper, accept).await?;
         self.incoming_request_completed(&decided.id, source).await?;
         tracing::debug!(request = %decided.id, at = %now(), accept, "request decided by automation");

@@ -1,6 +1,6 @@
 //! Local requests (content-model §4.1, §5.11): outgoing (validate, create as Draft, sent → Open,
-//! completed by the peer's Response) and incoming (received → DecisionRequired →
-//! ManualDecisionRequired), lazy expiry, and the status-change events.
+//! completed by the peer's Response) and incoming (received → DecisionRequired, then Decided by
+//! the decider's automation or ManualDecisionRequired), lazy expiry, and the status-change events.
 
 use connector_store::Filter;
 use connector_transport::documents;
@@ -281,9 +281,8 @@ impl Consumption {
         Ok(())
     }
 
-    /// `received` + `checkPrerequisites` + the decider without automation: a Request that
-    /// arrived in message `message_id` from `peer` becomes an incoming request in
-    /// ManualDecisionRequired. Exactly once: the record's id is the request's id, so a second
+    /// `received` + `checkPrerequisites`: a Request that arrived in message `message_id` from
+    /// `peer` becomes an incoming request in DecisionRequired (the caller runs the decider). Exactly once: the record's id is the request's id, so a second
     /// delivery (another replica, a redelivered event) finds it and does nothing.
     pub async fn incoming_request_received(
         &self,
@@ -318,8 +317,8 @@ impl Consumption {
         self.insert_incoming(id, content, peer, source).await
     }
 
-    /// Stores a new incoming request (Open → DecisionRequired → ManualDecisionRequired: no
-    /// automation is configured) and announces it; `None` if the id exists already.
+    /// Stores a new incoming request (Open → DecisionRequired, where the decider takes it) and
+    /// announces it; `None` if the id exists already.
     pub(crate) async fn insert_incoming(
         &self,
         id: &str,
@@ -342,17 +341,34 @@ impl Consumption {
         };
         let received = local.to_dto();
         local.change_status(RequestStatus::DecisionRequired, &now);
-        let required = local.clone();
-        local.change_status(RequestStatus::ManualDecisionRequired, &now);
         let stored = match documents::insert(self.store(), &local).await {
             Ok(stored) => stored.record,
             Err(TransportError::Store(e)) if e.is_conflict() => return Ok(None),
             Err(e) => return Err(e),
         };
         self.publish(events::INCOMING_REQUEST_RECEIVED, received);
-        self.publish_status_change(&required, RequestStatus::Open);
-        self.publish_status_change(&stored, RequestStatus::DecisionRequired);
+        self.publish_status_change(&stored, RequestStatus::Open);
         Ok(Some(stored))
+    }
+
+    /// DecisionRequired → ManualDecisionRequired once the decider's automation did not decide
+    /// it; a request decided meanwhile (by a person or another replica) is left alone.
+    pub(crate) async fn require_manual_decision(&self, id: &str) -> Result<()> {
+        let now = now();
+        let mut changed = false;
+        let stored = documents::update::<LocalRequest>(self.store(), id, |r| {
+            changed = r.status == RequestStatus::DecisionRequired;
+            if changed {
+                r.change_status(RequestStatus::ManualDecisionRequired, &now);
+            }
+            Ok(())
+        })
+        .await?
+        .record;
+        if changed {
+            self.publish_status_change(&stored, RequestStatus::DecisionRequired);
+        }
+        Ok(())
     }
 
     /// `complete` of an outgoing request: the peer's Response arrived in message `message_id`
