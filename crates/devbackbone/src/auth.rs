@@ -89,10 +89,11 @@ pub fn token(backend: &Backend, body: &[u8]) -> HttpResponse {
     });
     let login = match found {
         Some((device, Some(identity))) if password_matches(&device, field("password")) => {
-            let grace_over = identity.status == IdentityStatus::ToBeDeleted
-                && identity
-                    .deletion_grace_period_ends_at
-                    .is_some_and(|end| end <= now);
+            let grace_over = identity.status == IdentityStatus::Deleting
+                || identity.status == IdentityStatus::ToBeDeleted
+                    && identity
+                        .deletion_grace_period_ends_at
+                        .is_some_and(|end| end <= now);
             (!grace_over).then_some((device, identity))
         }
         _ => None,

@@ -24,6 +24,9 @@ pub struct BackboneConfig {
     pub max_file_size: usize,
     /// Default sync run lifetime in seconds.
     pub sync_run_duration_secs: i64,
+    /// Grace period of a deletion process started without `lengthOfGracePeriodInDays`
+    /// (`IdentityDeletionConfiguration.LengthOfGracePeriodInDays`: 14 days on the real Backbone).
+    pub deletion_grace_period: std::time::Duration,
 }
 
 impl Default for BackboneConfig {
@@ -39,9 +42,14 @@ impl Default for BackboneConfig {
             max_message_recipients: 50,
             max_file_size: 10 * 1024 * 1024,
             sync_run_duration_secs: 10,
+            deletion_grace_period: DEFAULT_DELETION_GRACE_PERIOD,
         }
     }
 }
+
+/// The real Backbone's default grace period of an identity deletion: 14 days.
+pub const DEFAULT_DELETION_GRACE_PERIOD: std::time::Duration =
+    std::time::Duration::from_secs(14 * 24 * 60 * 60);
 
 /// Size limits of JSON bodies (10 MiB of content as base64 plus the rest of the body).
 pub const MAX_JSON_BODY: usize = 16 * 1024 * 1024;

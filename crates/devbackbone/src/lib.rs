@@ -14,6 +14,7 @@ mod bytes;
 mod clock;
 mod config;
 mod db;
+mod deletion_job;
 mod error;
 mod hub;
 mod ids;
@@ -52,6 +53,8 @@ pub struct RunningBackbone {
     backend: web::Data<Backend>,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The actual deletion job; ends with the server.
+    deletion_job: tokio::task::JoinHandle<()>,
     open_connections: Arc<AtomicUsize>,
 }
 
@@ -95,6 +98,7 @@ impl RunningBackbone {
     pub async fn stop(self) {
         self.handle.stop(true).await;
         let _ = self.task.await;
+        self.deletion_job.abort();
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.open_connections.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -103,7 +107,9 @@ impl RunningBackbone {
 
     /// Waits until the server ends (e.g. on Ctrl-C, which actix handles).
     pub async fn wait(self) -> std::io::Result<()> {
-        match self.task.await {
+        let ended = self.task.await;
+        self.deletion_job.abort();
+        match ended {
             Ok(result) => result,
             Err(e) => Err(std::io::Error::other(e)),
         }
@@ -156,12 +162,14 @@ pub async fn start(config: BackboneConfig) -> Result<RunningBackbone, BackboneEr
     .run();
     let handle = server.handle();
     let task = tokio::spawn(server);
+    let deletion_job = tokio::spawn(deletion_job::run(shared.clone().into_inner()));
     tracing::info!(port, "development Backbone listening on 127.0.0.1");
     Ok(RunningBackbone {
         port,
         backend: shared,
         handle,
         task,
+        deletion_job,
         open_connections,
     })
 }

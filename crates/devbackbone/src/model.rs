@@ -11,6 +11,23 @@ use crate::clock::{serde_ts, serde_ts_opt};
 pub enum IdentityStatus {
     Active,
     ToBeDeleted,
+    /// The grace period is over and the actual deletion ran: its devices can no longer log in.
+    Deleting,
+}
+
+impl IdentityStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::ToBeDeleted => "ToBeDeleted",
+            Self::Deleting => "Deleting",
+        }
+    }
+
+    /// Started or finished its deletion: peers may not start a relationship with it.
+    pub fn is_being_deleted(self) -> bool {
+        matches!(self, Self::ToBeDeleted | Self::Deleting)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -297,6 +314,18 @@ pub struct DatawalletModification {
 pub enum DeletionProcessStatus {
     Active,
     Cancelled,
+    /// The grace period ended and the actual deletion job took it over.
+    Deleting,
+}
+
+impl DeletionProcessStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Cancelled => "Cancelled",
+            Self::Deleting => "Deleting",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

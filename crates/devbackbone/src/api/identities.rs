@@ -14,7 +14,8 @@ use crate::server::{Backend, Reply, Request, Tx, binary_field, id_field};
 use crate::{clock, ids};
 
 const CHALLENGE_LIFETIME: Duration = Duration::minutes(10);
-const DEFAULT_GRACE_PERIOD_DAYS: i64 = 14;
+const MAX_GRACE_PERIOD_DAYS: f64 = 365.0;
+const SECONDS_PER_DAY: f64 = 86_400.0;
 
 fn challenge_dto(c: &Challenge) -> Value {
     json!({
@@ -226,7 +227,7 @@ pub fn is_deleted(backend: &Backend, req: &Request) -> ApiResult<Reply> {
         let end = state
             .identities
             .get(&device.address)
-            .filter(|i| i.status == IdentityStatus::ToBeDeleted)
+            .filter(|i| i.status.is_being_deleted())
             .and_then(|i| i.deletion_grace_period_ends_at)
             .filter(|end| *end <= now);
         Ok(Reply::Ok(
@@ -248,7 +249,7 @@ pub fn get_self(backend: &Backend, req: &Request) -> ApiResult<Reply> {
             "createdAt": format(identity.created_at),
             "identityVersion": identity.identity_version,
             "tierId": "TIRdevelopmentBasic",
-            "status": match identity.status { IdentityStatus::Active => "Active", IdentityStatus::ToBeDeleted => "ToBeDeleted" },
+            "status": identity.status.name(),
             "deletionGracePeriodEndsAt": json_opt(identity.deletion_grace_period_ends_at),
         })))
     })
@@ -257,7 +258,7 @@ pub fn get_self(backend: &Backend, req: &Request) -> ApiResult<Reply> {
 fn deletion_process_dto(p: &DeletionProcess) -> Value {
     json!({
         "id": p.id,
-        "status": match p.status { DeletionProcessStatus::Active => "Active", DeletionProcessStatus::Cancelled => "Cancelled" },
+        "status": p.status.name(),
         "createdAt": format(p.created_at),
         "createdByDevice": p.created_by_device,
         "approvedAt": format(p.created_at),
@@ -272,7 +273,12 @@ fn deletion_process_dto(p: &DeletionProcess) -> Value {
 }
 
 /// Tells the identity's related peers (Pending/Active/Terminated) about its deletion state.
-fn tell_peers(tx: &mut Tx<'_>, address: &str, event_type: &str, deletion_date: Option<String>) {
+pub(crate) fn tell_peers(
+    tx: &mut Tx<'_>,
+    address: &str,
+    event_type: &str,
+    deletion_date: Option<String>,
+) {
     let related: Vec<(String, String)> = tx
         .state
         .relationships
@@ -300,27 +306,34 @@ fn tell_peers(tx: &mut Tx<'_>, address: &str, event_type: &str, deletion_date: O
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct StartDeletion {
-    length_of_grace_period_in_days: Option<i64>,
+    /// A double on the real Backbone: fractions of a day are allowed.
+    length_of_grace_period_in_days: Option<f64>,
 }
 
 /// `POST /api/v2/Identities/Self/DeletionProcesses`.
 pub fn start_deletion(backend: &Backend, req: &Request) -> ApiResult<Reply> {
     let caller = req.caller()?;
     let body: StartDeletion = req.json()?;
-    let days = body
-        .length_of_grace_period_in_days
-        .unwrap_or(DEFAULT_GRACE_PERIOD_DAYS);
-    if !(0..=365).contains(&days) {
-        return Err(ApiError::invalid_value(
-            "'lengthOfGracePeriodInDays' must be between 0 and 365.",
-        ));
-    }
+    let grace_period = match body.length_of_grace_period_in_days {
+        Some(days) if (0.0..=MAX_GRACE_PERIOD_DAYS).contains(&days) => {
+            Duration::seconds_f64(days * SECONDS_PER_DAY)
+        }
+        Some(_) => {
+            return Err(ApiError::invalid_value(
+                "'lengthOfGracePeriodInDays' must be between 0 and 365.",
+            ));
+        }
+        // The configured default (14 days unless the dev Backbone was told otherwise).
+        None => {
+            Duration::try_from(backend.config.deletion_grace_period).unwrap_or(Duration::days(14))
+        }
+    };
     backend.write(|tx| {
         if tx
             .state
             .deletion_processes
             .rows_by(&crate::db::party_key(&caller.address))
-            .any(|p| p.address == caller.address && p.status == DeletionProcessStatus::Active)
+            .any(|p| p.address == caller.address && p.status != DeletionProcessStatus::Cancelled)
         {
             return Err(device_error(
                 "onlyOneActiveDeletionProcessAllowed",
@@ -333,7 +346,7 @@ pub fn start_deletion(backend: &Backend, req: &Request) -> ApiResult<Reply> {
             status: DeletionProcessStatus::Active,
             created_at: tx.now,
             created_by_device: caller.device.clone(),
-            grace_period_ends_at: tx.now + Duration::days(days),
+            grace_period_ends_at: tx.now + grace_period,
             cancelled_at: None,
             cancelled_by_device: None,
         };

@@ -1,7 +1,7 @@
 //! Routing: case-insensitive path literals, ids keep their case (backbone-api §1.1).
 
 pub mod files;
-mod identities;
+pub mod identities;
 pub mod messages;
 mod relationships;
 mod sync;

@@ -56,7 +56,7 @@ fn peer_status_blocks(tx: &Tx<'_>, peer: &str) -> bool {
     tx.state
         .identities
         .get(peer)
-        .is_some_and(|i| i.status == IdentityStatus::ToBeDeleted)
+        .is_some_and(|i| i.status.is_being_deleted())
 }
 
 /// `GET /api/v2/Relationships/CanCreate?peer=`.

@@ -113,7 +113,7 @@ pub fn start(backend: &Backend, req: &Request) -> ApiResult<Reply> {
             .cloned()
             .ok_or_else(|| ApiError::not_found("Identity"))?;
         if body.run_type == SyncRunType::ExternalEventSync {
-            if identity.status == IdentityStatus::ToBeDeleted {
+            if identity.status.is_being_deleted() {
                 return Err(sync_error(
                     "cannotStartSyncRunWhileIdentityIsToBeDeleted",
                     "A sync run cannot be started while the identity is to be deleted.",

@@ -1,0 +1,86 @@
+//! The actual deletion of identities whose grace period is over (the real Backbone's
+//! `ActualDeletionWorker`, backbone-api §5.4).
+//!
+//! The real job moves a ripe deletion process and its identity to `Deleting`, which makes the
+//! Relationships module send every peer of a Pending, Active or Terminated relationship a
+//! `PeerDeleted` external event (`relationshipId`, `deletionDate` = now); then it erases the
+//! identity's data. The dev Backbone keeps the data but models the outcome the clients see: the
+//! process and identity stay in `Deleting`, the devices can no longer log in or use their tokens,
+//! and the peers get `PeerDeleted` (journaled like any write, announced over SSE).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::api::identities::tell_peers;
+use crate::clock::format;
+use crate::db::State;
+use crate::model::{DeletionProcessStatus, IdentityStatus};
+use crate::server::{Backend, lock};
+
+/// How often the job looks for ripe deletion processes (a read of the process table).
+const INTERVAL: Duration = Duration::from_secs(1);
+
+/// Runs until the task is aborted; a write only happens when some process is ripe.
+pub async fn run(backend: Arc<Backend>) {
+    let mut ticks = tokio::time::interval(INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let now = crate::clock::now();
+        if !backend.read(|state| has_ripe(state, now)) {
+            continue;
+        }
+        let worker = backend.clone();
+        // The write fsyncs the journal: keep it off the async workers.
+        match tokio::task::spawn_blocking(move || delete_ripe(&worker)).await {
+            Ok(deleted) if !deleted.is_empty() => {
+                tracing::info!(identities = ?deleted, "identities deleted after their grace period");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "the actual deletion job failed"),
+        }
+    }
+}
+
+fn has_ripe(state: &State, now: OffsetDateTime) -> bool {
+    state
+        .deletion_processes
+        .values()
+        .any(|p| p.status == DeletionProcessStatus::Active && p.grace_period_ends_at <= now)
+}
+
+/// Deletes every identity whose active deletion process is ripe; returns their addresses.
+pub fn delete_ripe(backend: &Backend) -> Vec<String> {
+    let result = backend.write(|tx| {
+        let now = tx.now;
+        let ripe: Vec<(String, String)> = tx
+            .state
+            .deletion_processes
+            .values()
+            .filter(|p| p.status == DeletionProcessStatus::Active && p.grace_period_ends_at <= now)
+            .map(|p| (p.id.clone(), p.address.clone()))
+            .collect();
+        for (process_id, address) in &ripe {
+            tx.state
+                .deletion_processes
+                .update(process_id, |p| p.status = DeletionProcessStatus::Deleting);
+            tx.state
+                .identities
+                .update(address, |i| i.status = IdentityStatus::Deleting);
+            // The real Backbone stamps the external event with the moment the job ran.
+            tell_peers(tx, address, "PeerDeleted", Some(format(now)));
+        }
+        Ok(ripe
+            .into_iter()
+            .map(|(_, address)| address)
+            .collect::<Vec<_>>())
+    });
+    let deleted = result.unwrap_or_default();
+    if !deleted.is_empty() {
+        // A deleted identity's access tokens stop working with it.
+        lock(&backend.sessions).retain(|_, s| !deleted.contains(&s.caller.address));
+    }
+    deleted
+}

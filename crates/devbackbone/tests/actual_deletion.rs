@@ -1,0 +1,214 @@
+//! The actual deletion job: once the configured grace period of a deletion process is over, the
+//! identity and its process move to `Deleting`, its devices can no longer log in, and each peer of
+//! a Pending/Active/Terminated relationship gets a `PeerDeleted` external event.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Account, Server};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Creates the account's datawallet (external event sync needs one).
+async fn create_datawallet(server: &Server, account: &Account) {
+    let (status, run) = server
+        .call(
+            Method::POST,
+            "/api/v2/SyncRuns",
+            Some(&account.token),
+            Some(json!({ "type": "DatawalletVersionUpgrade" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{run}");
+    let run_id = run["result"]["syncRun"]["id"].as_str().unwrap();
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            &format!("/api/v2/SyncRuns/{run_id}/FinalizeDatawalletVersionUpgrade"),
+            Some(&account.token),
+            Some(json!({ "newDatawalletVersion": 1, "datawalletModifications": [] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Syncs the account's waiting external events (one sync run, finalized) and returns them.
+async fn external_events(server: &Server, account: &Account) -> Vec<Value> {
+    let (status, run) = server
+        .call(
+            Method::POST,
+            "/api/v2/SyncRuns",
+            Some(&account.token),
+            Some(json!({ "type": "ExternalEventSync" })),
+        )
+        .await;
+    assert!(status.is_success(), "{run}");
+    let Some(run_id) = run["result"]["syncRun"]["id"].as_str() else {
+        return Vec::new();
+    };
+    let (status, events) = server
+        .call(
+            Method::GET,
+            &format!("/api/v2/SyncRuns/{run_id}/ExternalEvents"),
+            Some(&account.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{events}");
+    let events = events["result"].as_array().cloned().unwrap_or_default();
+    let results: Vec<Value> = events
+        .iter()
+        .map(|e| json!({ "externalEventId": e["id"] }))
+        .collect();
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            &format!("/api/v2/SyncRuns/{run_id}/FinalizeExternalEventSync"),
+            Some(&account.token),
+            Some(json!({ "externalEventResults": results, "datawalletModifications": [] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    events
+}
+
+#[tokio::test]
+async fn grace_period_over_deletes_the_identity_and_tells_its_peers() {
+    let server = Server::start_with(devbackbone::BackboneConfig {
+        deletion_grace_period: Duration::from_secs(2),
+        ..devbackbone::BackboneConfig::default()
+    })
+    .await;
+    let deleted = server.onboard().await;
+    let peer = server.onboard().await;
+    let bystander = server.onboard().await;
+    let relationship = server.relate(&deleted, &peer, true).await;
+    create_datawallet(&server, &peer).await;
+    create_datawallet(&server, &bystander).await;
+
+    let (status, process) = server
+        .call(
+            Method::POST,
+            "/api/v2/Identities/Self/DeletionProcesses",
+            Some(&deleted.token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{process}");
+    let process_id = process["result"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(process["result"]["status"], "Active");
+
+    // Poll until the devices can no longer log in (the job runs every second).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, _) = server.login(&deleted.username, &deleted.password).await;
+        if status != StatusCode::OK {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the identity was never deleted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The job ran once the grace period was over: the peer has PeerDeleted (after PeerToBeDeleted).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    let peer_deleted = loop {
+        seen.extend(external_events(&server, &peer).await);
+        if let Some(event) = seen.iter().find(|e| e["type"] == "PeerDeleted") {
+            break event.clone();
+        }
+        assert!(Instant::now() < deadline, "no PeerDeleted: {seen:#?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(peer_deleted["payload"]["relationshipId"], relationship);
+    assert!(
+        peer_deleted["payload"]["deletionDate"]
+            .as_str()
+            .is_some_and(|d| d.ends_with('Z')),
+        "{peer_deleted}"
+    );
+    assert!(
+        seen.iter().any(|e| e["type"] == "PeerToBeDeleted"),
+        "{seen:#?}"
+    );
+    // Identities without a relationship hear nothing.
+    let unrelated = external_events(&server, &bystander).await;
+    assert!(
+        unrelated.iter().all(|e| e["type"] != "PeerDeleted"),
+        "{unrelated:#?}"
+    );
+
+    // The old access token no longer works, IsDeleted says so.
+    let (status, _) = server
+        .call(
+            Method::GET,
+            &format!("/api/v2/Identities/Self/DeletionProcesses/{process_id}"),
+            Some(&deleted.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, is_deleted) = server
+        .call(
+            Method::GET,
+            &format!("/api/v2/Identities/IsDeleted?username={}", deleted.username),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{is_deleted}");
+    assert_eq!(is_deleted["result"]["isDeleted"], true, "{is_deleted}");
+}
+
+/// A journaled Backbone remembers the deletion: after a restart the process is still done and
+/// the peer is not told twice.
+#[tokio::test]
+async fn the_deletion_survives_a_restart_and_is_not_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = devbackbone::BackboneConfig {
+        data_dir: Some(dir.path().to_owned()),
+        deletion_grace_period: Duration::from_secs(1),
+        ..devbackbone::BackboneConfig::default()
+    };
+    let server = Server::start_with(config.clone()).await;
+    let deleted = server.onboard().await;
+    let peer = server.onboard().await;
+    server.relate(&peer, &deleted, true).await;
+    create_datawallet(&server, &peer).await;
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/v2/Identities/Self/DeletionProcesses",
+            Some(&deleted.token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|e: &Value| e["type"] == "PeerDeleted") {
+        assert!(Instant::now() < deadline, "no PeerDeleted: {seen:#?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        seen.extend(external_events(&server, &peer).await);
+    }
+    let port = server.backbone.port();
+    server.backbone.stop().await;
+
+    let server = Server::start_with(devbackbone::BackboneConfig { port, ..config }).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (status, token) = server.login(&peer.username, &peer.password).await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    let peer = Account {
+        token: token["access_token"].as_str().unwrap().to_owned(),
+        ..peer
+    };
+    let again = external_events(&server, &peer).await;
+    assert!(
+        again.iter().all(|e| e["type"] != "PeerDeleted"),
+        "{again:#?}"
+    );
+    let (status, _) = server.login(&deleted.username, &deleted.password).await;
+    assert_ne!(status, StatusCode::OK);
+}
