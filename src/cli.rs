@@ -101,6 +101,10 @@ pub struct BackboneArgs {
     /// OAuth client secret Connectors must present.
     #[arg(long, env = "BACKBONE_CLIENT_SECRET", hide_env_values = true)]
     pub client_secret: Option<String>,
+    /// Grace period in seconds of a deletion process started without a length; when it is
+    /// over, the identity is deleted and its peers get `PeerDeleted` (default: 14 days).
+    #[arg(long, env = "BACKBONE_DELETION_GRACE_PERIOD_SECS")]
+    pub deletion_grace_period_secs: Option<u64>,
 }
 
 /// Why a command failed.

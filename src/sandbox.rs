@@ -18,6 +18,10 @@ pub async fn run_backbone(args: BackboneArgs) -> Result<(), CliError> {
         data_dir: args.data_dir,
         client_id: args.client_id.unwrap_or(defaults.client_id.clone()),
         client_secret: args.client_secret.unwrap_or(defaults.client_secret.clone()),
+        deletion_grace_period: args.deletion_grace_period_secs.map_or(
+            defaults.deletion_grace_period,
+            std::time::Duration::from_secs,
+        ),
         ..defaults
     };
     let backbone = devbackbone::start(config)
@@ -38,6 +42,8 @@ pub async fn run_dev(args: StartArgs) -> Result<(), CliError> {
     let defaults = devbackbone::BackboneConfig::default();
     let backbone = devbackbone::start(devbackbone::BackboneConfig {
         data_dir: Some(data_folder.join("backbone")),
+        deletion_grace_period: dev_deletion_grace_period()
+            .unwrap_or(defaults.deletion_grace_period),
         ..defaults.clone()
     })
     .await
@@ -52,6 +58,15 @@ pub async fn run_dev(args: StartArgs) -> Result<(), CliError> {
     let served = dev.app.run_until_stopped().await;
     backbone.stop().await;
     Ok(served?)
+}
+
+/// `connector dev` takes the in-process Backbone's deletion grace period from the same variable
+/// as `connector backbone --deletion-grace-period-secs` (seconds; unset or invalid: 14 days).
+fn dev_deletion_grace_period() -> Option<std::time::Duration> {
+    std::env::var("BACKBONE_DELETION_GRACE_PERIOD_SECS")
+        .ok()
+        .and_then(|secs| secs.trim().parse().ok())
+        .map(std::time::Duration::from_secs)
 }
 
 /// Where the sandbox Connector's Backbone is and how to log in.

@@ -1,7 +1,12 @@
 //! `/IdentityDeletionProcess` (debug mode) when requests race: the Backbone allows one active
 //! process, and the losers get the runtime's errors, not the Backbone's.
 
-use crate::rest_peer::Connector;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::rest_peer::{Connector, relate};
+use crate::webhooks::{Receiver, webhooks_env};
 
 async fn statuses_and_codes(
     connector: &Connector,
@@ -45,4 +50,83 @@ async fn concurrent_starts_and_cancels_leave_one_winner() {
             assert_eq!(code.as_deref(), Some(loser_code), "{method}: {results:?}");
         }
     }
+}
+
+/// When the grace period of b's deletion is over, the dev Backbone's actual deletion job tells a
+/// (related to b) with PeerDeleted: after a sync, a's webhook gets `transport.peerDeleted` with
+/// the relationship, whose peerDeletionInfo says Deleted, and REST shows the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn peer_deleted_after_the_grace_period_reaches_the_webhook() {
+    let receiver = Receiver::start();
+    let backbone = devbackbone::start(devbackbone::BackboneConfig {
+        deletion_grace_period: Duration::from_secs(2),
+        ..devbackbone::BackboneConfig::default()
+    })
+    .await
+    .unwrap();
+    let settings = json!({
+        "webhooks": [{"triggers": ["transport.**"], "target": {"url": format!("{}/hook", receiver.base)}}],
+    });
+    let a = Connector::start_with_env(&backbone.base_url(), webhooks_env(&settings)).await;
+    let b = Connector::start_with_env(&backbone.base_url(), vec![("DEBUG".into(), "true".into())])
+        .await;
+    relate(&a, &b).await;
+    let relationship = a.ok("GET", "/Relationships", None, 200).await[0].clone();
+    let id = relationship["id"].as_str().unwrap().to_owned();
+
+    let process = b.ok("POST", "/IdentityDeletionProcess", None, 200).await;
+    assert!(process["gracePeriodEndsAt"].is_string(), "{process}");
+
+    // a syncs until the Backbone's job has run and the event reached the webhook.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let hit = loop {
+        a.ok("POST", "/Account/Sync", None, 204).await;
+        let hits = receiver.hits("/hook");
+        if let Some(hit) = hits.iter().find(|h| h.trigger() == "transport.peerDeleted") {
+            break hit.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no transport.peerDeleted; got {:?}",
+            hits.iter()
+                .map(|h| h.trigger().to_owned())
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let data = &hit.body["data"];
+    assert_eq!(data["id"], json!(id), "{data}");
+    assert_eq!(data["peer"], relationship["peer"], "{data}");
+    assert_eq!(
+        data["peerDeletionInfo"]["deletionStatus"], "Deleted",
+        "{data}"
+    );
+    assert!(
+        data["peerDeletionInfo"]["deletionDate"]
+            .as_str()
+            .is_some_and(|d| d.ends_with('Z')),
+        "{data}"
+    );
+    // The ToBeDeleted step came first.
+    let triggers: Vec<String> = receiver
+        .hits("/hook")
+        .iter()
+        .map(|h| h.trigger().to_owned())
+        .collect();
+    let to_be_deleted = triggers
+        .iter()
+        .position(|t| t == "transport.peerToBeDeleted");
+    let deleted = triggers.iter().position(|t| t == "transport.peerDeleted");
+    assert!(
+        to_be_deleted.is_some() && to_be_deleted < deleted,
+        "{triggers:?}"
+    );
+
+    let stored = a
+        .ok("GET", &format!("/Relationships/{id}"), None, 200)
+        .await;
+    assert_eq!(
+        stored["peerDeletionInfo"], data["peerDeletionInfo"],
+        "{stored}"
+    );
 }
