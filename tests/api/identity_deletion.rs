@@ -54,7 +54,8 @@ async fn concurrent_starts_and_cancels_leave_one_winner() {
 
 /// When the grace period of b's deletion is over, the dev Backbone's actual deletion job tells a
 /// (related to b) with PeerDeleted: after a sync, a's webhook gets `transport.peerDeleted` with
-/// the relationship, whose peerDeletionInfo says Deleted, and REST shows the same.
+/// the relationship, whose peerDeletionInfo says Deleted, and REST shows the same; then the
+/// relationship, decomposed on b's behalf, is DeletionProposed.
 #[tokio::test(flavor = "multi_thread")]
 async fn peer_deleted_after_the_grace_period_reaches_the_webhook() {
     let receiver = Receiver::start();
@@ -122,11 +123,26 @@ async fn peer_deleted_after_the_grace_period_reaches_the_webhook() {
         "{triggers:?}"
     );
 
-    let stored = a
-        .ok("GET", &format!("/Relationships/{id}"), None, 200)
-        .await;
+    // The Backbone decomposed the relationship on b's behalf; a learns it with the next syncs.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let stored = loop {
+        let stored = a
+            .ok("GET", &format!("/Relationships/{id}"), None, 200)
+            .await;
+        if stored["status"] == "DeletionProposed" {
+            break stored;
+        }
+        assert!(Instant::now() < deadline, "not decomposed: {stored}");
+        a.ok("POST", "/Account/Sync", None, 204).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
     assert_eq!(
         stored["peerDeletionInfo"], data["peerDeletionInfo"],
+        "{stored}"
+    );
+    assert_eq!(
+        stored["auditLog"].as_array().unwrap().last().unwrap()["reason"],
+        "DecompositionDueToIdentityDeletion",
         "{stored}"
     );
 }

@@ -133,6 +133,61 @@ async fn grace_period_over_deletes_the_identity_and_tells_its_peers() {
         seen.iter().any(|e| e["type"] == "PeerToBeDeleted"),
         "{seen:#?}"
     );
+    // Then the relationship was decomposed on the deleted identity's behalf, which the peer is told.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !seen.iter().any(|e| {
+        e["type"] == "RelationshipStatusChanged" && e["payload"]["relationshipId"] == relationship
+    }) {
+        assert!(
+            Instant::now() < deadline,
+            "no RelationshipStatusChanged: {seen:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        seen.extend(external_events(&server, &peer).await);
+    }
+    // (The last status change; the first one was the acceptance.)
+    let position = |kind: &str| seen.iter().rposition(|e| e["type"] == kind);
+    assert!(
+        position("PeerDeleted") < position("RelationshipStatusChanged"),
+        "{seen:#?}"
+    );
+    let (status, stored) = server
+        .call(
+            Method::GET,
+            &format!("/api/v2/Relationships/{relationship}"),
+            Some(&peer.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    let stored = &stored["result"];
+    assert_eq!(stored["status"], "DeletionProposed", "{stored}");
+    let anonymous = devbackbone::anonymous_address("localhost");
+    // The deleted identity was the templator (`to`); its address is gone from the relationship.
+    assert_eq!(stored["to"], json!(anonymous), "{stored}");
+    assert_eq!(stored["from"], json!(peer.address), "{stored}");
+    let log = stored["auditLog"].as_array().unwrap();
+    let last = log.last().unwrap();
+    assert_eq!(
+        last["reason"], "DecompositionDueToIdentityDeletion",
+        "{stored}"
+    );
+    assert_eq!(last["createdBy"], json!(anonymous), "{stored}");
+    assert!(
+        log.iter().all(|e| e["createdBy"] != json!(deleted.address)),
+        "{stored}"
+    );
+    // The peer can complete the decomposition.
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            &format!("/api/v2/Relationships/{relationship}/Decompose"),
+            Some(&peer.token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
     // Identities without a relationship hear nothing.
     let unrelated = external_events(&server, &bystander).await;
     assert!(
