@@ -267,6 +267,17 @@ async fn assert_exchange_undone(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rejected_relationship_deletes_the_exchanged_attributes_on_both_sides() {
+    ending_the_pending_relationship_undoes_the_exchange("Reject", "Rejected").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revoked_relationship_deletes_the_exchanged_attributes_on_both_sides() {
+    ending_the_pending_relationship_undoes_the_exchange("Revoke", "Revoked").await;
+}
+
+/// The templator a rejects (`Reject`) or the requestor b revokes (`Revoke`) the pending
+/// relationship: first that side, then the other after syncing, holds nothing exchanged in it.
+async fn ending_the_pending_relationship_undoes_the_exchange(step: &str, status: &str) {
     let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
         .await
         .unwrap();
@@ -276,73 +287,39 @@ async fn rejected_relationship_deletes_the_exchanged_attributes_on_both_sides() 
     let (a_address, b_address) = (a.address().await, b.address().await);
     let onboarded = onboard(&a, &b).await;
 
-    let path = format!("/Relationships/{}", onboarded.relationship);
-    let rejected = a
-        .ok("PUT", &format!("{path}/Reject"), Some(json!({})), 200)
-        .await;
-    assert_eq!(rejected["status"], "Rejected");
-    assert_exchange_undone(
-        &a,
-        &receiver,
-        "a",
-        &b_address,
-        &onboarded.a_with_b,
-        &onboarded.a_mail,
-    )
-    .await;
-    sync_until(&b, &path, |r| r["status"] == "Rejected").await;
-    assert_exchange_undone(
+    // (connector, its webhook name, its peer, what it holds with the peer, its own shared attribute)
+    let a_side = (&a, "a", &b_address, &onboarded.a_with_b, &onboarded.a_mail);
+    let b_side = (
         &b,
-        &receiver,
         "b",
         &a_address,
         &onboarded.b_with_a,
         &onboarded.b_given_name,
-    )
-    .await;
+    );
+    let (acting, other) = if step == "Reject" {
+        (a_side, b_side)
+    } else {
+        (b_side, a_side)
+    };
+    let path = format!("/Relationships/{}", onboarded.relationship);
+    let ended = acting
+        .0
+        .ok("PUT", &format!("{path}/{step}"), Some(json!({})), 200)
+        .await;
+    assert_eq!(ended["status"], status);
+    for (side, synced) in [(acting, false), (other, true)] {
+        let (c, name, peer, deleted, kept) = side;
+        if synced {
+            sync_until(c, &path, |r| r["status"] == status).await;
+        }
+        assert_exchange_undone(c, &receiver, name, peer, deleted, kept).await;
+    }
     // The requests stay: only attributes go on Rejected/Revoked.
     a.ok(
         "GET",
         &format!("/Requests/Outgoing/{}", onboarded.request),
         None,
         200,
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn revoked_relationship_deletes_the_exchanged_attributes_on_both_sides() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let receiver = Receiver::start();
-    let a = connector(&backbone.base_url(), &receiver, "a").await;
-    let b = connector(&backbone.base_url(), &receiver, "b").await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
-    let onboarded = onboard(&a, &b).await;
-
-    let path = format!("/Relationships/{}", onboarded.relationship);
-    let revoked = b
-        .ok("PUT", &format!("{path}/Revoke"), Some(json!({})), 200)
-        .await;
-    assert_eq!(revoked["status"], "Revoked");
-    assert_exchange_undone(
-        &b,
-        &receiver,
-        "b",
-        &a_address,
-        &onboarded.b_with_a,
-        &onboarded.b_given_name,
-    )
-    .await;
-    sync_until(&a, &path, |r| r["status"] == "Revoked").await;
-    assert_exchange_undone(
-        &a,
-        &receiver,
-        "a",
-        &b_address,
-        &onboarded.a_with_b,
-        &onboarded.a_mail,
     )
     .await;
 }
