@@ -185,9 +185,10 @@ async fn automation_config_accepts_rejects_and_leaves_consent_to_a_manual_decisi
     assert_eq!(on_c["wasAutomaticallyDecided"], true);
 
     // The request with a Consent item waits for a person.
+    // (Stored in DecisionRequired first; the decider then leaves it to a person.)
     let waiting = sync_until(
         &accepting,
-        &format!("/Requests/Incoming?id={consent}"),
+        &format!("/Requests/Incoming?id={consent}&status=ManualDecisionRequired"),
         non_empty,
     )
     .await;

@@ -152,9 +152,11 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
     )
     .await;
 
-    // The recipient receives it and must decide manually.
+    // The recipient receives it and must decide manually (stored in DecisionRequired first, then
+    // left to a person by the decider).
     let incoming = sync_until(&b, "/Requests/Incoming", |v| {
-        v.as_array().is_some_and(|a| !a.is_empty())
+        v.as_array()
+            .is_some_and(|a| !a.is_empty() && a[0]["status"] == "ManualDecisionRequired")
     })
     .await;
     assert_eq!(incoming.as_array().unwrap().len(), 1, "exactly once");
@@ -843,7 +845,8 @@ async fn template_request_answered_by_creating_the_relationship() {
     )
     .await;
     let incoming = sync_until(&b, "/Requests/Incoming", |v| {
-        v.as_array().is_some_and(|a| !a.is_empty())
+        v.as_array()
+            .is_some_and(|a| !a.is_empty() && a[0]["status"] == "ManualDecisionRequired")
     })
     .await;
     let incoming = &incoming[0];
