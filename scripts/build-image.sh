@@ -35,6 +35,8 @@ EOF
 
 die() { printf 'build-image: %s\n' "$*" >&2; exit 1; }
 step() { printf '\n==== %s\n' "$*"; }
+now_ms() { date +%s%3N; }
+since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.1f s", (b - a) / 1000 }'; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1000000 }'; }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -130,7 +132,9 @@ step "debug info"
 context="$work/context"
 rm -rf "$context"
 mkdir -p "$context/app"
-if readelf -S --wide "$binary" | grep -q '\.debug_info'; then
+# (grep reads all of readelf's output: an early exit would fail the pipeline under pipefail)
+has_debug_info() { readelf -S --wide "$1" | grep -E '\.debug_(info|line)' >/dev/null; }
+if has_debug_info "$binary"; then
     objcopy --only-keep-debug "$binary" "$work/connector.debug"
     objcopy --strip-debug --add-gnu-debuglink="$work/connector.debug" "$binary" "$context/connector"
     echo "split off into $work/connector.debug ($(mb "$(stat -c %s "$work/connector.debug")"))"
@@ -138,6 +142,7 @@ else
     cp "$binary" "$context/connector"
     echo "none in $binary"
 fi
+! has_debug_info "$context/connector" || die "debug info left in $context/connector"
 binary_size="$(stat -c %s "$binary")"
 stripped_size="$(stat -c %s "$context/connector")"
 
@@ -164,7 +169,7 @@ make_base() {
     local debs="$work/debs" unpacked="$work/debs-unpacked" rootfs="$work/rootfs"
     # libgcc-s1 keeps its copyright file in gcc-<N>-base, which it depends on.
     local packages=(libc6 libgcc-s1 ca-certificates)
-    packages+=($(apt-cache depends libgcc-s1 2>/dev/null | sed -n 's/^ *Depends: \(gcc-[0-9]*-base\)$/\1/p'))
+    mapfile -t -O "${#packages[@]}" packages < <(apt-cache depends libgcc-s1 2>/dev/null | sed -n 's/^ *Depends: \(gcc-[0-9]*-base\)$/\1/p')
     mkdir -p "$debs"
     # apt downloads as the _apt user when run as root.
     if [[ $EUID -eq 0 ]] && id _apt >/dev/null 2>&1; then chown _apt "$debs"; fi
@@ -196,7 +201,7 @@ make_base() {
         queue=("${queue[@]:1}")
         [[ "$seen" == *" $soname "* ]] && continue
         seen+="$soname "
-        path="$(cd "$unpacked" && { find lib usr/lib -name "$soname" 2>/dev/null || true; } | sort | head -1)"
+        path="$(cd "$unpacked" && { find lib usr/lib -name "$soname" 2>/dev/null || true; } | sort | sed -n 1p)"
         [[ -n "$path" ]] || die "the binary needs $soname, which ${packages[*]} do not provide"
         path="$(copy_from_packages "$unpacked" "$rootfs" "$path")"
         mapfile -t -O "${#queue[@]}" queue < <(needed_of "$rootfs/$path")
@@ -206,7 +211,8 @@ make_base() {
     # The CA bundle as update-ca-certificates would write it (every certificate of the package).
     mkdir -p "$rootfs/etc/ssl/certs"
     find "$unpacked/usr/share/ca-certificates" -name '*.crt' | LC_ALL=C sort \
-        | while read -r file; do sed -e '$a\' "$file"; done >"$rootfs/etc/ssl/certs/ca-certificates.crt"
+        | while read -r file; do cat "$file"; [[ -z "$(tail -c1 "$file")" ]] || echo; done \
+            >"$rootfs/etc/ssl/certs/ca-certificates.crt"
     echo "CA bundle: $(grep -c 'BEGIN CERTIFICATE' "$rootfs/etc/ssl/certs/ca-certificates.crt") certificates"
     # The packages' licence files, as Debian ships them.
     for package in "${packages[@]}"; do
@@ -256,6 +262,7 @@ if ((smoke)); then
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     container="connector-smoke-$$"
     trap 'podman rm -f "$container" >/dev/null 2>&1 || true' EXIT
+    started_ms="$(now_ms)"
     podman run -d --name "$container" -p "127.0.0.1:$port:8080" "$image" dev >/dev/null
     started=$SECONDS
     failed() { podman logs "$container" 2>&1 | tail -40 >&2; die "smoke test: $*"; }
@@ -263,7 +270,7 @@ if ((smoke)); then
     while [[ -z "$key" ]]; do
         ((SECONDS - started < 180)) || failed "no API key printed within 180 s"
         [[ "$(podman inspect --format '{{.State.Running}}' "$container")" == true ]] || failed "the container exited"
-        key="$(podman logs "$container" 2>/dev/null | sed -n 's/^ *API key: *\([^ ]*\).*/\1/p' | head -1)"
+        key="$(podman logs "$container" 2>/dev/null | sed -n 's/^ *API key: *\([^ ]*\).*/\1/p' | sed -n 1p)"
         [[ -n "$key" ]] || sleep 0.5 # polling the container's log; no event to wait on
     done
     base_url="http://127.0.0.1:$port"
@@ -271,18 +278,18 @@ if ((smoke)); then
         ((SECONDS - started < 180)) || failed "/health did not answer 200 within 180 s"
         sleep 0.5 # polling the published port
     done
-    echo "healthy after $((SECONDS - started)) s: $(curl -fsS "$base_url/health")"
+    echo "healthy $(since "$started_ms") after podman run: $(curl -fsS "$base_url/health")"
     status="$(curl -sS -o /dev/null -w '%{http_code}' "$base_url/api/core/v1/Account/IdentityInfo")"
     [[ "$status" == 401 ]] || failed "IdentityInfo without the API key answered $status, not 401"
     body="$(curl -fsS -H "X-API-KEY: $key" "$base_url/api/core/v1/Account/IdentityInfo")" \
         || failed "IdentityInfo with the API key failed"
     grep -q '"address":"did:e:' <<<"$body" || failed "IdentityInfo has no address: $body"
     echo "IdentityInfo: $body"
-    stopping=$SECONDS
+    stopping_ms="$(now_ms)"
     podman stop --time 60 "$container" >/dev/null
     exit_code="$(podman inspect --format '{{.State.ExitCode}}' "$container")"
     [[ "$exit_code" == 0 ]] || failed "exit code $exit_code after SIGTERM (expected 0)"
-    echo "stopped by SIGTERM in $((SECONDS - stopping)) s, exit code 0"
+    echo "stopped by SIGTERM in $(since "$stopping_ms"), exit code 0"
     podman rm "$container" >/dev/null
     trap - EXIT
 fi
