@@ -250,8 +250,8 @@ fi
 # ---------------------------------------------------------------- image
 step "podman build $image"
 podman build --pull=never --quiet -f "$root/Containerfile" \
+    --target image-prebuilt \
     --build-arg RUNTIME_IMAGE="$runtime_image" \
-    --build-arg BINARY_SOURCE=prebuilt \
     --build-arg VERSION="$version" \
     --tag "$image" "$context" >/dev/null
 image_size="$(podman image inspect --format '{{.Size}}' "$image")"
