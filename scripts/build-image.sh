@@ -249,12 +249,17 @@ fi
 
 # ---------------------------------------------------------------- image
 step "podman build $image"
-podman build --pull=never --quiet -f "$root/Containerfile" \
+# The image this build replaces (removed below, so rebuilds do not pile up untagged images).
+previous="$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
+podman build --pull=never --layers=false --quiet -f "$root/Containerfile" \
     --target image-prebuilt \
     --build-arg RUNTIME_IMAGE="$runtime_image" \
     --build-arg VERSION="$version" \
     --tag "$image" "$context" >/dev/null
 image_size="$(podman image inspect --format '{{.Size}}' "$image")"
+if [[ -n "$previous" && "$previous" != "$(podman image inspect --format '{{.Id}}' "$image")" ]]; then
+    podman rmi "$previous" >/dev/null 2>&1 || true # still used by a container: leave it
+fi
 
 # ---------------------------------------------------------------- smoke test
 if ((smoke)); then
