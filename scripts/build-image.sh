@@ -153,6 +153,12 @@ stripped_size="$(stat -c %s "$context/connector")"
 copy_from_packages() {
     local from="$1" to="$2" path="$3" link hops=0
     while :; do
+        if [[ ! -e "$from/$path" && ! -L "$from/$path" && -e "$from/usr/$path" ]]; then
+            # merged /usr (Debian 13): the package has usr/lib64/..., the system a /lib64 -> usr/lib64 link
+            mkdir -p "$to/$(dirname "$path")"
+            ln -sfn "/usr/$path" "$to/$path"
+            path="usr/$path"
+        fi
         [[ -e "$from/$path" || -L "$from/$path" ]] || die "$path is not in the Debian packages"
         mkdir -p "$to/$(dirname "$path")"
         cp -a "$from/$path" "$to/$path"
@@ -173,17 +179,21 @@ make_base() {
     mkdir -p "$debs"
     # apt downloads as the _apt user when run as root.
     if [[ $EUID -eq 0 ]] && id _apt >/dev/null 2>&1; then chown _apt "$debs"; fi
-    local uris
-    if ! uris="$(apt-get download --print-uris "${packages[@]}" 2>/dev/null)" || [[ -z "$uris" ]]; then
-        [[ $EUID -eq 0 ]] || die "apt-get cannot find ${packages[*]}: run apt-get update"
+    local file wanted=()
+    # The candidate versions' files, downloaded unless already here; stale package lists (a version
+    # no longer on the mirror) are refreshed once when run as root.
+    fetch_debs() {
+        local uris absent=0
+        uris="$(apt-get download --print-uris "${packages[@]}" 2>/dev/null)" && [[ -n "$uris" ]] || return 1
+        wanted=()
+        while read -r _ file _; do wanted+=("$file"); done <<<"$uris"
+        for file in "${wanted[@]}"; do [[ -s "$debs/$file" ]] || absent=1; done
+        ((absent == 0)) || (cd "$debs" && apt-get download "${packages[@]}" >/dev/null)
+    }
+    if ! fetch_debs; then
+        [[ $EUID -eq 0 ]] || die "apt-get download ${packages[*]} failed: run apt-get update"
         apt-get update >/dev/null
-        uris="$(apt-get download --print-uris "${packages[@]}")"
-    fi
-    local file wanted=() absent=0
-    while read -r _ file _; do wanted+=("$file"); done <<<"$uris"
-    for file in "${wanted[@]}"; do [[ -s "$debs/$file" ]] || absent=1; done
-    if ((absent)); then
-        (cd "$debs" && apt-get download "${packages[@]}" >/dev/null) || die "apt-get download ${packages[*]} failed"
+        fetch_debs || die "apt-get download ${packages[*]} failed"
     fi
     echo "packages: ${wanted[*]}"
 
