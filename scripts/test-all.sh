@@ -19,7 +19,16 @@ CARGO_FUZZ_VERSION="0.13.2"
 NX_27017_VERSION="0.8.1"
 KUBERNETES_VALIDATE_VERSION="1.37.0"
 
-step() { printf '\n==== %s\n' "$*"; }
+# Each step's wall time is printed when the next one starts and again, all together, at the end.
+step_name="" step_start=$SECONDS timings=()
+step() {
+    if [[ -n "$step_name" ]]; then
+        timings+=("$(printf '%6ds  %s' $((SECONDS - step_start)) "$step_name")")
+        printf '(%s: %ds)\n' "$step_name" $((SECONDS - step_start))
+    fi
+    step_name="$*" step_start=$SECONDS
+    printf '\n==== %s\n' "$*"
+}
 die() { printf 'test-all: %s\n' "$*" >&2; exit 1; }
 
 for tool in cargo node npm python3; do
@@ -81,6 +90,10 @@ if cargo nextest --version >/dev/null 2>&1; then
     summary="$(grep -E '^ *Summary \[' "$test_log" | tail -1)"
     passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
     failed="$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
+    # nextest reports each test as "PASS [   1.234s] binary test"
+    echo "slowest 10 tests:"
+    grep -E '^ *(PASS|FAIL|SLOW|TIMEOUT) +\[ *[0-9.]+s\]' "$test_log" \
+        | sed -E 's/^ *[A-Z]+ +\[ *([0-9.]+)s\] */\1s  /' | sort -rn | head -10 || true
 else
     echo "cargo-nextest not found: using cargo test"
     cargo test --workspace --no-fail-fast 2>&1 | tee "$test_log"
@@ -113,4 +126,6 @@ if [[ "${SKIP_BENCH:-0}" != "1" ]]; then
 fi
 
 step "done"
+echo "time per step (wall):"
+printf '%s\n' "${timings[@]}"
 echo "test-all: ${passed} passed, ${failed:-0} failed"
