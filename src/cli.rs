@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
+use connector_store::StoreError;
+
 use crate::config::{self, ConfigSources, check_api_key_policy};
+use crate::control::{CommandFailure, IdentityCommand as ControlCommand};
 use crate::startup::{Application, RunOptions, StartupError};
 
 /// The enmeshed Connector.
@@ -119,6 +122,9 @@ pub enum CliError {
     /// The dev Backbone failed.
     #[error("The development Backbone failed: {0}")]
     Backbone(String),
+    /// An identity command failed for a reason other than a runtime rule.
+    #[error("The command failed: {0}")]
+    Command(String),
     /// A command was given without its sub-command.
     #[error("Please specify a command")]
     MissingCommand,
@@ -150,28 +156,60 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backbone(args) => crate::sandbox::run_backbone(args).await,
         Command::Dev(args) => crate::sandbox::run_dev(args).await,
         Command::Identity(IdentityArgs { command }) => match command {
-            Some(IdentityCommand::Status(args)) => identity_status(args).await,
+            Some(IdentityCommand::Status(args)) => {
+                identity_command(args, ControlCommand::IdentityStatus).await
+            }
             None => Err(CliError::MissingCommand),
         },
         Command::IdentityDeletion(IdentityDeletionArgs { command }) => match command {
             Some(IdentityDeletionCommand::Init(args)) => {
-                let runtime = CliRuntime::open(args).await?;
-                let result = runtime.transport.initiate_identity_deletion(None).await;
-                runtime.finish().await;
-                result?;
-                println!("Identity deletion initiated");
-                Ok(())
+                identity_command(args, ControlCommand::IdentityDeletionInit).await
             }
             Some(IdentityDeletionCommand::Cancel(args)) => {
-                let runtime = CliRuntime::open(args).await?;
-                let result = runtime.transport.cancel_identity_deletion().await;
-                runtime.finish().await;
-                result?;
-                println!("Identity deletion cancelled");
-                Ok(())
+                identity_command(args, ControlCommand::IdentityDeletionCancel).await
             }
             None => Err(CliError::MissingCommand),
         },
+    }
+}
+
+/// Runs an identity command and prints its result: on the identity's transport opened here, or,
+/// when a running Connector holds the embedded database, by that Connector (`control`).
+async fn identity_command(args: StartArgs, command: ControlCommand) -> Result<(), CliError> {
+    // As in the real Connector: no HTTP server, so its settings are not checked.
+    let loaded = config::load_without_http_server(&ConfigSources::from_process(args.config))
+        .map_err(StartupError::from)?;
+    let output = match crate::startup::open_store(&loaded).await {
+        Ok(store) => {
+            let runtime = CliRuntime::open(&loaded, store).await?;
+            let result = crate::control::execute(&runtime.transport, command).await;
+            runtime.finish().await;
+            result
+        }
+        Err(StartupError::Store(StoreError::AlreadyInUse(database))) => {
+            let socket = crate::control::socket_path(std::path::Path::new(&database));
+            crate::control::ask(&socket, command).await.map_err(|e| {
+                CliError::Command(format!(
+                    "the database '{database}' is used by another process, and no running Connector answers on '{}': {e}",
+                    socket.display()
+                ))
+            })?
+        }
+        Err(other) => return Err(other.into()),
+    };
+    match output {
+        Ok(text) => {
+            println!("{text}");
+            Ok(())
+        }
+        Err(CommandFailure {
+            code: Some(code),
+            message,
+        }) => Err(CliError::Application { code, message }),
+        Err(CommandFailure {
+            code: None,
+            message,
+        }) => Err(CliError::Command(message)),
     }
 }
 
@@ -184,17 +222,13 @@ struct CliRuntime {
 }
 
 impl CliRuntime {
-    async fn open(args: StartArgs) -> Result<Self, CliError> {
-        // As in the real Connector: no HTTP server, so no API key policy to meet.
-        let sources = ConfigSources {
-            overrides: json!({ "infrastructure": { "httpServer": { "enabled": false } } }),
-            ..ConfigSources::from_process(args.config)
-        };
-        let loaded = config::load(&sources).map_err(StartupError::from)?;
-        let store = crate::startup::open_store(&loaded).await?;
+    async fn open(
+        loaded: &config::LoadedConfig,
+        store: std::sync::Arc<dyn connector_store::Store>,
+    ) -> Result<Self, CliError> {
         let transport_config = connector_transport::TransportConfig {
-            leases: crate::startup::open_leases(&loaded).await?,
-            ..crate::startup::transport_config(&loaded)
+            leases: crate::startup::open_leases(loaded).await?,
+            ..crate::startup::transport_config(loaded)
         };
         let transport = connector_transport::Transport::open(transport_config, store).await?;
         let brokers = crate::modules::brokers::start(&loaded.settings, transport.events())
@@ -210,16 +244,6 @@ impl CliRuntime {
             brokers.finish(std::time::Duration::from_secs(5)).await;
         }
     }
-}
-
-async fn identity_status(args: StartArgs) -> Result<(), CliError> {
-    let runtime = CliRuntime::open(args).await?;
-    let active = runtime.transport.active_identity_deletion_process().await;
-    let text =
-        active.map(|active| identity_status_text(runtime.transport.address(), active.as_ref()));
-    runtime.finish().await;
-    println!("{}", text?);
-    Ok(())
 }
 
 /// `Identity Address: …`, and for an active deletion its status and the end of its grace period.

@@ -241,7 +241,7 @@ impl ResponseError for ConnectorError {
             tracing::debug!(error.id = %id, error.code = self.code(), "request refused: {self}");
         }
         let code = self.code();
-        let body = json!({
+        let mut body = json!({
             "error": {
                 "id": id,
                 "code": code,
@@ -250,6 +250,12 @@ impl ResponseError for ConnectorError {
                 "time": now_iso(),
             }
         });
+        if DEBUG_ERRORS.try_with(|debug| *debug).unwrap_or(false) {
+            body["error"]["stacktrace"] = json!(self.stacktrace());
+            if let Some(details) = self.details() {
+                body["error"]["details"] = json!(details);
+            }
+        }
         let mut response = HttpResponse::build(status);
         if let Self::MethodNotAllowed { allow } = self
             && let Ok(value) = HeaderValue::from_str(&allow.join(", "))
@@ -257,6 +263,36 @@ impl ResponseError for ConnectorError {
             response.insert_header((ALLOW, value));
         }
         response.json(body)
+    }
+}
+
+tokio::task_local! {
+    /// Debug mode for the request being answered (set by the gate around each request): error
+    /// bodies then carry `stacktrace` and `details` as in the real Connector's debug mode.
+    pub static DEBUG_ERRORS: bool;
+}
+
+impl ConnectorError {
+    /// Debug mode's `stacktrace`: Rust errors carry no stack, so the lines are the error and the
+    /// chain of its causes (`<code>: <message>`, then `    caused by: …`).
+    fn stacktrace(&self) -> Vec<String> {
+        let mut lines = vec![format!("{}: {self}", self.code())];
+        let mut current = std::error::Error::source(self);
+        while let Some(cause) = current {
+            lines.push(format!("    caused by: {cause}"));
+            current = cause.source();
+        }
+        lines
+    }
+
+    /// Debug mode's `details`: the full original message for unexpected errors and errors of
+    /// the Backbone (the real Connector's RequestErrors), absent otherwise.
+    fn details(&self) -> Option<String> {
+        match self {
+            Self::Unexpected(_) => Some(format!("{:?}", CauseChain(self))),
+            Self::Backbone { message, .. } => Some(message.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -278,6 +314,43 @@ impl std::fmt::Debug for CauseChain<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_mode_adds_stacktrace_and_details_production_does_not() {
+        let error = || ConnectorError::unexpected(std::io::Error::other("disk on fire"));
+        let body = |response: HttpResponse| {
+            let bytes = actix_web::body::to_bytes(response.into_body());
+            let bytes = futures_util::FutureExt::now_or_never(bytes)
+                .and_then(Result::ok)
+                .unwrap_or_default();
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+        };
+        let production = body(error().error_response());
+        assert!(production["error"].get("stacktrace").is_none());
+        assert!(production["error"].get("details").is_none());
+        let debug = body(DEBUG_ERRORS.sync_scope(true, || error().error_response()));
+        assert_eq!(
+            debug["error"]["stacktrace"],
+            json!([
+                "error.connector.unexpected: An unexpected error occurred.",
+                "    caused by: disk on fire"
+            ])
+        );
+        assert!(
+            debug["error"]["details"]
+                .as_str()
+                .unwrap()
+                .contains("disk on fire")
+        );
+        let refused = body(
+            DEBUG_ERRORS.sync_scope(true, || ConnectorError::validation("bad").error_response()),
+        );
+        assert_eq!(
+            refused["error"]["stacktrace"],
+            json!(["error.runtime.validation.invalidPropertyValue: bad"])
+        );
+        assert!(refused["error"].get("details").is_none());
+    }
 
     #[test]
     fn error_ids_have_the_real_shape() {

@@ -244,6 +244,76 @@ fn warn_ignored(plan: &ExportPlan) {
     }
 }
 
+/// The stdout log filter, replaceable once the configuration is read ([`apply_config`]).
+static STDOUT_FILTER: std::sync::OnceLock<
+    tracing_subscriber::reload::Handle<EnvFilter, tracing_subscriber::Registry>,
+> = std::sync::OnceLock::new();
+
+fn stdout_filter(
+    default_level: &str,
+) -> tracing_subscriber::reload::Layer<EnvFilter, tracing_subscriber::Registry> {
+    let (filter, handle) = tracing_subscriber::reload::Layer::new(env_filter(default_level));
+    let _ = STDOUT_FILTER.set(handle);
+    filter
+}
+
+/// Applies the configuration's `logging` section (the real Connector's log4js configuration) to
+/// the stdout log: the level of the `default` category, raised to the level of its appenders'
+/// `logLevelFilter` where every appender has one. `RUST_LOG`, when set, wins. The other
+/// categories name the TypeScript Connector's classes and have no counterpart here.
+pub fn apply_config(logging: &serde_json::Value) {
+    if std::env::var_os(EnvFilter::DEFAULT_ENV).is_some() {
+        return;
+    }
+    let Some(level) = stdout_level(logging) else {
+        return;
+    };
+    if let Some(handle) = STDOUT_FILTER.get()
+        && handle.reload(EnvFilter::new(level)).is_err()
+    {
+        tracing::warn!("the logging configuration could not be applied");
+    }
+}
+
+/// The tracing level of the stdout log the log4js configuration asks for (`None` when it names
+/// no `default` category level).
+pub fn stdout_level(logging: &serde_json::Value) -> Option<&'static str> {
+    // log4js levels in their order, mapped to tracing's (FATAL and MARK are errors here).
+    fn rank(level: &serde_json::Value) -> Option<usize> {
+        let name = level.as_str()?.to_ascii_uppercase();
+        [
+            "ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "MARK", "OFF",
+        ]
+        .iter()
+        .position(|l| *l == name)
+    }
+    const TRACING: [&str; 9] = [
+        "trace", "trace", "debug", "info", "warn", "error", "error", "error", "off",
+    ];
+    let category = logging.pointer("/categories/default")?;
+    let level = rank(category.get("level")?)?;
+    // An event reaches stdout if any appender takes it: the least strict appender floor counts.
+    let floor = category
+        .get("appenders")
+        .and_then(serde_json::Value::as_array)
+        .and_then(|names| {
+            names
+                .iter()
+                .map(|name| {
+                    let appender = logging.get("appenders")?.get(name.as_str()?)?;
+                    if appender.get("type")?.as_str()? == "logLevelFilter" {
+                        rank(appender.get("level")?)
+                    } else {
+                        Some(0)
+                    }
+                })
+                .map(|floor| floor.unwrap_or(0))
+                .min()
+        })
+        .unwrap_or(0);
+    Some(TRACING[level.max(floor)])
+}
+
 /// Installs the global subscriber (and, when configured, the OTLP exporters and the global
 /// meter provider); a second call installs nothing and returns an inactive [`Telemetry`].
 pub fn init(default_level: &str) -> Telemetry {
@@ -255,7 +325,7 @@ pub fn init(default_level: &str) -> Telemetry {
         .fmt_fields(JsonFields::new())
         .event_format(JsonWithTraceIds(format))
         .with_writer(std::io::stdout)
-        .with_filter(env_filter(default_level));
+        .with_filter(stdout_filter(default_level));
     let registry = tracing_subscriber::registry().with(fmt_layer);
 
     let plan = ExportPlan::from_env();
@@ -299,7 +369,25 @@ pub fn init(default_level: &str) -> Telemetry {
 
 #[cfg(test)]
 mod tests {
-    use super::ExportPlan;
+    use super::{ExportPlan, stdout_level};
+
+    #[test]
+    fn the_log4js_configuration_sets_the_stdout_level() {
+        // the built-in default: category TRACE behind an INFO filter
+        let defaults = crate::config::defaults();
+        assert_eq!(stdout_level(&defaults["logging"]), Some("info"));
+        let mut logging = defaults["logging"].clone();
+        logging["appenders"]["console"]["level"] = serde_json::json!("WARN");
+        assert_eq!(stdout_level(&logging), Some("warn"));
+        logging["categories"]["default"]["level"] = serde_json::json!("error");
+        assert_eq!(stdout_level(&logging), Some("error"));
+        let plain = serde_json::json!({
+            "appenders": {"out": {"type": "stdout"}},
+            "categories": {"default": {"appenders": ["out"], "level": "DEBUG"}}
+        });
+        assert_eq!(stdout_level(&plain), Some("debug"));
+        assert_eq!(stdout_level(&serde_json::json!({})), None);
+    }
 
     fn plan(vars: &[(&str, &str)]) -> ExportPlan {
         ExportPlan::from_vars(|name| {

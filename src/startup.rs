@@ -68,6 +68,8 @@ pub struct Application {
     port: u16,
     server: Server,
     actors: Option<connector_actors::Actors>,
+    /// Where the identity commands reach this process (embedded store only).
+    control: Option<crate::control::ControlSocket>,
 }
 
 /// The transport layer's settings from `transportLibrary`.
@@ -107,11 +109,33 @@ pub async fn open_leases(
     Ok(Some(Arc::new(leases)))
 }
 
+/// The file of the embedded database: `<database.folder>/<database.dbName>.db`, one per name as
+/// with the real Connector's lokijs driver, so several Connectors (and their CLI) share a folder.
+/// A folder from before databases were named holds one `connector.redb`; it becomes the database
+/// of the first name that opens the folder without a file of its own.
+pub fn embedded_database_file(config: &LoadedConfig) -> Result<std::path::PathBuf, StartupError> {
+    let database = &config.settings.database;
+    let file = EmbeddedStore::named_file(&database.folder, &database.db_name)?;
+    let legacy = database.folder.join(connector_store::LEGACY_FILE_NAME);
+    if !file.exists() && legacy.exists() {
+        std::fs::rename(&legacy, &file).map_err(|e| {
+            StoreError::Backend(format!(
+                "cannot rename '{}' to '{}': {e}",
+                legacy.display(),
+                file.display()
+            ))
+        })?;
+        tracing::info!(from = %legacy.display(), to = %file.display(), "renamed the unnamed embedded database to the configured database name");
+    }
+    Ok(file)
+}
+
 /// Opens the embedded store (the only one that needs no network; for [`Application::build`]).
 fn open_embedded_store(config: &LoadedConfig) -> Result<Arc<dyn Store>, StartupError> {
-    let database = &config.settings.database;
-    match database.driver {
-        DatabaseDriver::Embedded => Ok(Arc::new(EmbeddedStore::open(&database.folder)?)),
+    match config.settings.database.driver {
+        DatabaseDriver::Embedded => Ok(Arc::new(EmbeddedStore::open_file(
+            embedded_database_file(config)?,
+        )?)),
         DatabaseDriver::Mongodb => Err(StartupError::Unsupported(
             "database.driver 'mongodb' needs Application::start (it connects to the server)".into(),
         )),
@@ -157,7 +181,14 @@ impl Application {
     /// Opens the store, loads (or on first start creates) the identity on the configured
     /// Backbone, and binds the HTTP listener.
     pub async fn start(config: LoadedConfig, options: RunOptions) -> Result<Self, StartupError> {
+        crate::logging::apply_config(&config.settings.logging);
         let store = crate::instrumented::TracedStore::wrap(open_store(&config).await?);
+        let control_socket = match config.settings.database.driver {
+            DatabaseDriver::Embedded => Some(crate::control::socket_path(&embedded_database_file(
+                &config,
+            )?)),
+            DatabaseDriver::Mongodb => None,
+        };
         let transport_config = connector_transport::TransportConfig {
             leases: open_leases(&config)
                 .await?
@@ -194,6 +225,8 @@ impl Application {
                 .with_message_module(message_module),
         );
         let actors = connector_actors::Actors::start(transport.clone(), actors_config)?;
+        let control =
+            control_socket.and_then(|socket| crate::control::listen(socket, transport.clone()));
         let application = Self::assemble(
             config,
             options,
@@ -204,7 +237,7 @@ impl Application {
         if application.is_err() {
             actors.system.stop();
         }
-        application
+        application.map(|app| Self { control, ..app })
     }
 
     /// Opens the store and binds the HTTP listener, without a Backbone (business routes answer
@@ -295,6 +328,7 @@ impl Application {
             port,
             server,
             actors,
+            control: None,
         })
     }
 
@@ -316,6 +350,7 @@ impl Application {
     /// Serves until stopped (SIGINT/SIGTERM or [`ServerHandle::stop`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        drop(self.control);
         if let Some(actors) = self.actors {
             actors.system.stop();
         }

@@ -76,7 +76,32 @@ impl LoadedConfig {
 
 /// Loads, merges, deserialises and validates the configuration.
 pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, ConfigError> {
+    load_adjusted(sources, |_| {})
+}
+
+/// Loads the configuration for a command without the HTTP server (the identity commands):
+/// `infrastructure.httpServer` is replaced by a disabled server, so its settings are neither
+/// read nor checked, as by the real Connector's CLI.
+pub fn load_without_http_server(sources: &ConfigSources) -> Result<LoadedConfig, ConfigError> {
+    load_adjusted(sources, |effective| {
+        if let Some(infrastructure) = effective
+            .get_mut("infrastructure")
+            .and_then(Value::as_object_mut)
+        {
+            infrastructure.insert(
+                "httpServer".into(),
+                serde_json::json!({ "enabled": false, "authentication": { "apiKey": {} } }),
+            );
+        }
+    })
+}
+
+fn load_adjusted(
+    sources: &ConfigSources,
+    adjust: impl FnOnce(&mut Value),
+) -> Result<LoadedConfig, ConfigError> {
     let mut effective = sources::merge_sources(sources)?;
+    adjust(&mut effective);
     disable_sync_when_sse_is_enabled(&mut effective);
     let settings = parse(&effective)?;
     validate::validate(&settings)?;

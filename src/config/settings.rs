@@ -18,8 +18,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Backbone connection.
     pub transport_library: TransportSettings,
-    /// log4js configuration of the real Connector; accepted for compatibility, logging here is
-    /// JSON lines on stdout (`RUST_LOG` sets the level).
+    /// log4js configuration of the real Connector: its `default` category sets the level of the
+    /// JSON lines on stdout unless `RUST_LOG` is set (`logging::apply_config`).
     #[serde(default)]
     pub logging: Value,
     /// Module settings by name (`enabled`, `location`, module options).

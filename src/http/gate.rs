@@ -37,7 +37,7 @@ pub struct Negotiated(pub Option<MediaType>);
 
 /// The middleware function (use with `actix_web::middleware::from_fn`).
 pub async fn gate(
-    mut req: ServiceRequest,
+    req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
     let Some(config) = req.app_data::<web::Data<GateConfig>>().cloned() else {
@@ -46,6 +46,18 @@ pub async fn gate(
             ConnectorError::unexpected(std::io::Error::other("gate configuration missing")),
         );
     };
+    let debug = config.debug;
+    crate::error::DEBUG_ERRORS
+        .scope(debug, checked(req, next, config))
+        .await
+}
+
+/// The checks, with [`crate::error::DEBUG_ERRORS`] set for the request.
+async fn checked(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    config: web::Data<GateConfig>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
     // The documentation routes (only registered when enabled) are public and outside the catalog.
     if crate::routes::openapi::is_docs_path(req.path())
         && req

@@ -10,12 +10,17 @@ use crate::state::AppState;
 /// `GET /Account/IdentityInfo`: the address and the identity public key
 /// (`CryptoSignaturePublicKey.toBase64(false)`: base64url of the non-verbose JSON).
 pub async fn identity_info(state: web::Data<AppState>) -> Result<HttpResponse, ConnectorError> {
-    let account = state.transport()?.account();
+    Ok(envelope::ok(&identity_info_dto(state.transport()?)))
+}
+
+/// `GetIdentityInfoResponse`: `{address, publicKey}` (also in `/Monitoring/Support`).
+pub fn identity_info_dto(transport: &connector_transport::Transport) -> Value {
+    let account = transport.account();
     let public_key = account.identity_public_key().to_json(false);
-    Ok(envelope::ok(&json!({
+    json!({
         "address": account.address,
         "publicKey": nmshd_crypto::b64url_encode(public_key.as_bytes()),
-    })))
+    })
 }
 
 /// `POST /Account/Sync`: a full sync; concurrent calls share one run.

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod attributes;
 pub mod challenges;
+pub mod docs_ui;
 pub mod files;
 pub mod health;
 pub mod identity_deletion;

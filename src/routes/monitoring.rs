@@ -24,7 +24,7 @@ pub async fn support(state: web::Data<AppState>) -> HttpResponse {
         "health": health.to_json(),
         "configuration": state.config.redacted(),
         "identityInfo": match &state.transport {
-            Some(transport) => json!({ "address": transport.address() }),
+            Some(transport) => crate::routes::account::identity_info_dto(transport),
             None => json!({ "error": "This Connector was started without a connection to a Backbone." }),
         },
     }))

@@ -34,7 +34,10 @@ pub fn docs_enabled(settings: &Settings) -> Result<bool, String> {
 
 /// Whether `path` is one of the (unauthenticated) documentation routes.
 pub fn is_docs_path(path: &str) -> bool {
-    path == "/docs" || path.starts_with("/docs/") || path.starts_with("/api-docs")
+    path == "/docs"
+        || path.starts_with("/docs/")
+        || path.starts_with("/api-docs")
+        || crate::routes::docs_ui::is_docs_ui_path(path)
 }
 
 /// Registers the documentation routes.
@@ -43,7 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/docs", web::get().to(to_swagger))
         .route("/docs/json", web::get().to(json_document))
         .route("/docs/yaml", web::get().to(yaml_document))
-        .route("/api-docs{rest:.*}", web::get().to(to_swagger));
+        .route("/api-docs{rest:.*}", web::get().to(to_swagger))
+        .configure(crate::routes::docs_ui::configure);
 }
 
 async fn to_swagger() -> HttpResponse {

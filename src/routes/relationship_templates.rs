@@ -113,6 +113,14 @@ pub async fn create_own(
     let ty = content.get("@type").and_then(Value::as_str).unwrap_or("");
     input::refuse_unregistered_type(ty)?;
     if !TEMPLATE_CONTENT_TYPES.contains(&ty) {
+        // The runtime deserialises a known class of another kind first, which fails on its first
+        // missing property before the kind is checked.
+        if let Some(message) = connector_content::registry::first_missing_property(&content) {
+            return Err(ConnectorError::application(
+                "error.runtime.requestDeserialization",
+                message,
+            ));
+        }
         return Err(ConnectorError::validation(
             "The content of a RelationshipTemplate must either be a RelationshipTemplateContent or an ArbitraryRelationshipTemplateContent.",
         ));

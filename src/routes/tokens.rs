@@ -118,22 +118,40 @@ pub async fn create_own(
     let expires_at = input::future_date(body, "expiresAt")?
         .ok_or_else(|| ConnectorError::validation("must have required property 'expiresAt'"))?;
     let ephemeral = input::optional_bool(body, "ephemeral")?.unwrap_or(false);
-    let content = TokenContent::from_value(content).map_err(|_| {
-        ConnectorError::application(
-            "error.runtime.invalidTokenContent",
-            "The given content is not a valid token content.",
-        )
-    })?;
+    // As in the runtime: the request's own checks (password protection among them) come before
+    // the content is deserialised.
+    let for_identity = input::optional_address(body, "forIdentity")?;
+    let password_protection = input::password_protection(body)?;
+    let content = own_token_content(content)?;
     let token = transport
         .create_own_token(NewToken {
             content,
             expires_at,
             ephemeral,
-            for_identity: input::optional_address(body, "forIdentity")?,
-            password_protection: input::password_protection(body)?,
+            for_identity,
+            password_protection,
         })
         .await?;
     Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
+}
+
+/// The content of a new own token, read as the runtime's `Serializable.fromUnknown` does: an
+/// object without `@type` is free JSON (kept as sent), an object with a `@type` the runtime has
+/// not registered cannot be read (`error.runtime.invalidTokenContent`).
+fn own_token_content(content: &Value) -> Result<TokenContent, ConnectorError> {
+    let invalid = || {
+        ConnectorError::application(
+            "error.runtime.invalidTokenContent",
+            "The given content is not a valid token content.",
+        )
+    };
+    match content.get("@type") {
+        None => Ok(TokenContent::Other(content.clone())),
+        Some(Value::String(ty)) if connector_content::registry::is_registered(ty) => {
+            TokenContent::from_value(content).map_err(|_| invalid())
+        }
+        Some(_) => Err(invalid()),
+    }
 }
 
 /// `POST /Tokens/Peer`.

@@ -227,10 +227,9 @@ async fn secret_key_of(a: &Connector, template: &Value) -> Value {
     token["content"]["secretKey"].clone()
 }
 
-// "Serialization Errors": "create a template with wrong content : not existent type". Not ported:
-// "... missing values" (content `{"@type": "Message"}`: the runtime deserialises a transport
-// Message and reports its first missing field, requestDeserialization; this Connector answers
-// that the content kind is wrong, invalidPropertyValue).
+// "Serialization Errors": "create a template with wrong content : missing values" and "... not
+// existent type". A known class of the wrong kind is deserialised first, as by the runtime, and
+// fails on its first missing property; complete, it fails on its kind.
 #[tokio::test]
 async fn serialization_errors() {
     let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
@@ -263,13 +262,30 @@ async fn serialization_errors() {
         "error.runtime.unknownType",
     )
     .await;
-    assert_error(
+    let template = |content: Value| {
         a.call(
             "POST",
             "/RelationshipTemplates/Own",
-            Some(json!({"content": {"@type": "Mail"}, "expiresAt": in_a_day()})),
+            Some(json!({"content": content, "expiresAt": in_a_day()})),
         )
-        .await,
+    };
+    for (content, message) in [
+        (
+            json!({"a": "A", "@type": "Message"}),
+            "Message.secretKey :: Value is not defined",
+        ),
+        (json!({"@type": "Mail"}), "Mail.to :: Value is not defined"),
+    ] {
+        let error = assert_error(
+            template(content).await,
+            400,
+            "error.runtime.requestDeserialization",
+        )
+        .await;
+        assert_eq!(error["message"], message);
+    }
+    assert_error(
+        template(json!({"@type": "Mail", "to": [address], "subject": "s", "body": "b"})).await,
         400,
         "error.runtime.validation.invalidPropertyValue",
     )

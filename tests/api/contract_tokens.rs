@@ -15,8 +15,9 @@ async fn two() -> (devbackbone::RunningBackbone, Connector, Connector) {
     (backbone, a, b)
 }
 
+/// The real tests' token content: free JSON without `@type`.
 fn content() -> Value {
-    json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"aKey": "aValue"}})
+    json!({"aKey": "aValue"})
 }
 
 /// `uploadOwnToken(client, forIdentity?, passwordProtection?)` of the real test utils.
@@ -25,8 +26,6 @@ async fn upload_own_token(
     for_identity: Option<&str>,
     protection: Option<Value>,
 ) -> Value {
-    // The real test sends `{aKey: "aValue"}`; this Connector needs an `@type` on token content
-    // (reported as a difference).
     let mut body = json!({"content": content(), "expiresAt": in_a_day()});
     if let Some(f) = for_identity {
         body["forIdentity"] = f.into();
@@ -56,6 +55,28 @@ async fn send_load_and_personalize_a_token() {
     assert_eq!(loaded["id"], token["id"]);
     assert_eq!(loaded["isOwn"], false);
     assert_eq!(loaded["content"], token["content"]);
+
+    // Content with an `@type` the runtime does not know cannot be read (as `Serializable.fromUnknown`).
+    let response = a
+        .call(
+            "POST",
+            "/Tokens/Own",
+            Some(json!({"content": {"@type": "SomeType", "aKey": "aValue"}, "expiresAt": in_a_day()})),
+        )
+        .await;
+    assert_error(response, 400, "error.runtime.invalidTokenContent").await;
+    // A known content class is kept as sent.
+    let typed =
+        json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"aKey": "aValue"}});
+    let token = a
+        .ok(
+            "POST",
+            "/Tokens/Own",
+            Some(json!({"content": typed, "expiresAt": in_a_day()})),
+            201,
+        )
+        .await;
+    assert_eq!(load(&b, &token, None).await["content"], typed);
 
     let b_address = b.address().await;
     let token = upload_own_token(&a, Some(&b_address), None).await;

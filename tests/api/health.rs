@@ -27,11 +27,7 @@ async fn health_is_public_raw_and_500_when_the_backbone_is_unreachable() {
     let response = app.get("/health", None).await;
     assert_eq!(response.status(), 500);
     assert!(
-        app.data_dir
-            .path()
-            .join("data")
-            .join("connector.redb")
-            .exists(),
+        app.data_dir.path().join("data").join("default.db").exists(),
         "embedded store in database.folder"
     );
     let body: serde_json::Value = response.json().await.unwrap();

@@ -10,6 +10,7 @@ mod brokers;
 mod challenges;
 mod cli_backbone;
 mod cli_identity;
+mod compat;
 mod config;
 mod consumption_events;
 mod contract_account;

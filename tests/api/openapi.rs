@@ -93,6 +93,70 @@ async fn docs_routes_serve_the_document_in_debug_mode() {
 }
 
 #[tokio::test]
+async fn swagger_ui_rapidoc_and_favicon_are_served_from_the_binary() {
+    let app = App::start(true);
+    // Each page, without an API key; the redirect target of /docs exists.
+    for path in ["/docs/swagger", "/docs/swagger/"] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let page = response.text().await.unwrap();
+        assert!(page.contains(r#"<div id="swagger-ui">"#), "{page}");
+        assert!(
+            !page.contains("https://"),
+            "no asset from elsewhere: {page}"
+        );
+    }
+    let page = app.get("/docs/rapidoc/", None).await.text().await.unwrap();
+    assert!(page.contains("<rapi-doc"), "{page}");
+    assert!(page.contains(r#"spec-url="/docs/json""#), "{page}");
+    assert!(
+        !page.contains("https://"),
+        "no asset from elsewhere: {page}"
+    );
+    // Every script and style the pages name is served by the binary itself.
+    for (path, marker) in [
+        ("/docs/swagger/swagger-ui-bundle.js", "SwaggerUIBundle"),
+        (
+            "/docs/swagger/swagger-ui-standalone-preset.js",
+            "SwaggerUIStandalonePreset",
+        ),
+        ("/docs/swagger/swagger-ui.css", ".swagger-ui"),
+        ("/docs/swagger/swagger-ui-init.js", "/docs/json"),
+        ("/rapidoc/rapidoc-min.js", "rapi-doc"),
+    ] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let text = response.text().await.unwrap();
+        assert!(text.contains(marker), "{path}");
+    }
+    let response = app.get("/favicon.ico", None).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("image/")
+    );
+    assert!(response.bytes().await.unwrap().starts_with(b"\x89PNG"));
+
+    // Without the docs the pages and the icon are not there.
+    let app = App::start(false);
+    for path in ["/docs/swagger/", "/docs/rapidoc/", "/favicon.ico"] {
+        assert_eq!(
+            app.get(path, Some(FULL_KEY)).await.status().as_u16(),
+            404,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn docs_are_off_by_default_and_refused_in_production() {
     let app = App::start(false);
     let response = app.get("/docs/json", Some(FULL_KEY)).await;

@@ -126,6 +126,20 @@ async fn identity_metadata_upserts_reads_and_deletes() {
         "error.transport.backboneNotifications.noActiveRelationshipFoundForRecipients",
     )
     .await;
+    // the dev Backbone knows the real development Backbone's codes only
+    let response = a
+        .call(
+            "POST",
+            "/BackboneNotifications",
+            Some(json!({"recipients": [peer], "code": "anInvalidCode"})),
+        )
+        .await;
+    assert_error(
+        response,
+        400,
+        "error.platform.validation.notification.codeDoesNotExist",
+    )
+    .await;
     assert_eq!(
         a.ok("GET", "/Announcements?language=en", None, 200).await,
         json!([])

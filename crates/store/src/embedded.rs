@@ -1,7 +1,8 @@
 //! The embedded backend: redb (pure Rust, ACID, crash-safe copy-on-write B-trees) in one file
-//! inside a configurable directory, or in memory for tests. redb serialises write transactions,
+//! per database name inside a configurable directory (`<dir>/<name>.db`, like the real
+//! Connector's lokijs driver), or in memory for tests. redb serialises write transactions,
 //! so each single-document compare-and-set runs check-and-write atomically; its file lock
-//! keeps a second process off the same directory (the embedded store serves one replica).
+//! keeps a second process off the same database (the embedded store serves one replica).
 
 use std::cmp::Ordering;
 use std::path::Path;
@@ -21,8 +22,8 @@ use crate::error::{ConflictReason, Result, StoreError};
 use crate::filter::sort_cmp;
 use crate::{Filter, FindOptions, SortOrder, Store};
 
-/// File name of the database inside the data directory.
-const FILE_NAME: &str = "connector.redb";
+/// File name of the single database of a data directory before databases were named.
+pub const LEGACY_FILE_NAME: &str = "connector.redb";
 /// Which unique indexes exist: key `<collection>\u{1f}<field>`.
 const UNIQUE_META: TableDefinition<&str, ()> = TableDefinition::new("__meta_unique");
 /// Separates collection and field in [`UNIQUE_META`] keys; not allowed in collection names.
@@ -56,19 +57,43 @@ fn index_table(collection: &str, field: &str) -> String {
 }
 
 impl EmbeddedStore {
-    /// Opens (creating if needed) the store in `dir`; the state survives restarts.
+    /// Opens (creating if needed) the unnamed store in `dir` (file [`LEGACY_FILE_NAME`]).
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
-        let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|e| {
-            StoreError::Backend(format!(
-                "cannot create data directory '{}': {e}",
-                dir.display()
-            ))
-        })?;
-        let path = dir.join(FILE_NAME);
-        let db = Database::create(&path).map_err(|e| match e {
+        Self::open_file(dir.as_ref().join(LEGACY_FILE_NAME))
+    }
+
+    /// Opens (creating if needed) the database `name` in `dir`: the file `<dir>/<name>.db`, so
+    /// several databases share one directory. The state survives restarts.
+    pub fn open_named(dir: impl AsRef<Path>, name: &str) -> Result<Self> {
+        Self::open_file(Self::named_file(dir, name)?)
+    }
+
+    /// The file of database `name` in `dir`; a name that is not a plain file name is refused.
+    pub fn named_file(dir: impl AsRef<Path>, name: &str) -> Result<std::path::PathBuf> {
+        let plain =
+            !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0']);
+        if !plain {
+            return Err(StoreError::Backend(format!(
+                "the database name '{name}' is not usable as a file name"
+            )));
+        }
+        Ok(dir.as_ref().join(format!("{name}.db")))
+    }
+
+    /// Opens (creating if needed) the store in the file `path`, creating its directory.
+    pub fn open_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Backend(format!(
+                    "cannot create data directory '{}': {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let db = Database::create(path).map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => {
-                StoreError::AlreadyInUse(dir.display().to_string())
+                StoreError::AlreadyInUse(path.display().to_string())
             }
             other => StoreError::Backend(format!("cannot open '{}': {other}", path.display())),
         })?;

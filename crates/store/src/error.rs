@@ -70,7 +70,7 @@ pub enum StoreError {
     #[error("invalid document: {0}")]
     InvalidDocument(String),
     /// The data directory is used by another process (the embedded engine allows one process).
-    #[error("the data directory '{0}' is already in use by another process")]
+    #[error("the database '{0}' is already in use by another process")]
     AlreadyInUse(String),
     /// Stored bytes could not be decoded (corruption or a foreign file).
     #[error("stored data is corrupt: {0}")]

@@ -33,7 +33,7 @@ use serde_json::Value;
 pub use document::{
     ID_FIELD, VERSION_FIELD, resolve_path, validate_collection, validate_field_path, validate_id,
 };
-pub use embedded::EmbeddedStore;
+pub use embedded::{EmbeddedStore, LEGACY_FILE_NAME};
 pub use error::{ConflictReason, Result, StoreError};
 pub use filter::{Condition, Filter, Pattern};
 pub use mongo::MongoStore;

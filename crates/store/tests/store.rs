@@ -412,3 +412,26 @@ async fn update_with_retry_applies_every_change_once() {
         connector_store::update_with_retry(store.as_ref(), "rel", "REL2", 3, |_| Ok(())).await;
     assert!(matches!(missing, Err(StoreError::NotFound { .. })));
 }
+
+#[tokio::test]
+async fn named_databases_share_a_directory_and_each_is_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = EmbeddedStore::open_named(dir.path(), "a").unwrap();
+    let b = EmbeddedStore::open_named(dir.path(), "b").unwrap();
+    a.insert("identity", json!({"id": "i", "address": "a"}))
+        .await
+        .unwrap();
+    assert!(
+        b.get("identity", "i").await.unwrap().is_none(),
+        "separate data"
+    );
+    assert!(dir.path().join("a.db").is_file() && dir.path().join("b.db").is_file());
+    let second = EmbeddedStore::open_named(dir.path(), "a").unwrap_err();
+    assert!(matches!(second, StoreError::AlreadyInUse(_)), "{second}");
+    for bad in ["", ".", "..", "x/y", "x\\y"] {
+        assert!(
+            EmbeddedStore::open_named(dir.path(), bad).is_err(),
+            "{bad:?}"
+        );
+    }
+}

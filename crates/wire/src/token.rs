@@ -92,7 +92,7 @@ pub enum TokenContent {
     File(TokenContentFile),
     /// Device onboarding secrets (`{"@type":"TokenContentDeviceSharedSecret","sharedSecret":{…}}`).
     DeviceSharedSecret(Value),
-    /// Any other serializable class, kept as received (must carry `@type`).
+    /// Any other serializable class or free JSON without `@type`, kept as received.
     Other(Value),
 }
 
@@ -111,17 +111,18 @@ impl TokenContent {
         json::stringify(&self.to_value())
     }
 
-    /// Picks the class by `@type`, which is required here.
+    /// Picks the class by `@type`; an object without one is free JSON, kept as it is (the
+    /// runtime wraps it in a `JSONWrapper`, which serialises to the bare object again).
     pub fn from_value(value: &Value) -> Result<Self> {
-        let ty = value
+        let object = value
             .as_object()
-            .ok_or(WireError::NotAnObject { ty: "TokenContent" })?
-            .get("@type")
-            .and_then(Value::as_str)
-            .ok_or(WireError::MissingField {
-                ty: "TokenContent",
-                field: "@type",
-            })?;
+            .ok_or(WireError::NotAnObject { ty: "TokenContent" })?;
+        let Some(ty) = object.get("@type") else {
+            return Ok(TokenContent::Other(value.clone()));
+        };
+        let ty = ty
+            .as_str()
+            .ok_or_else(|| WireError::invalid("TokenContent", "@type", "is not a string"))?;
         match ty {
             TokenContentRelationshipTemplate::TYPE => Ok(TokenContent::RelationshipTemplate(
                 TokenContentRelationshipTemplate::from_value(value)?,

@@ -184,6 +184,10 @@ fn tags(req: &Request) -> Reply {
     }
 }
 
+/// The notification codes the dev Backbone knows: those of the real Backbone's development and
+/// CI configuration (`Notifications.Texts`), where a code names the push texts to send.
+const NOTIFICATION_CODES: &[&str] = &["TestCode"];
+
 /// `POST /api/v2/Notifications`: checked like the real server, never delivered (push is a no-op here).
 fn notifications(backend: &Backend, req: &Request) -> ApiResult<Reply> {
     let caller = req.caller()?;
@@ -212,8 +216,19 @@ fn notifications(backend: &Backend, req: &Request) -> ApiResult<Reply> {
         })
     });
     if unrelated {
-        return Err(ApiError::invalid_value(
-            "Every recipient needs a relationship with you.",
+        return Err(ApiError::bad_request(
+            "error.platform.validation.notification.noRelationshipToOneOrMoreRecipientsExists",
+            "You don't have a relationship to one or more recipients of the notification.",
+        ));
+    }
+    let code = body.get("code").and_then(Value::as_str).unwrap_or_default();
+    if !NOTIFICATION_CODES.contains(&code) {
+        return Err(ApiError::bad_request(
+            "error.platform.validation.notification.codeDoesNotExist",
+            format!(
+                "The given message code does not exist. Valid message codes are: {}",
+                NOTIFICATION_CODES.join(", ")
+            ),
         ));
     }
     Ok(Reply::NoContent)
