@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod error_report;
 pub mod health;
 pub mod http;
 pub mod instrumented;
@@ -16,6 +17,7 @@ pub mod modules;
 pub mod query;
 pub mod routes;
 pub mod sandbox;
+pub mod sandbox_state;
 pub mod startup;
 pub mod state;
 
