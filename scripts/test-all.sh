@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine or an old one. Installs what the tests need, idempotently:
+#   - Redis (6379), RabbitMQ (5672) and Mosquitto (1883) when their port does not answer: installed from the
+#     Debian packages when running as root and absent, then started (scripts/services.sh; SKIP_SERVICES=1
+#     leaves this out),
 #   - the pinned TypeScript libraries (npm ci in tests/, when node_modules is missing or stale),
 #   - the Python venv .venv-mongo with nx-27017 (for the MongoDB tests; installed only, nothing started),
 #   - the Python venv .venv-k8s with kubernetes-validate (the k8s/ manifests are checked against the schemas),
@@ -9,7 +12,7 @@
 # the short REST benchmark (loadtests/rest) and the short replica benchmark (loadtests/replicas).
 #
 # Environment: SKIP_FUZZ=1 / SKIP_BENCH=1 leave those steps out (local use; CI runs everything).
-#              NMSHD_VECTORS_DIR overrides where the vectors are (default: ../shared/vectors).
+#              NMSHD_VECTORS_DIR overrides where the vectors are (default: tests/vectors).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,13 +38,23 @@ for tool in cargo node npm python3; do
     command -v "$tool" >/dev/null || die "$tool is not on PATH (see README.md, 'On a fresh machine')"
 done
 
-vectors_dir="${NMSHD_VECTORS_DIR:-$root/../shared/vectors}"
-[[ -d "$vectors_dir" ]] || die "no test vectors at $vectors_dir: check out shared/ beside this repository or set NMSHD_VECTORS_DIR"
+vectors_dir="${NMSHD_VECTORS_DIR:-$root/tests/vectors}"
+[[ -d "$vectors_dir" ]] || die "no test vectors at $vectors_dir (set NMSHD_VECTORS_DIR or restore tests/vectors)"
+
+if [[ "${SKIP_SERVICES:-0}" != "1" ]]; then
+    step "services: Redis 6379, RabbitMQ 5672, Mosquitto 1883"
+    # shellcheck source=scripts/services.sh
+    source "$root/scripts/services.sh"
+    ensure_services || die "a service the tests need is not running (see above)"
+fi
 
 step "node packages (tests/)"
 # shellcheck source=scripts/ensure-node-packages.sh
 source "$root/scripts/ensure-node-packages.sh"
 ensure_node_packages
+
+step "test vectors regenerate with the pinned TypeScript libraries (tests/node/vectors/generate.mjs)"
+node tests/node/vectors/generate.mjs
 
 step "python venv .venv-mongo (nx-27017 $NX_27017_VERSION)"
 venv="$root/.venv-mongo"

@@ -34,9 +34,10 @@ pub enum Command {
     Start(StartArgs),
     /// Run the development Backbone on its own.
     Backbone(BackboneArgs),
-    /// One-command sandbox: an in-process dev Backbone, the embedded store in ./data, a generated
-    /// API key (printed), HTTP on 127.0.0.1:8080 unless configured otherwise.
-    Dev(StartArgs),
+    /// One-command sandbox: an in-process dev Backbone (127.0.0.1:8090 unless --backbone-port), the
+    /// embedded store in ./data, an API key generated once and kept there (printed at each start),
+    /// HTTP on 127.0.0.1:8080 unless configured otherwise.
+    Dev(crate::sandbox_state::DevArgs),
     /// Identity related commands.
     Identity(IdentityArgs),
     /// Identity deletion related commands.
@@ -125,6 +126,9 @@ pub enum CliError {
     /// An identity command failed for a reason other than a runtime rule.
     #[error("The command failed: {0}")]
     Command(String),
+    /// `connector dev` cannot use its data folder or ports.
+    #[error("connector dev: {0}")]
+    Sandbox(String),
     /// A command was given without its sub-command.
     #[error("Please specify a command")]
     MissingCommand,

@@ -9,6 +9,7 @@ pub mod config;
 pub mod control;
 pub mod envelope;
 pub mod error;
+pub mod error_report;
 pub mod health;
 pub mod http;
 pub mod instrumented;
@@ -17,6 +18,7 @@ pub mod modules;
 pub mod query;
 pub mod routes;
 pub mod sandbox;
+pub mod sandbox_state;
 pub mod startup;
 pub mod state;
 

@@ -25,14 +25,14 @@ async fn main() -> ExitCode {
     } else {
         connector::logging::Telemetry::default()
     };
-    let result = connector::cli::run(cli).await.map_err(anyhow::Error::from);
+    let result = connector::cli::run(cli).await;
     // Flushes the OTLP exporters off the async workers (their shutdown blocks).
     let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // Plain text on stderr: startup errors are read by people, not log collectors.
-            eprintln!("{error:#}");
+            eprintln!("{}", connector::error_report::one_line(&error));
             ExitCode::FAILURE
         }
     }

@@ -6,8 +6,9 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{BackboneArgs, CliError, StartArgs, dev_layers, generate_api_key};
+use crate::cli::{BackboneArgs, CliError, dev_layers, generate_api_key};
 use crate::config::{self, ConfigSources};
+use crate::sandbox_state::{DevArgs, SandboxState, ensure_port_free, resolve};
 use crate::startup::{Application, RunOptions, StartupError};
 
 /// `connector backbone`: the development Backbone alone, until Ctrl-C.
@@ -35,12 +36,37 @@ pub async fn run_backbone(args: BackboneArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `connector dev`: an in-process dev Backbone and a sandbox Connector in front of it.
-pub async fn run_dev(args: StartArgs) -> Result<(), CliError> {
-    let sources = ConfigSources::from_process(args.config);
-    let data_folder = sandbox_data_folder(&sources)?;
+/// `connector dev`: an in-process dev Backbone and a sandbox Connector in front of it. The
+/// Backbone's port and the API key are kept in the data folder; both ports are checked before
+/// anything is written there.
+pub async fn run_dev(args: DevArgs) -> Result<(), CliError> {
+    let sources = ConfigSources::from_process(args.start.config.clone());
+    let probe = sandbox_settings(&sources)?;
+    let data_folder = probe.database.folder.clone();
+    let recorded = SandboxState::read(&data_folder)?;
+    let port_from_record = recorded.is_some() && args.backbone_port.is_none();
+    let resolved = resolve(recorded, &args);
+    let http = &probe.infrastructure.http_server;
+    ensure_port_free(
+        &http.host,
+        http.port,
+        "the Connector",
+        "choose another with infrastructure__httpServer__port=<PORT> in the environment or infrastructure.httpServer.port in config.json",
+    )?;
+    let recorded = if port_from_record {
+        ", recorded in the data folder: is another `connector dev` running on it?"
+    } else {
+        ""
+    };
+    ensure_port_free(
+        "127.0.0.1",
+        resolved.state.backbone_port,
+        &format!("the development Backbone{recorded}"),
+        "choose another with --backbone-port <PORT> (or BACKBONE_PORT); references handed out before then name the old port",
+    )?;
     let defaults = devbackbone::BackboneConfig::default();
     let backbone = devbackbone::start(devbackbone::BackboneConfig {
+        port: resolved.state.backbone_port,
         data_dir: Some(data_folder.join("backbone")),
         deletion_grace_period: dev_deletion_grace_period()
             .unwrap_or(defaults.deletion_grace_period),
@@ -53,8 +79,23 @@ pub async fn run_dev(args: StartArgs) -> Result<(), CliError> {
         client_id: defaults.client_id,
         client_secret: defaults.client_secret,
     };
-    let dev = build_dev_connector(sources, &sandbox).await?;
+    resolved.state.write(&data_folder)?;
+    let dev = build_dev_connector_with_key(sources, &sandbox, resolved.state.api_key).await?;
     println!("{}", banner(&dev, &sandbox));
+    if let Some(old) = resolved.moved_from_port {
+        println!(
+            "  Note: the Backbone moved from port {old}; references handed out before name port {old} and no longer resolve.\n"
+        );
+    }
+    let key_origin = if resolved.new_api_key {
+        "generated now"
+    } else {
+        "kept from the last start"
+    };
+    println!(
+        "  The API key is {key_origin} and kept in {}; `connector dev --rotate-api-key` replaces it.\n",
+        data_folder.join(crate::sandbox_state::STATE_FILE).display()
+    );
     let served = dev.app.run_until_stopped().await;
     backbone.stop().await;
     Ok(served?)
@@ -95,10 +136,18 @@ pub struct DevConnector {
 /// Builds the sandbox Connector against `backbone`: configuration from the usual sources on top
 /// of the sandbox defaults, plus a freshly generated API key.
 pub async fn build_dev_connector(
-    mut sources: ConfigSources,
+    sources: ConfigSources,
     backbone: &SandboxBackbone,
 ) -> Result<DevConnector, CliError> {
-    let api_key = generate_api_key();
+    build_dev_connector_with_key(sources, backbone, generate_api_key()).await
+}
+
+/// [`build_dev_connector`] with a given API key (the one kept in the data folder).
+pub async fn build_dev_connector_with_key(
+    mut sources: ConfigSources,
+    backbone: &SandboxBackbone,
+    api_key: String,
+) -> Result<DevConnector, CliError> {
     let (mode_defaults, overrides) = dev_layers(
         &backbone.base_url,
         &backbone.client_id,
@@ -122,16 +171,17 @@ pub async fn build_dev_connector(
 /// The data folder the sandbox will use (the dev Backbone keeps its state beside the
 /// Connector's, so both survive a restart together).
 pub fn sandbox_data_folder(sources: &ConfigSources) -> Result<PathBuf, CliError> {
+    Ok(sandbox_settings(sources)?.database.folder)
+}
+
+/// The sandbox's settings before the Backbone exists (for its data folder and listen address).
+fn sandbox_settings(sources: &ConfigSources) -> Result<config::Settings, CliError> {
     let mut probe = sources.clone();
     let (mode_defaults, overrides) =
         dev_layers("http://127.0.0.1:1", "dev", "dev", &generate_api_key());
     probe.mode_defaults = mode_defaults;
     probe.overrides = overrides;
-    Ok(config::load(&probe)
-        .map_err(StartupError::from)?
-        .settings
-        .database
-        .folder)
+    Ok(config::load(&probe).map_err(StartupError::from)?.settings)
 }
 
 /// The banner `connector dev` prints.

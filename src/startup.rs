@@ -43,6 +43,14 @@ pub enum StartupError {
     /// The identity could not be loaded or onboarded.
     #[error("The identity could not be loaded or created: {0}")]
     Transport(#[from] connector_transport::TransportError),
+    /// As [`StartupError::Transport`], naming the Backbone it talked to.
+    #[error("The identity could not be loaded or created on the Backbone at {backbone}: {source}")]
+    Identity {
+        /// `transportLibrary.baseUrl`.
+        backbone: String,
+        /// What failed.
+        source: connector_transport::TransportError,
+    },
 }
 
 /// Knobs that are not configuration of the real Connector (tests, sandbox).
@@ -195,8 +203,12 @@ impl Application {
                 .map(crate::instrumented::TracedLeases::wrap),
             ..transport_config(&config)
         };
-        let transport =
-            connector_transport::Transport::open(transport_config, Arc::clone(&store)).await?;
+        let transport = connector_transport::Transport::open(transport_config, Arc::clone(&store))
+            .await
+            .map_err(|source| StartupError::Identity {
+                backbone: config.settings.transport_library.base_url.clone(),
+                source,
+            })?;
         crate::modules::brokers::start(&config.settings, transport.events())
             .await
             .map_err(StartupError::Unsupported)?;

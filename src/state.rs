@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 use crate::config::LoadedConfig;
 use crate::health::HealthChecker;
 
-/// Build information for `/Monitoring/Version`. Values come from the environment at compile time
-/// (`CONNECTOR_BUILD`, `CONNECTOR_COMMIT`, `CONNECTOR_BUILD_DATE`); unreplaced builds report the
-/// placeholders literally, as the real Connector's unreplaced builds do.
+/// Build information for `/Monitoring/Version`, set by `build.rs`: the git commit and build date
+/// (`CONNECTOR_COMMIT`, `CONNECTOR_BUILD_DATE` and the build number `CONNECTOR_BUILD` may be given
+/// in the build's environment; what is not known, e.g. the commit of a build without `.git`, is
+/// `"unknown"`).
 #[derive(Debug, Clone)]
 pub struct VersionInfo {
     /// Package version.
@@ -27,9 +28,9 @@ impl Default for VersionInfo {
     fn default() -> Self {
         Self {
             version: env!("CARGO_PKG_VERSION"),
-            build: option_env!("CONNECTOR_BUILD").unwrap_or("{{build}}"),
-            date: option_env!("CONNECTOR_BUILD_DATE").unwrap_or("{{date}}"),
-            commit: option_env!("CONNECTOR_COMMIT").unwrap_or("{{commit}}"),
+            build: env!("CONNECTOR_BUILD"),
+            date: env!("CONNECTOR_BUILD_DATE"),
+            commit: env!("CONNECTOR_COMMIT"),
         }
     }
 }

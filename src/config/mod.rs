@@ -2,6 +2,7 @@
 //! defaults, a config file, the environment and overrides ([`sources`]), deserialised into
 //! [`Settings`] and validated at startup with one readable error naming the key.
 
+mod required;
 mod settings;
 mod sources;
 mod validate;
@@ -18,6 +19,7 @@ pub use sources::{
 pub use validate::{check_api_key_policy, is_enabled};
 
 /// Why the configuration cannot be used. Each message names the key or file at fault.
+/// `load` reports every problem it finds in one run ([`ConfigError::Several`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The config file exists but cannot be read or parsed.
@@ -38,9 +40,24 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// More than one problem, each naming its key.
+    #[error(
+        "The configuration is not valid ({} problems; sources: built-in defaults, config file, environment variables):{}",
+        .0.len(),
+        .0.iter().map(|e| format!("\n  - {}", e.short())).collect::<String>()
+    )]
+    Several(Vec<ConfigError>),
 }
 
 impl ConfigError {
+    /// The problem without the common prefix, for a list of several.
+    fn short(&self) -> String {
+        match self {
+            Self::Invalid { key, message } => format!("'{key}': {message}"),
+            other => other.to_string(),
+        }
+    }
+
     pub(crate) fn invalid(key: &str, message: impl Into<String>) -> Self {
         Self::Invalid {
             key: key.to_owned(),
@@ -74,7 +91,9 @@ impl LoadedConfig {
     }
 }
 
-/// Loads, merges, deserialises and validates the configuration.
+/// Loads, merges, deserialises and validates the configuration. Every problem found is reported
+/// at once: missing required keys, then the first type error (deserialisation stops there) or else
+/// every rule the settings break.
 pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, ConfigError> {
     load_adjusted(sources, |_| {})
 }
@@ -103,11 +122,24 @@ fn load_adjusted(
     let mut effective = sources::merge_sources(sources)?;
     adjust(&mut effective);
     disable_sync_when_sse_is_enabled(&mut effective);
-    let settings = parse(&effective)?;
-    validate::validate(&settings)?;
-    Ok(LoadedConfig {
-        settings,
-        effective,
+    let mut checked = effective.clone();
+    let mut problems = required::take_missing(&mut checked);
+    match parse(&checked) {
+        Err(error) => problems.push(error),
+        Ok(settings) => {
+            problems.extend(validate::validate(&settings));
+            if problems.is_empty() {
+                return Ok(LoadedConfig {
+                    settings,
+                    effective,
+                });
+            }
+        }
+    }
+    Err(if problems.len() == 1 {
+        problems.remove(0)
+    } else {
+        ConfigError::Several(problems)
     })
 }
 

@@ -21,16 +21,18 @@ pub fn is_enabled(options: &Map<String, Value>) -> bool {
     }
 }
 
-pub(super) fn validate(settings: &Settings) -> Result<(), ConfigError> {
+/// Every rule the settings break (empty: none).
+pub(super) fn validate(settings: &Settings) -> Vec<ConfigError> {
+    let mut problems = Vec::new();
     let base_url = &settings.transport_library.base_url;
     if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-        return Err(ConfigError::invalid(
+        problems.push(ConfigError::invalid(
             "transportLibrary.baseUrl",
             "must start with 'http://' or 'https://'",
         ));
     }
     if base_url.contains('|') {
-        return Err(ConfigError::invalid(
+        problems.push(ConfigError::invalid(
             "transportLibrary.baseUrl",
             "must not contain '|'",
         ));
@@ -38,29 +40,29 @@ pub(super) fn validate(settings: &Settings) -> Result<(), ConfigError> {
     if settings.database.driver == DatabaseDriver::Mongodb
         && settings.database.connection_string.is_none()
     {
-        return Err(ConfigError::invalid(
+        problems.push(ConfigError::invalid(
             "database.connectionString",
-            "is required when database.driver is 'mongodb'",
+            "is required when database.driver is 'mongodb': a MongoDB connection string, e.g. mongodb://host:27017 (environment: DATABASE_CONNECTION_STRING)",
         ));
     }
     let auth = &settings.infrastructure.http_server.authentication;
     for (name, options) in [("jwtBearer", &auth.jwt_bearer), ("oidc", &auth.oidc)] {
         if is_enabled(options) {
-            return Err(ConfigError::invalid(
+            problems.push(ConfigError::invalid(
                 &format!("infrastructure.httpServer.authentication.{name}"),
                 "is not supported by this Connector yet; use apiKey",
             ));
         }
     }
     if auth.api_key.is_enabled() {
-        check_api_key_policy(&auth.api_key.keys, OffsetDateTime::now_utc())?;
+        problems.extend(check_api_key_policy(&auth.api_key.keys, OffsetDateTime::now_utc()).err());
     } else if !settings.debug && settings.infrastructure.http_server.enabled {
-        return Err(ConfigError::invalid(
+        problems.push(ConfigError::invalid(
             "infrastructure.httpServer.authentication",
-            "No API key and OAuth config set in configuration; configure apiKey.keys (or set debug: true for an open API)",
+            "No API key and OAuth config set in configuration; configure apiKey.keys (e.g. the environment variable infrastructure__httpServer__authentication__apiKey__keys__<name>__key=<key of at least 30 characters>), or set debug: true for an open API",
         ));
     }
-    Ok(())
+    problems
 }
 
 /// The real Connector's API key rules: keys unique, at least one enabled and unexpired, and each

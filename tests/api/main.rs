@@ -9,6 +9,8 @@ mod auto_modules;
 mod brokers;
 mod challenges;
 mod cli_backbone;
+mod cli_dev;
+mod cli_errors;
 mod cli_identity;
 mod compat;
 mod config;

@@ -1,4 +1,4 @@
-//! Client for the enmeshed Backbone consumer API (see `shared/spec/backbone-api.md`).
+//! Client for the enmeshed Backbone consumer API (the routes and bodies the real Backbone serves).
 //!
 //! - [`BackboneClient`]: configuration, the shared reqwest client and the anonymous endpoints
 //!   (version, challenges, identity creation, `IsDeleted`, anonymous tokens, tags).

@@ -1,4 +1,4 @@
-//! A Backbone-compatible development server (see `shared/spec/backbone-api.md`).
+//! A Backbone-compatible development server (the routes and bodies the real Backbone serves).
 //!
 //! It implements what `@nmshd/transport` 7.x and the Rust Connector call: OAuth password grant,
 //! challenges, identities and devices, templates, tokens, relationships with their state machine,

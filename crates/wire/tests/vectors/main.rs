@@ -1,4 +1,5 @@
-//! Checks every vector in `shared/vectors/*.json` (produced by the real TypeScript libraries).
+//! Checks every vector in `tests/vectors/*.json` (produced by the real TypeScript libraries; see
+//! `tests/vectors/README.md`). `NMSHD_VECTORS_DIR` points it at another directory.
 //!
 //! Vectors are dispatched by their shape (`kind`, or the set of fields), never by file name, so a new
 //! vector file in the same format is picked up without code changes. A file or an entry that no checker
@@ -19,8 +20,8 @@ fn vectors_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("NMSHD_VECTORS_DIR") {
         return PathBuf::from(dir);
     }
-    // crates/wire -> repository root -> ../shared/vectors (shared/ sits beside the checkout)
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+    // crates/wire -> repository root -> tests/vectors
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
 }
 
 #[test]
