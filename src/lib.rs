@@ -10,12 +10,14 @@ pub mod envelope;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod indexes;
 pub mod instrumented;
 pub mod logging;
 pub mod modules;
 pub mod query;
 pub mod routes;
 pub mod sandbox;
+pub mod shutdown;
 pub mod startup;
 pub mod state;
 

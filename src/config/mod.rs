@@ -2,12 +2,14 @@
 //! defaults, a config file, the environment and overrides ([`sources`]), deserialised into
 //! [`Settings`] and validated at startup with one readable error naming the key.
 
+mod replicas;
 mod settings;
 mod sources;
 mod validate;
 
 use serde_json::Value;
 
+pub use replicas::{LeaseSettings, ReplicaSettings};
 pub use settings::{
     ApiKeyEntry, ApiKeySettings, AuthenticationSettings, DatabaseDriver, DatabaseSettings,
     HttpServerSettings, InfrastructureSettings, RedisSettings, Settings, TransportSettings,
