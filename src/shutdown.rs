@@ -101,8 +101,9 @@ pub async fn serve(
                 "shutting down: no new connections; requests in flight may finish"
             );
             stopping.set();
-            handle.stop(true).await;
-            server.await
+            // The stop command is handled by the server future itself, so both run together.
+            let (_, result) = tokio::join!(handle.stop(true), server);
+            result
         }
     };
     stopping.set();

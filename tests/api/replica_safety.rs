@@ -126,7 +126,7 @@ async fn sigterm_during_a_burst_of_sends_finishes_or_refuses_each_and_leaves_no_
     relate(&replica.api, &peer).await;
     let peer_address = peer.address().await;
     // Messages for the replica to sync while it is stopped (its sync then runs under the lease).
-    let inbound = futures_util::stream::iter(0..40)
+    let inbound = futures_util::stream::iter(0..80)
         .map(|i| {
             peer.call(
                 "POST",
@@ -171,10 +171,26 @@ async fn sigterm_during_a_burst_of_sends_finishes_or_refuses_each_and_leaves_no_
                 .await
         })
     };
-    // SIGTERM in the middle of the burst: once some sends have been answered.
-    while created.load(Ordering::SeqCst) < 10 {
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    // SIGTERM in the middle of the burst and of the sync: once some sends have been answered
+    // and the sync lease is held.
+    let redis = redis::Client::open(SHARED_REDIS).unwrap();
+    let mut redis = redis.get_multiplexed_async_connection().await.unwrap();
+    let lease_key = format!("connector:{db}:{{sync}}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let held: i64 = redis::cmd("EXISTS")
+            .arg(&lease_key)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        if held == 1 && created.load(Ordering::SeqCst) >= 5 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sync lease was never held during the burst"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     replica.terminate();
     let status = replica.wait_for_exit(Duration::from_secs(30)).await;

@@ -70,15 +70,23 @@ impl Replica {
     /// Waits (polling, up to `timeout`) for the process to exit; its exit status.
     pub async fn wait_for_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
         let deadline = Instant::now() + timeout;
-        let child = &mut self.process.as_mut().expect("running").0;
         loop {
+            let child = &mut self.process.as_mut().expect("running").0;
             if let Some(status) = child.try_wait().unwrap() {
                 return status;
             }
-            assert!(
-                Instant::now() < deadline,
-                "the process did not exit in {timeout:?}"
-            );
+            if Instant::now() >= deadline {
+                let lines = self.log_lines();
+                let tail: Vec<String> = lines
+                    .iter()
+                    .skip(lines.len().saturating_sub(40))
+                    .map(Value::to_string)
+                    .collect();
+                panic!(
+                    "the process did not exit in {timeout:?}; its last log lines:\n{}",
+                    tail.join("\n")
+                );
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
