@@ -75,6 +75,22 @@ pub enum ConnectorError {
         /// Backbone reason.
         message: String,
     },
+    /// An `Idempotency-Key` was sent before with a different request (method, path or body).
+    #[error(
+        "The Idempotency-Key '{key}' was already used for a different request (another method, path or body); use a new key for a new request."
+    )]
+    IdempotencyKeyReused {
+        /// The key as sent.
+        key: String,
+    },
+    /// The first request with this `Idempotency-Key` has not answered yet.
+    #[error(
+        "The first request with the Idempotency-Key '{key}' is still being processed; retry later to receive its answer."
+    )]
+    IdempotencyKeyInProgress {
+        /// The key as sent.
+        key: String,
+    },
     /// Anything else; the cause is logged, never sent.
     #[error("An unexpected error occurred.")]
     Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -136,6 +152,8 @@ impl ConnectorError {
             Self::InvalidJsonInPayload => "error.connector.validation.invalidJsonInPayload",
             Self::PayloadTooLarge { .. } => "error.connector.http.payloadTooLarge",
             Self::NotImplemented { .. } => "error.connector.notImplemented",
+            Self::IdempotencyKeyReused { .. } => "error.connector.idempotencyKeyReused",
+            Self::IdempotencyKeyInProgress { .. } => "error.connector.idempotencyKeyInProgress",
             Self::Application { code, .. } | Self::Backbone { code, .. } => code,
             Self::Unexpected(_) => "error.connector.unexpected",
         }
@@ -210,6 +228,8 @@ impl ResponseError for ConnectorError {
             Self::InvalidJsonInPayload => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
+            Self::IdempotencyKeyReused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IdempotencyKeyInProgress { .. } => StatusCode::CONFLICT,
             Self::Application { code, .. } => {
                 if code == "error.runtime.recordNotFound"
                     || code == "error.transport.recordNotFound"

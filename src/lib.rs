@@ -12,6 +12,7 @@ pub mod error;
 pub mod error_report;
 pub mod health;
 pub mod http;
+pub mod indexes;
 pub mod instrumented;
 pub mod logging;
 pub mod modules;
@@ -19,6 +20,7 @@ pub mod query;
 pub mod routes;
 pub mod sandbox;
 pub mod sandbox_state;
+pub mod shutdown;
 pub mod startup;
 pub mod state;
 

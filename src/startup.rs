@@ -78,6 +78,9 @@ pub struct Application {
     actors: Option<connector_actors::Actors>,
     /// Where the identity commands reach this process (embedded store only).
     control: Option<crate::control::ControlSocket>,
+    transport: Option<connector_transport::Transport>,
+    grace: std::time::Duration,
+    stopping: crate::shutdown::Stopping,
 }
 
 /// The transport layer's settings from `transportLibrary`.
@@ -87,6 +90,7 @@ pub fn transport_config(config: &LoadedConfig) -> connector_transport::Transport
     connector_transport::TransportConfig {
         address_hostname_override: library.address_generation_hostname_override.clone(),
         timeout: std::time::Duration::from_millis(library.platform_timeout),
+        lease_timings: config.settings.infrastructure.replicas.leases.timings(),
         ..connector_transport::TransportConfig::new(
             &library.base_url,
             &library.platform_client_id,
@@ -197,6 +201,7 @@ impl Application {
             )?)),
             DatabaseDriver::Mongodb => None,
         };
+        crate::indexes::ensure_unique_indexes(store.as_ref()).await?;
         let transport_config = connector_transport::TransportConfig {
             leases: open_leases(&config)
                 .await?
@@ -284,6 +289,7 @@ impl Application {
             .port();
 
         let debug = settings.debug;
+        let grace = settings.infrastructure.replicas.shutdown_grace_period();
         let docs =
             crate::routes::openapi::docs_enabled(settings).map_err(StartupError::Unsupported)?;
         let gate_config = web::Data::new(GateConfig {
@@ -305,16 +311,19 @@ impl Application {
             store,
             health,
             version: VersionInfo::default(),
-            transport,
+            transport: transport.clone(),
             actors: actors.clone(),
         });
         let counter = web::Data::new(RequestCounter::default());
+        let stopping = crate::shutdown::Stopping::default();
+        let stopping_data = web::Data::new(stopping.clone());
 
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(gate_config.clone())
                 .app_data(counter.clone())
+                .app_data(stopping_data.clone())
                 .app_data(json_config())
                 .configure(|cfg| {
                     if docs {
@@ -323,12 +332,17 @@ impl Application {
                 })
                 .configure(|cfg| configure(cfg, debug))
                 .default_service(web::to(route_does_not_exist))
+                .wrap(from_fn(crate::http::idempotency::idempotency))
                 .wrap(from_fn(gate))
                 .wrap(Compress::default())
                 .wrap(security_headers())
                 .wrap(from_fn(telemetry))
+                .wrap(from_fn(crate::shutdown::close_when_stopping))
         })
         .workers(options.workers.max(1))
+        // Signals are handled in `shutdown::serve` (SIGINT gracefully too).
+        .disable_signals()
+        .shutdown_timeout(grace.as_secs())
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: format!("port {port}"),
@@ -341,6 +355,9 @@ impl Application {
             server,
             actors,
             control: None,
+            transport,
+            grace,
+            stopping,
         })
     }
 
@@ -359,13 +376,19 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGINT/SIGTERM or [`ServerHandle::stop`]).
+    /// Serves until stopped (SIGINT/SIGTERM or [`ServerHandle::stop`]), then shuts down
+    /// cleanly ([`crate::shutdown`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
-        drop(self.control);
-        if let Some(actors) = self.actors {
-            actors.system.stop();
-        }
+        let control = self.control;
+        let result = crate::shutdown::serve(
+            self.server,
+            self.transport,
+            self.actors,
+            self.grace,
+            self.stopping,
+        )
+        .await;
+        drop(control);
         result
     }
 }

@@ -64,16 +64,31 @@ pub struct AppState {
     /// HTTP edge), where business routes answer with a clear error.
     pub transport: Option<connector_transport::Transport>,
     /// The supervised actors over the transport (started with it); routes call them with a
-    /// timeout ([`ACTOR_CALL_TIMEOUT`], [`SYNC_CALL_TIMEOUT`]).
+    /// timeout ([`AppState::actor_call_timeout`], [`AppState::sync_call_timeout`]).
     pub actors: Option<connector_actors::Actors>,
 }
 
-/// Longest wait of a route for a messaging, file or identity actor.
-pub const ACTOR_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
-/// Longest wait of `POST /Account/Sync` for the sync actor (a sync may apply many events).
-pub const SYNC_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
-
 impl AppState {
+    /// Longest wait of a route for a messaging, file or identity actor
+    /// (`infrastructure.replicas.actorCallTimeoutSeconds`).
+    pub fn actor_call_timeout(&self) -> std::time::Duration {
+        self.config
+            .settings
+            .infrastructure
+            .replicas
+            .actor_call_timeout()
+    }
+
+    /// Longest wait of `POST /Account/Sync` for the sync actor (a sync may apply many events;
+    /// `infrastructure.replicas.syncCallTimeoutSeconds`).
+    pub fn sync_call_timeout(&self) -> std::time::Duration {
+        self.config
+            .settings
+            .infrastructure
+            .replicas
+            .sync_call_timeout()
+    }
+
     /// Sends a message through the messaging actor (directly without actors).
     pub async fn send_message(
         &self,
@@ -83,7 +98,7 @@ impl AppState {
             Some(actors) => Ok(connector_actors::call(
                 &actors.messaging,
                 connector_actors::areas::SendMessage::new(message),
-                ACTOR_CALL_TIMEOUT,
+                self.actor_call_timeout(),
             )
             .await?),
             None => Ok(self.transport()?.send_message(message).await?),
@@ -99,7 +114,7 @@ impl AppState {
             Some(actors) => Ok(connector_actors::call(
                 &actors.files,
                 connector_actors::areas::UploadFile::new(file),
-                ACTOR_CALL_TIMEOUT,
+                self.actor_call_timeout(),
             )
             .await?),
             None => Ok(self.transport()?.upload_own_file(file).await?),
@@ -115,7 +130,7 @@ impl AppState {
             Some(actors) => Ok(connector_actors::call(
                 &actors.sync,
                 connector_actors::sync::SyncNow::new(),
-                SYNC_CALL_TIMEOUT,
+                self.sync_call_timeout(),
             )
             .await?),
             None => Ok(self.transport()?.sync_everything().await?),

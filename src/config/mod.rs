@@ -2,6 +2,7 @@
 //! defaults, a config file, the environment and overrides ([`sources`]), deserialised into
 //! [`Settings`] and validated at startup with one readable error naming the key.
 
+mod replicas;
 mod required;
 mod settings;
 mod sources;
@@ -9,6 +10,7 @@ mod validate;
 
 use serde_json::Value;
 
+pub use replicas::{LeaseSettings, ReplicaSettings};
 pub use settings::{
     ApiKeyEntry, ApiKeySettings, AuthenticationSettings, DatabaseDriver, DatabaseSettings,
     HttpServerSettings, InfrastructureSettings, RedisSettings, Settings, TransportSettings,

@@ -107,6 +107,9 @@ pub struct InfrastructureSettings {
     /// Redis for leases across replicas (`REDIS_URL` alias).
     #[serde(default)]
     pub redis: Option<RedisSettings>,
+    /// Replica safety: idempotency keys, shutdown grace period, leases.
+    #[serde(default)]
+    pub replicas: super::replicas::ReplicaSettings,
 }
 
 /// `infrastructure.redis.*`.

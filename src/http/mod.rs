@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalog;
 pub mod extract;
 pub mod gate;
+pub mod idempotency;
 pub mod scope;
 pub mod telemetry;
 

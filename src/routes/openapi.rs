@@ -114,12 +114,15 @@ fn operation(route: &RouteSpec) -> Value {
     if route.access == Access::Public {
         op.insert("security".into(), json!([]));
     }
-    let parameters: Vec<Value> = route
+    let mut parameters: Vec<Value> = route
         .path
         .split('/')
         .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
         .collect();
+    if creating(route) {
+        parameters.push(idempotency_key_parameter());
+    }
     if !parameters.is_empty() {
         op.insert("parameters".into(), parameters.into());
     }
@@ -176,8 +179,26 @@ fn error_statuses(route: &RouteSpec) -> Vec<u16> {
     if route.produces != Produces::Any {
         codes.push(406);
     }
+    if creating(route) {
+        codes.extend([409, 422]);
+    }
     codes.push(500);
     codes
+}
+
+/// POST and PUT routes of the API take an `Idempotency-Key` (`crate::http::idempotency`).
+fn creating(route: &RouteSpec) -> bool {
+    matches!(route.method, "POST" | "PUT") && route.path.starts_with(API_BASE)
+}
+
+fn idempotency_key_parameter() -> Value {
+    json!({
+        "name": crate::http::idempotency::HEADER,
+        "in": "header",
+        "required": false,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        "description": "Makes retrying this request safe (an addition of this Connector). The first answer (status and body) is kept with the key, per API key, for infrastructure.replicas.idempotencyKeyRetentionSeconds (default 24 h). A retry with the same key and the same request (method, path, query and body; JSON compared by content) gets that answer again, marked with the header Idempotent-Replayed: true, through any replica, and causes nothing new. The same key with a different request answers 422 (error.connector.idempotencyKeyReused). A duplicate that arrives while the first request still runs waits for its answer, up to infrastructure.replicas.idempotencyWaitSeconds (default 60 s), then answers 409 (error.connector.idempotencyKeyInProgress): retry later. Without the header nothing changes."
+    })
 }
 
 /// Write routes that take no body.

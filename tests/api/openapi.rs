@@ -193,9 +193,25 @@ fn every_catalog_route_is_in_the_document() {
             .collect();
         let documented: Vec<&str> = op["parameters"]
             .as_array()
-            .map(|p| p.iter().map(|p| p["name"].as_str().unwrap()).collect())
+            .map(|p| {
+                p.iter()
+                    .filter(|p| p["in"] == "path")
+                    .map(|p| p["name"].as_str().unwrap())
+                    .collect()
+            })
             .unwrap_or_default();
         assert_eq!(params, documented, "{} {}", route.method, route.path);
+        // Every creating route documents the optional Idempotency-Key header (issue 19).
+        let creating = matches!(route.method, "POST" | "PUT") && route.path.starts_with("/api/");
+        let idempotency = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["in"] == "header" && p["name"] == "Idempotency-Key");
+        assert_eq!(creating, idempotency, "{} {}", route.method, route.path);
+        if creating {
+            assert!(op["responses"]["422"].is_object(), "{}", route.path);
+        }
     }
     let documented: usize = doc["paths"]
         .as_object()

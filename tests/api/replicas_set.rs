@@ -57,6 +57,40 @@ impl Replica {
         self.process = None;
     }
 
+    /// Sends SIGTERM (a clean shutdown, as Kubernetes does).
+    pub fn terminate(&self) {
+        let pid = self.process.as_ref().expect("running").0.id();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits (polling, up to `timeout`) for the process to exit; its exit status.
+    pub async fn wait_for_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let child = &mut self.process.as_mut().expect("running").0;
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() >= deadline {
+                let lines = self.log_lines();
+                let tail: Vec<String> = lines
+                    .iter()
+                    .skip(lines.len().saturating_sub(40))
+                    .map(Value::to_string)
+                    .collect();
+                panic!(
+                    "the process did not exit in {timeout:?}; its last log lines:\n{}",
+                    tail.join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Its JSON log lines so far.
     pub fn log_lines(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.log)
@@ -129,8 +163,9 @@ impl ReplicaSet {
     }
 }
 
-/// `urls`: the Backbone, MongoDB and Redis.
-fn spawn_replica(
+/// `urls`: the Backbone, MongoDB and Redis; `env` comes last, so it may override the defaults
+/// (e.g. `database__dbName`).
+pub fn spawn_replica(
     dir: &Path,
     index: usize,
     urls: &[String; 3],
@@ -168,7 +203,7 @@ fn spawn_replica(
     }
 }
 
-async fn wait_until_serving(api: &Connector) -> String {
+pub async fn wait_until_serving(api: &Connector) -> String {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {

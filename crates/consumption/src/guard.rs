@@ -5,15 +5,11 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
-use std::time::Duration;
 
 use connector_lease::LeaseGuard;
 use connector_transport::Result;
 
 use crate::{Consumption, rule};
-
-/// Long enough for the processors and sending the answer; renewed while held.
-const DECIDE_LEASE: Duration = Duration::from_secs(30);
 
 static DECIDING: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Mutex::default);
 
@@ -53,15 +49,16 @@ impl Consumption {
         }
         let mut guard = DecideGuard { key, _lease: None };
         if let Some(leases) = &self.transport().config().leases {
-            let lease =
-                LeaseGuard::try_acquire(Arc::clone(leases), &format!("decide-{id}"), DECIDE_LEASE)
-                    .await
-                    .map_err(|e| {
-                        rule(
-                            "error.connector.unexpected",
-                            format!("the decide lease: {e}"),
-                        )
-                    })?;
+            // Long enough for the processors and sending the answer; renewed while held.
+            let ttl = self.transport().config().lease_timings.decide_ttl;
+            let lease = LeaseGuard::try_acquire(Arc::clone(leases), &format!("decide-{id}"), ttl)
+                .await
+                .map_err(|e| {
+                    rule(
+                        "error.connector.unexpected",
+                        format!("the decide lease: {e}"),
+                    )
+                })?;
             guard._lease = Some(lease.ok_or_else(|| busy(id))?);
         }
         Ok(guard)

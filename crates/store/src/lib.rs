@@ -24,7 +24,6 @@ mod embedded;
 mod error;
 mod filter;
 mod mongo;
-mod retry;
 mod timestamp;
 
 use async_trait::async_trait;
@@ -37,7 +36,6 @@ pub use embedded::{EmbeddedStore, LEGACY_FILE_NAME};
 pub use error::{ConflictReason, Result, StoreError};
 pub use filter::{Condition, Filter, Pattern};
 pub use mongo::MongoStore;
-pub use retry::update_with_retry;
 pub use timestamp::{iso_timestamp, now_iso};
 
 /// Sort direction of one sort key.

@@ -135,7 +135,6 @@ use std::sync::Arc;
 
 use connector_store::{
     Condition, ConflictReason, Filter, FindOptions, Pattern, SortOrder, Store, StoreError,
-    update_with_retry,
 };
 use serde_json::{Value, json};
 
@@ -174,7 +173,6 @@ on_both_backends!(
     filter_operators_agree,
     concurrent_writers_never_lose_an_update,
     concurrent_inserts_of_one_id_have_one_winner,
-    update_with_retry_applies_every_change_once,
 );
 
 fn ids(docs: &[Value]) -> Vec<&str> {
@@ -686,36 +684,6 @@ mod behaviour {
             }
         }
         assert_eq!(winners, 1);
-    }
-
-    pub async fn update_with_retry_applies_every_change_once(store: Arc<dyn Store>) {
-        store
-            .insert("rel", json!({"id": "REL1", "counter": 0}))
-            .await
-            .unwrap();
-        let tasks: Vec<_> = (0..6)
-            .map(|_| {
-                let store = Arc::clone(&store);
-                tokio::spawn(async move {
-                    for _ in 0..8 {
-                        update_with_retry(store.as_ref(), "rel", "REL1", 1000, |doc| {
-                            doc["counter"] = json!(doc["counter"].as_u64().unwrap() + 1);
-                            Ok(())
-                        })
-                        .await
-                        .unwrap();
-                    }
-                })
-            })
-            .collect();
-        for task in tasks {
-            task.await.unwrap();
-        }
-        let doc = store.get("rel", "REL1").await.unwrap().unwrap();
-        assert_eq!(doc["counter"], 48);
-        assert_eq!(doc["version"], 49);
-        let missing = update_with_retry(store.as_ref(), "rel", "REL2", 3, |_| Ok(())).await;
-        assert!(matches!(missing, Err(StoreError::NotFound { .. })));
     }
 }
 

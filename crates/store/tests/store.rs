@@ -374,46 +374,6 @@ async fn state_survives_a_restart_and_the_directory_is_locked() {
 }
 
 #[tokio::test]
-async fn update_with_retry_applies_every_change_once() {
-    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory().unwrap());
-    store
-        .insert("rel", json!({"id": "REL1", "counter": 0}))
-        .await
-        .unwrap();
-    let tasks: Vec<_> = (0..6)
-        .map(|_| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                for _ in 0..10 {
-                    connector_store::update_with_retry(
-                        store.as_ref(),
-                        "rel",
-                        "REL1",
-                        1000,
-                        |doc| {
-                            doc["counter"] = json!(doc["counter"].as_u64().unwrap() + 1);
-                            Ok(())
-                        },
-                    )
-                    .await
-                    .unwrap();
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    assert_eq!(
-        store.get("rel", "REL1").await.unwrap().unwrap()["counter"],
-        60
-    );
-    let missing =
-        connector_store::update_with_retry(store.as_ref(), "rel", "REL2", 3, |_| Ok(())).await;
-    assert!(matches!(missing, Err(StoreError::NotFound { .. })));
-}
-
-#[tokio::test]
 async fn named_databases_share_a_directory_and_each_is_locked() {
     let dir = tempfile::tempdir().unwrap();
     let a = EmbeddedStore::open_named(dir.path(), "a").unwrap();

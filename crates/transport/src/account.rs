@@ -107,11 +107,6 @@ fn new_device_password() -> String {
     password
 }
 
-/// How long one replica may take to onboard before another may try.
-const ONBOARDING_LEASE: Duration = Duration::from_secs(120);
-/// How long a replica waits for another one's onboarding.
-const ONBOARDING_WAIT: Duration = Duration::from_secs(300);
-
 pub(crate) async fn load_or_onboard(
     config: &TransportConfig,
     store: &dyn Store,
@@ -122,13 +117,14 @@ pub(crate) async fn load_or_onboard(
     };
     // With several replicas: whoever holds the lease onboards, the others wait for its account,
     // so the Backbone sees exactly one new identity.
-    let deadline = tokio::time::Instant::now() + ONBOARDING_WAIT;
+    let timings = config.lease_timings;
+    let deadline = tokio::time::Instant::now() + timings.onboarding_wait;
     loop {
         if let Some(stored) = documents::get::<Account>(store, ACCOUNT_ID).await? {
             return check_keys(stored.record);
         }
         let lease = leases
-            .try_acquire("onboarding", ONBOARDING_LEASE)
+            .try_acquire("onboarding", timings.onboarding_ttl)
             .await
             .map_err(|e| TransportError::Onboarding(format!("the onboarding lease: {e}")))?;
         if let Some(lease) = lease {

@@ -22,6 +22,38 @@ pub struct TransportConfig {
     /// Leases shared by the replicas of this identity (Redis); `None` for a single replica.
     /// With them, onboarding happens exactly once even on the Backbone.
     pub leases: Option<Arc<dyn LeaseManager>>,
+    /// Lease time-to-lives and waits (`infrastructure.replicas.leases`).
+    pub lease_timings: LeaseTimings,
+}
+
+/// How long leases live and how long a replica waits for another one's lease. A lease is
+/// renewed every third of its time-to-live while its work runs, so a short TTL only bounds how
+/// long a dead replica's work stays blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseTimings {
+    /// The sync lease (10 s): another replica takes over this long after a syncing one died.
+    pub sync_ttl: Duration,
+    /// How long a sync waits for another replica's sync (130 s); after that it leaves the
+    /// work to that replica (debug log) instead of failing.
+    pub sync_wait: Duration,
+    /// The onboarding lease (120 s): the first start creates the identity under it.
+    pub onboarding_ttl: Duration,
+    /// How long a starting replica waits for another one's onboarding (300 s).
+    pub onboarding_wait: Duration,
+    /// The lease on deciding one incoming request (30 s).
+    pub decide_ttl: Duration,
+}
+
+impl Default for LeaseTimings {
+    fn default() -> Self {
+        Self {
+            sync_ttl: Duration::from_secs(10),
+            sync_wait: Duration::from_secs(130),
+            onboarding_ttl: Duration::from_secs(120),
+            onboarding_wait: Duration::from_secs(300),
+            decide_ttl: Duration::from_secs(30),
+        }
+    }
 }
 
 impl TransportConfig {
@@ -33,6 +65,7 @@ impl TransportConfig {
             address_hostname_override: None,
             timeout: Duration::from_secs(60),
             leases: None,
+            lease_timings: LeaseTimings::default(),
         }
     }
 

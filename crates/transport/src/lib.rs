@@ -33,7 +33,7 @@ use backbone_client::{AuthenticatedClient, BackboneClient};
 use connector_store::Store;
 
 pub use account::Account;
-pub use config::TransportConfig;
+pub use config::{LeaseTimings, TransportConfig};
 pub use error::{Result, TransportError};
 pub use events::{TransportEvent, TransportEvents};
 pub use protection::{PASSWORD_LOCATION_OPTIONS, PasswordProtection, PasswordProtectionInput};
@@ -52,6 +52,8 @@ struct Inner {
     events: TransportEvents,
     /// Concurrent syncs of this process share one run.
     sync_lock: tokio::sync::Mutex<()>,
+    /// Set at shutdown: no new sync starts, a running one stops before its next event.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Transport {
@@ -77,6 +79,7 @@ impl Transport {
                 backbone,
                 events: TransportEvents::default(),
                 sync_lock: tokio::sync::Mutex::new(()),
+                stopping: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }

@@ -46,6 +46,9 @@ impl Transport {
     /// Runs sync rounds until the Backbone has nothing new.
     pub async fn sync_everything(&self) -> Result<SyncSummary> {
         let _single_flight = self.inner.sync_lock.lock().await;
+        if self.is_stopping() {
+            return Err(shutting_down());
+        }
         // Across replicas: one sync at a time per identity; the others wait their turn.
         let result = match &self.config().leases {
             Some(leases) => self.sync_under_lease(Arc::clone(leases)).await,
@@ -74,7 +77,14 @@ impl Transport {
         &self,
         leases: Arc<dyn connector_lease::LeaseManager>,
     ) -> Result<SyncSummary> {
-        let guard = acquire_sync_lease(leases).await?;
+        let timings = self.config().lease_timings;
+        let Some(guard) = acquire_sync_lease(leases, timings, &self.inner.stopping).await? else {
+            tracing::debug!(
+                wait = ?timings.sync_wait,
+                "another replica has been syncing this identity for the whole wait; leaving the sync to it"
+            );
+            return Ok(SyncSummary::default());
+        };
         let result = self.sync_rounds(Some(&guard.lost_signal())).await;
         if let Err(e) = guard.release().await {
             tracing::warn!(error = %e, "could not release the sync lease; it expires by itself");
@@ -101,6 +111,9 @@ impl Transport {
             }
             let mut results = Vec::with_capacity(events.len());
             for event in &events {
+                if self.is_stopping() {
+                    return Err(shutting_down());
+                }
                 if lost.is_some_and(connector_lease::LostSignal::is_lost) {
                     return Err(TransportError::rule(
                         "error.transport.syncLeaseLost",
@@ -231,6 +244,22 @@ impl Transport {
         }
     }
 
+    /// For shutdown: no sync starts any more, and a running one stops before its next event
+    /// (safe for the same reasons as a lost lease) and releases its lease. Returns once no sync
+    /// runs in this process.
+    pub async fn stop_syncing(&self) {
+        self.inner
+            .stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        drop(self.inner.sync_lock.lock().await);
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.inner
+            .stopping
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// When syncs last completed.
     pub async fn sync_info(&self) -> Result<SyncInfo> {
         Ok(documents::get::<SyncInfo>(self.store(), SYNC_INFO_ID)
@@ -240,19 +269,17 @@ impl Transport {
     }
 }
 
-/// The sync lease's time-to-live; it is renewed every third of it while the sync runs. Short, so
-/// that the lease of a replica that died mid-sync passes to another one within seconds.
-const SYNC_LEASE: std::time::Duration = std::time::Duration::from_secs(10);
-/// How long a replica waits for another one's sync before giving up.
-const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(130);
-
+/// The sync lease, or `None` when another replica held it for the whole wait: that replica is
+/// syncing this identity, so the work is done without this one.
 async fn acquire_sync_lease(
     leases: Arc<dyn connector_lease::LeaseManager>,
-) -> Result<connector_lease::LeaseGuard> {
-    let deadline = tokio::time::Instant::now() + SYNC_WAIT;
+    timings: crate::LeaseTimings,
+    stopping: &std::sync::atomic::AtomicBool,
+) -> Result<Option<connector_lease::LeaseGuard>> {
+    let deadline = tokio::time::Instant::now() + timings.sync_wait;
     loop {
         let acquired =
-            connector_lease::LeaseGuard::try_acquire(Arc::clone(&leases), "sync", SYNC_LEASE)
+            connector_lease::LeaseGuard::try_acquire(Arc::clone(&leases), "sync", timings.sync_ttl)
                 .await
                 .map_err(|e| {
                     TransportError::rule(
@@ -261,16 +288,25 @@ async fn acquire_sync_lease(
                     )
                 })?;
         if let Some(lease) = acquired {
-            return Ok(lease);
+            return Ok(Some(lease));
+        }
+        if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(shutting_down());
         }
         if tokio::time::Instant::now() > deadline {
-            return Err(TransportError::rule(
-                "error.transport.syncInProgress",
-                "another replica has been syncing this identity for too long",
-            ));
+            return Ok(None);
         }
+        // Another replica syncs: wait for its run to end, then sync once more, so that what
+        // arrived before this call is applied when it returns.
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+fn shutting_down() -> TransportError {
+    TransportError::rule(
+        "error.transport.shuttingDown",
+        "the Connector is shutting down; the next sync (here or on another replica) resumes",
+    )
 }
 
 /// The code reported to the Backbone for a failed event (≤ 100 characters).
