@@ -166,6 +166,7 @@ impl Application {
         };
         let transport =
             connector_transport::Transport::open(transport_config, Arc::clone(&store)).await?;
+        connector_consumption::indexes::ensure(store.as_ref()).await?;
         crate::modules::brokers::start(&config.settings, transport.events())
             .await
             .map_err(StartupError::Unsupported)?;
