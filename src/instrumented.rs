@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use connector_lease::{Lease, LeaseManager};
-use connector_store::{Filter, FindOptions, Result, Store};
+use connector_store::{FieldShape, Filter, FindOptions, Result, Store};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::Counter;
 use serde_json::Value;
@@ -102,6 +102,13 @@ impl Store for TracedStore {
         self.inner
             .ensure_unique_index(collection, field)
             .instrument(store_span("ensure_unique_index", collection))
+            .await
+    }
+
+    async fn ensure_index(&self, collection: &str, field: &str, shape: FieldShape) -> Result<()> {
+        self.inner
+            .ensure_index(collection, field, shape)
+            .instrument(store_span("ensure_index", collection))
             .await
     }
 

@@ -214,6 +214,7 @@ impl Application {
                 backbone: config.settings.transport_library.base_url.clone(),
                 source,
             })?;
+        connector_consumption::indexes::ensure(store.as_ref()).await?;
         crate::modules::brokers::start(&config.settings, transport.events())
             .await
             .map_err(StartupError::Unsupported)?;

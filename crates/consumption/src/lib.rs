@@ -20,6 +20,7 @@ pub mod decider;
 pub mod events;
 pub mod flows;
 pub mod guard;
+pub mod indexes;
 pub mod items;
 pub mod lifecycle;
 pub mod mail_events;

@@ -3,30 +3,45 @@
 //! Connector's lokijs driver), or in memory for tests. redb serialises write transactions,
 //! so each single-document compare-and-set runs check-and-write atomically; its file lock
 //! keeps a second process off the same database (the embedded store serves one replica).
+//!
+//! Secondary indexes ([`Store::ensure_index`]) are redb tables of `(key, id)` pairs (keys from
+//! `index_key`), one per indexed field, written in the same transaction as the document; `find`
+//! reads the candidates the planner (`plan`) picks and checks each against the whole filter, and
+//! scans the collection only when no index serves the filter. Tables in the same file keep one
+//! engine, one commit and one lock for documents and indexes alike.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 
 use redb::backends::InMemoryBackend;
 use redb::{
-    Database, ReadableDatabase, ReadableTable, TableDefinition, TableError, WriteTransaction,
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableError,
+    WriteTransaction,
 };
 use serde_json::Value;
 
 use crate::document::{
-    VERSION_FIELD, parts, resolve_path, stored_version, validate_collection, validate_field_path,
-    validate_id,
+    ID_FIELD, VERSION_FIELD, parts, resolve_path, stored_version, validate_collection,
+    validate_field_path, validate_id,
 };
 use crate::error::{ConflictReason, Result, StoreError};
 use crate::filter::sort_cmp;
-use crate::{Filter, FindOptions, SortOrder, Store};
+use crate::index_key;
+use crate::plan::{Access, plan};
+use crate::{FieldShape, Filter, FindOptions, SortOrder, Store};
 
 /// File name of the single database of a data directory before databases were named.
 pub const LEGACY_FILE_NAME: &str = "connector.redb";
 /// Which unique indexes exist: key `<collection>\u{1f}<field>`.
 const UNIQUE_META: TableDefinition<&str, ()> = TableDefinition::new("__meta_unique");
-/// Separates collection and field in [`UNIQUE_META`] keys; not allowed in collection names.
+/// Which secondary indexes exist: key `<collection>\u{1f}<field>`.
+const INDEX_META: TableDefinition<&str, ()> = TableDefinition::new("__meta_index");
+/// Separates collection and field in [`UNIQUE_META`] and [`INDEX_META`] keys; not allowed in
+/// collection names. A secondary index table holds `(key, document id)` pairs, sorted by key
+/// then id.
 const SEP: char = '\u{1f}';
 
 /// Embedded store on redb. Cheap to clone; clones share the database.
@@ -54,6 +69,10 @@ fn docs_table(collection: &str) -> String {
 
 fn index_table(collection: &str, field: &str) -> String {
     format!("uniq_{collection}{SEP}{field}")
+}
+
+fn secondary_table(collection: &str, field: &str) -> String {
+    format!("idx_{collection}{SEP}{field}")
 }
 
 impl EmbeddedStore {
@@ -146,15 +165,56 @@ fn unique_key(document: &Value, field: &str) -> Option<String> {
 
 fn unique_fields(txn: &WriteTransaction, collection: &str) -> Result<Vec<String>> {
     let meta = txn.open_table(UNIQUE_META).map_err(backend)?;
+    fields_in(&meta, collection)
+}
+
+/// The fields of `collection` listed in a meta table (`<collection>SEP<field>` keys).
+fn fields_in(meta: &impl ReadableTable<&'static str, ()>, collection: &str) -> Result<Vec<String>> {
     let prefix = format!("{collection}{SEP}");
     let mut fields = Vec::new();
-    for entry in meta.iter().map_err(backend)? {
+    for entry in meta.range(prefix.as_str()..).map_err(backend)? {
         let (key, _) = entry.map_err(backend)?;
-        if let Some(field) = key.value().strip_prefix(&prefix) {
-            fields.push(field.to_owned());
-        }
+        let Some(field) = key.value().strip_prefix(&prefix).map(str::to_owned) else {
+            break;
+        };
+        fields.push(field);
     }
     Ok(fields)
+}
+
+fn secondary_def(name: &str) -> TableDefinition<'_, (&'static [u8], &'static str), ()> {
+    TableDefinition::new(name)
+}
+
+/// Moves `id`'s entries in the secondary indexes on `fields` from the keys of `old` to those of
+/// `new` (`None`: no document), inside the transaction that writes the document.
+fn reindex(
+    txn: &WriteTransaction,
+    collection: &str,
+    id: &str,
+    old: Option<&Value>,
+    new: Option<&Value>,
+) -> Result<()> {
+    let fields = {
+        let meta = txn.open_table(INDEX_META).map_err(backend)?;
+        fields_in(&meta, collection)?
+    };
+    for field in &fields {
+        let before = old.map(|d| index_key::keys(d, field)).unwrap_or_default();
+        let after = new.map(|d| index_key::keys(d, field)).unwrap_or_default();
+        if before == after {
+            continue;
+        }
+        let name = secondary_table(collection, field);
+        let mut table = txn.open_table(secondary_def(&name)).map_err(backend)?;
+        for key in before.difference(&after) {
+            table.remove((key.as_slice(), id)).map_err(backend)?;
+        }
+        for key in after.difference(&before) {
+            table.insert((key.as_slice(), id), ()).map_err(backend)?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes `document`'s unique keys owned by `id`.
@@ -254,9 +314,10 @@ fn conflict(collection: &str, id: &str, reason: ConflictReason) -> StoreError {
 }
 
 /// The documents of a collection matching `filter`, in id order (a missing table is an empty
-/// collection). Non-matching documents are dropped as they are read, so a selective query over a
-/// large collection never holds the whole collection in memory.
-fn scan(db: &Database, collection: &str, filter: &Filter) -> Result<Vec<Value>> {
+/// collection). With an index that serves the filter, only its candidates are read; otherwise
+/// every document is, and non-matching ones are dropped as they are read, so a query never holds
+/// the whole collection in memory.
+fn find_matching(db: &Database, collection: &str, filter: &Filter) -> Result<Vec<Value>> {
     let txn = db.begin_read().map_err(backend)?;
     let name = docs_table(collection);
     let table = match txn.open_table(TableDefinition::<&str, &[u8]>::new(&name)) {
@@ -264,15 +325,154 @@ fn scan(db: &Database, collection: &str, filter: &Filter) -> Result<Vec<Value>> 
         Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
         Err(e) => return Err(backend(e)),
     };
+    let indexed = indexed_fields(&txn, collection)?;
+    let candidates = match plan(filter, &|path| indexed.contains(path)) {
+        Some(access) => candidates(&txn, collection, &access, usize::MAX)?,
+        None => None,
+    };
     let mut out = Vec::new();
-    for entry in table.iter().map_err(backend)? {
-        let (_, bytes) = entry.map_err(backend)?;
-        let document = decode(bytes.value())?;
+    let mut keep = |bytes: &[u8]| -> Result<()> {
+        let document = decode(bytes)?;
         if filter.matches(&document) {
             out.push(document);
         }
+        Ok(())
+    };
+    match candidates {
+        Some(ids) => {
+            for id in &ids {
+                if let Some(bytes) = table.get(id.as_str()).map_err(backend)? {
+                    keep(bytes.value())?;
+                }
+            }
+        }
+        None => {
+            for entry in table.iter().map_err(backend)? {
+                let (_, bytes) = entry.map_err(backend)?;
+                keep(bytes.value())?;
+            }
+        }
     }
     Ok(out)
+}
+
+/// The fields of `collection` with a secondary index, as of this read transaction.
+fn indexed_fields(txn: &ReadTransaction, collection: &str) -> Result<BTreeSet<String>> {
+    match txn.open_table(INDEX_META) {
+        Ok(meta) => Ok(fields_in(&meta, collection)?.into_iter().collect()),
+        Err(TableError::TableDoesNotExist(_)) => Ok(BTreeSet::new()),
+        Err(e) => Err(backend(e)),
+    }
+}
+
+/// The ids `access` yields, in id order, or `None` if they are more than `cap`.
+fn candidates(
+    txn: &ReadTransaction,
+    collection: &str,
+    access: &Access,
+    cap: usize,
+) -> Result<Option<BTreeSet<String>>> {
+    let mut ids = BTreeSet::new();
+    let complete = match access {
+        Access::Ids(wanted) => {
+            ids.clone_from(wanted);
+            ids.len() <= cap
+        }
+        Access::Keys { path, keys } => {
+            let mut complete = true;
+            for key in keys {
+                let range = (Bound::Included(key.clone()), Bound::Included(key.clone()));
+                complete = collect_range(txn, collection, path, &range, cap, &mut ids)?;
+                if !complete {
+                    break;
+                }
+            }
+            complete
+        }
+        Access::Range { path, range } => {
+            collect_range(txn, collection, path, range, cap, &mut ids)?
+        }
+        Access::Smallest(parts) => {
+            // Each part alone is a superset; take the smallest. Every part is read only up to
+            // a limit that grows until one fits, so a wide part (`createdAt <= now`) costs no
+            // more than the narrow one beside it.
+            let mut limit = cap.min(256);
+            loop {
+                let mut best: Option<BTreeSet<String>> = None;
+                for part in parts {
+                    let part_limit = best.as_ref().map_or(limit, BTreeSet::len);
+                    if let Some(found) = candidates(txn, collection, part, part_limit)? {
+                        let empty = found.is_empty();
+                        best = Some(found);
+                        if empty {
+                            break;
+                        }
+                    }
+                }
+                if best.is_some() || limit >= cap {
+                    return Ok(best);
+                }
+                limit = limit.saturating_mul(16).min(cap);
+            }
+        }
+        Access::Union(branches) => {
+            for branch in branches {
+                match candidates(txn, collection, branch, cap)? {
+                    Some(found) => ids.extend(found),
+                    None => return Ok(None),
+                }
+                if ids.len() > cap {
+                    return Ok(None);
+                }
+            }
+            true
+        }
+    };
+    Ok(complete.then_some(ids))
+}
+
+/// Adds the ids of the index on `path` with a key in `range` to `ids`; false once more than
+/// `cap` (then `ids` is incomplete).
+fn collect_range(
+    txn: &ReadTransaction,
+    collection: &str,
+    path: &str,
+    range: &index_key::KeyRange,
+    cap: usize,
+    ids: &mut BTreeSet<String>,
+) -> Result<bool> {
+    let name = secondary_table(collection, path);
+    let table = match txn.open_table(secondary_def(&name)) {
+        Ok(t) => t,
+        Err(TableError::TableDoesNotExist(_)) => return Ok(true),
+        Err(e) => return Err(backend(e)),
+    };
+    let (lower, upper) = range;
+    let entries = match lower {
+        Bound::Included(low) | Bound::Excluded(low) => table.range((low.as_slice(), "")..),
+        Bound::Unbounded => table.range::<(&[u8], &str)>(..),
+    }
+    .map_err(backend)?;
+    for entry in entries {
+        let (entry_key, _) = entry.map_err(backend)?;
+        let (key, id) = entry_key.value();
+        if matches!(lower, Bound::Excluded(low) if key == low.as_slice()) {
+            continue;
+        }
+        let beyond = match upper {
+            Bound::Included(high) => key > high.as_slice(),
+            Bound::Excluded(high) => key >= high.as_slice(),
+            Bound::Unbounded => false,
+        };
+        if beyond {
+            break;
+        }
+        ids.insert(id.to_owned());
+        if ids.len() > cap {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 fn sort_documents(documents: &mut [Value], keys: &[(String, SortOrder)]) {
@@ -327,7 +527,7 @@ impl Store for EmbeddedStore {
         }
         let (collection, filter) = (collection.to_owned(), filter.clone());
         let mut matching = self
-            .blocking(move |db| scan(db, &collection, &filter))
+            .blocking(move |db| find_matching(db, &collection, &filter))
             .await?;
         if !options.sort.is_empty() {
             sort_documents(&mut matching, &options.sort);
@@ -357,6 +557,7 @@ impl Store for EmbeddedStore {
             }
             let fields = unique_fields(&txn, &collection)?;
             index(&txn, &collection, &fields, &id, &document)?;
+            reindex(&txn, &collection, &id, None, Some(&document))?;
             write_doc(&txn, &collection, &id, &document)?;
             txn.commit().map_err(backend)?;
             Ok(document)
@@ -396,6 +597,7 @@ impl Store for EmbeddedStore {
             let fields = unique_fields(&txn, &collection)?;
             unindex(&txn, &collection, &fields, &id, &stored)?;
             index(&txn, &collection, &fields, &id, &document)?;
+            reindex(&txn, &collection, &id, Some(&stored), Some(&document))?;
             write_doc(&txn, &collection, &id, &document)?;
             txn.commit().map_err(backend)?;
             Ok(document)
@@ -429,6 +631,7 @@ impl Store for EmbeddedStore {
             }
             let fields = unique_fields(&txn, &collection)?;
             unindex(&txn, &collection, &fields, &id, &stored)?;
+            reindex(&txn, &collection, &id, Some(&stored), None)?;
             remove_doc(&txn, &collection, &id)?;
             txn.commit().map_err(backend)?;
             Ok(true)
@@ -470,6 +673,52 @@ impl Store for EmbeddedStore {
             let mut meta = txn.open_table(UNIQUE_META).map_err(backend)?;
             meta.insert(meta_key.as_str(), ()).map_err(backend)?;
             drop(meta);
+            txn.commit().map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn ensure_index(&self, collection: &str, field: &str, _shape: FieldShape) -> Result<()> {
+        validate_collection(collection)?;
+        validate_field_path(field)?;
+        if field == ID_FIELD {
+            return Ok(()); // the documents table is keyed by id
+        }
+        let (collection, field) = (collection.to_owned(), field.to_owned());
+        self.blocking(move |db| {
+            let meta_key = format!("{collection}{SEP}{field}");
+            // Declared at every start: a read suffices once the index exists.
+            if indexed_fields(&db.begin_read().map_err(backend)?, &collection)?.contains(&field) {
+                return Ok(());
+            }
+            // Backfill in the same transaction that records the index: writes before it are
+            // indexed here, writes after it maintain the index themselves.
+            let txn = db.begin_write().map_err(backend)?;
+            {
+                let mut meta = txn.open_table(INDEX_META).map_err(backend)?;
+                if meta.get(meta_key.as_str()).map_err(backend)?.is_some() {
+                    return Ok(()); // declared meanwhile by another caller
+                }
+                meta.insert(meta_key.as_str(), ()).map_err(backend)?;
+            }
+            {
+                let docs_name = docs_table(&collection);
+                let docs = txn
+                    .open_table(TableDefinition::<&str, &[u8]>::new(&docs_name))
+                    .map_err(backend)?;
+                let name = secondary_table(&collection, &field);
+                let mut index = txn.open_table(secondary_def(&name)).map_err(backend)?;
+                for entry in docs.iter().map_err(backend)? {
+                    let (id, bytes) = entry.map_err(backend)?;
+                    let document = decode(bytes.value())?;
+                    for key in index_key::keys(&document, &field) {
+                        index
+                            .insert((key.as_slice(), id.value()), ())
+                            .map_err(backend)?;
+                    }
+                }
+            }
             txn.commit().map_err(backend)?;
             Ok(())
         })

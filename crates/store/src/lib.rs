@@ -10,7 +10,8 @@
 //!
 //! The trait maps one to one onto MongoDB: `insert` = `insert_one` (11000 → conflict),
 //! `replace` = `replace_one({_id, version}, doc with version+1)`, `delete` = `delete_one` with an
-//! optional version filter, filters = [`Filter::to_mongo`], unique index = sparse unique index.
+//! optional version filter, filters = [`Filter::to_mongo`], unique index = sparse unique index,
+//! secondary index ([`Store::ensure_index`]) = plain ascending index.
 //! ([`MongoStore`] spells filters in equivalent forms that the test stand-in also evaluates
 //! correctly; see `src/mongo/query.rs`.)
 //!
@@ -23,7 +24,9 @@ mod document;
 mod embedded;
 mod error;
 mod filter;
+mod index_key;
 mod mongo;
+mod plan;
 mod timestamp;
 
 use async_trait::async_trait;
@@ -45,6 +48,15 @@ pub enum SortOrder {
     Ascending,
     /// Largest first.
     Descending,
+}
+
+/// What a field holds in each document, for [`Store::ensure_index`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldShape {
+    /// At most one scalar (e.g. `createdBy`, `createdAt`, `content.@type`).
+    Scalar,
+    /// Several values, through an array on the path (e.g. `recipients.address`).
+    Array,
 }
 
 /// Options of [`Store::find_with`].
@@ -106,6 +118,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Makes `field` (dotted path) unique in `collection` for documents that have it (sparse).
     /// Idempotent; fails with a conflict if existing documents already collide.
     async fn ensure_unique_index(&self, collection: &str, field: &str) -> Result<()>;
+
+    /// Declares a secondary index on `field` (dotted path; array elements are indexed one by
+    /// one) so that equality, `In` and range filters on it need not read the whole collection.
+    /// Idempotent; indexes the existing documents on first call, so callers declare their
+    /// indexes at every start. An index changes no result, only the cost of finding it; a
+    /// backend may leave out an index it cannot keep correctly (see [`MongoStore`] for `shape`).
+    async fn ensure_index(&self, collection: &str, field: &str, shape: FieldShape) -> Result<()> {
+        let _ = (collection, field, shape);
+        Ok(())
+    }
 
     /// Cheap check that the backend answers (for `/health`).
     async fn check_health(&self) -> Result<()>;

@@ -134,7 +134,8 @@ mod standin {
 use std::sync::Arc;
 
 use connector_store::{
-    Condition, ConflictReason, Filter, FindOptions, Pattern, SortOrder, Store, StoreError,
+    Condition, ConflictReason, FieldShape, Filter, FindOptions, Pattern, SortOrder, Store,
+    StoreError,
 };
 use serde_json::{Value, json};
 
@@ -171,6 +172,7 @@ on_both_backends!(
     unique_index_allows_exactly_one,
     find_filters_sorts_and_limits,
     filter_operators_agree,
+    filter_operators_agree_with_indexes,
     concurrent_writers_never_lose_an_update,
     concurrent_inserts_of_one_id_have_one_winner,
 );
@@ -638,6 +640,25 @@ mod behaviour {
         }
     }
 
+    /// The same filters over the same documents with secondary indexes on the filtered fields
+    /// (declared before the documents are written): indexes change no result.
+    pub async fn filter_operators_agree_with_indexes(store: Arc<dyn Store>) {
+        let indexes = [
+            ("size", FieldShape::Scalar),
+            ("tags", FieldShape::Array),
+            ("recipients.address", FieldShape::Array),
+            ("content.@type", FieldShape::Scalar),
+            ("subject", FieldShape::Scalar),
+            ("flag", FieldShape::Scalar),
+            ("id", FieldShape::Scalar),
+        ];
+        for (field, shape) in indexes {
+            store.ensure_index("m", field, shape).await.unwrap();
+            store.ensure_index("m", field, shape).await.unwrap(); // idempotent
+        }
+        filter_operators_agree(store).await;
+    }
+
     /// Plain read-change-compare-and-set loops from several tasks: every increment lands once.
     pub async fn concurrent_writers_never_lose_an_update(store: Arc<dyn Store>) {
         const TASKS: u64 = 4;
@@ -808,6 +829,70 @@ mod mongo_only {
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::InvalidDocument(_)), "{err}");
+        drop(server);
+    }
+
+    /// `ensure_index` creates the indexes on the server (on the stand-in only those it answers
+    /// correctly through: scalar fields with plain names), and the REST list queries' filters
+    /// (an `And` of `And`s of conditions) use them.
+    #[tokio::test]
+    async fn secondary_indexes_exist_and_list_queries_use_them() {
+        let server = StandIn::start().await;
+        let store = MongoStore::connect(&server.uri(), server.db_name())
+            .await
+            .unwrap();
+        let declared = [
+            ("createdBy", FieldShape::Scalar),
+            ("createdAt", FieldShape::Scalar),
+            ("content.@type", FieldShape::Scalar),
+            ("recipients.address", FieldShape::Array),
+        ];
+        for (field, shape) in declared {
+            store.ensure_index("Messages", field, shape).await.unwrap();
+        }
+        for i in 0..30 {
+            let doc = json!({"id": format!("M{i:02}"), "createdBy": format!("a{}", i % 3),
+                "createdAt": format!("2025-01-01T00:00:{i:02}.000Z"), "recipients": [{"address": "r"}]});
+            store.insert("Messages", doc).await.unwrap();
+        }
+        let mut cursor = store
+            .database()
+            .collection::<mongodb::bson::Document>("Messages")
+            .list_indexes()
+            .await
+            .unwrap();
+        let mut keys = Vec::new();
+        while let Some(index) = futures_util::TryStreamExt::try_next(&mut cursor)
+            .await
+            .unwrap()
+        {
+            keys.extend(index.keys.keys().cloned());
+        }
+        assert!(keys.contains(&"createdBy".to_owned()), "{keys:?}");
+        assert!(keys.contains(&"createdAt".to_owned()), "{keys:?}");
+        assert!(
+            !keys.contains(&"recipients.address".to_owned()),
+            "the stand-in finds nothing through an index on an array path: {keys:?}"
+        );
+
+        let by = |value: &str| Filter::eq("createdBy", value).unwrap();
+        let rest_shaped = Filter::And(vec![Filter::And(vec![by("a1")])]);
+        let plan = store
+            .explain_find("Messages", &rest_shaped, &FindOptions::default())
+            .await
+            .unwrap();
+        let plan = plan.get_document("queryPlanner").unwrap().to_string();
+        assert!(plan.contains("USING INDEX"), "{plan}");
+        assert!(plan.contains("createdBy"), "{plan}");
+        assert_eq!(
+            store.find("Messages", &rest_shaped).await.unwrap().len(),
+            10
+        );
+        let participant = Filter::eq("recipients.address", "r").unwrap();
+        assert_eq!(
+            store.find("Messages", &participant).await.unwrap().len(),
+            30
+        );
         drop(server);
     }
 

@@ -18,6 +18,7 @@ pub mod events;
 pub mod files;
 pub mod identity_deletion;
 pub mod identity_metadata;
+mod indexes;
 pub mod messages;
 pub mod notifications;
 mod protection;
@@ -68,6 +69,7 @@ impl std::fmt::Debug for Transport {
 impl Transport {
     /// Loads the identity from the store, onboarding it first if the store has none.
     pub async fn open(config: TransportConfig, store: Arc<dyn Store>) -> Result<Self> {
+        indexes::ensure(store.as_ref()).await?;
         let anonymous = BackboneClient::new(config.client_config())?;
         let account = account::load_or_onboard(&config, store.as_ref(), &anonymous).await?;
         let backbone = anonymous.authenticated(account.device_credentials());

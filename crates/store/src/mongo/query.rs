@@ -7,7 +7,9 @@
 //!   implicit equalities (identical on MongoDB);
 //! * ranges carry `$type` of the operand: MongoDB compares only within a type anyway, the
 //!   stand-in (SQLite underneath) would otherwise order every string above every number;
-//! * `And([])` is `{}` and `Or([])` matches nothing: MongoDB refuses empty `$and`/`$or`.
+//! * `And([])` is `{}` and `Or([])` matches nothing: MongoDB refuses empty `$and`/`$or`;
+//! * an `And` of conditions on distinct fields is one document (`{a: .., b: ..}`), nested
+//!   `And`s included: the stand-in uses its indexes only for that form, never under `$and`.
 
 use mongodb::bson::{Bson, Document, doc};
 use serde_json::Value;
@@ -38,12 +40,29 @@ pub(super) fn filter(filter: &Filter) -> Result<Document> {
         Filter::All => Document::new(),
         Filter::And(all) if all.is_empty() => Document::new(),
         Filter::And(all) => {
-            doc! {"$and": all.iter().map(self::filter).collect::<Result<Vec<_>>>()?}
+            let parts = all.iter().map(self::filter).collect::<Result<Vec<_>>>()?;
+            merged(&parts).unwrap_or_else(|| doc! {"$and": parts})
         }
         Filter::Or(any) if any.is_empty() => nothing(),
         Filter::Or(any) => doc! {"$or": any.iter().map(self::filter).collect::<Result<Vec<_>>>()?},
         Filter::Field { path, condition } => field(path, condition)?,
     })
+}
+
+/// The conjunction of `parts` as one document, if their keys are distinct field names (a part
+/// that is itself such a conjunction was merged already); `None` if any key repeats or is an
+/// operator (`$or`, `$nor`, `$and`), which keep the `$and` form.
+fn merged(parts: &[Document]) -> Option<Document> {
+    let mut one = Document::new();
+    for part in parts {
+        for (key, value) in part {
+            if key.starts_with('$') || one.contains_key(key) {
+                return None;
+            }
+            one.insert(key.clone(), value.clone());
+        }
+    }
+    Some(one)
 }
 
 /// The condition on one field (the path is validated again: `Filter::Field` can be built
