@@ -26,6 +26,7 @@ pub mod mail_events;
 pub mod notifications;
 pub mod records;
 pub mod requests;
+pub mod resume;
 pub mod templates;
 pub mod validation;
 
