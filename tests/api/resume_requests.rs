@@ -1,8 +1,10 @@
 //! Consumption work a crash left unfinished is picked up at start (issue 18): a real
-//! `connector start` process dies (abort, as a kill -9 would) right after storing an incoming
-//! request and before deciding it; started again on the same data, it decides the request by its
-//! automation config and sends the answer, which the peer receives.
+//! `connector start` process dies (abort, as a kill -9 would) after storing an incoming request
+//! and before deciding it, after deciding it and before answering, or after answering and before
+//! completing it; started again on the same data, it finishes the request by its automation
+//! config, and the peer gets exactly one answer.
 
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,17 +15,17 @@ use crate::helpers::FULL_KEY;
 use crate::processes::{KillOnDrop, free_port, wait_for_port};
 use crate::rest_peer::{Connector, in_a_day, relate};
 
-/// The debug-build test hook that aborts between storing and deciding an incoming request.
-const ABORT_HOOK: &str = "CONNECTOR_TEST_HOOK_ABORT_AFTER_STORING_INCOMING_REQUEST";
+/// The debug-build test hook that aborts the process at a named point.
+const ABORT_HOOK: &str = "CONNECTOR_TEST_HOOK_ABORT_AT";
 
 /// `connector start` on the embedded store in `dir`, rejecting every request of `peer` by its
-/// automation config; the test hook set when `abort_hook`.
+/// automation config; aborting at `abort_at`, if any.
 fn start_process(
     dir: &Path,
     backbone: &str,
     port: u16,
     peer: &str,
-    abort_hook: bool,
+    abort_at: Option<&str>,
 ) -> KillOnDrop {
     let automation = json!([{
         "requestConfig": {"peer": [peer]},
@@ -47,8 +49,8 @@ fn start_process(
         .env_remove(ABORT_HOOK)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    if abort_hook {
-        command.env(ABORT_HOOK, "1");
+    if let Some(point) = abort_at {
+        command.env(ABORT_HOOK, point);
     }
     KillOnDrop(command.spawn().unwrap())
 }
@@ -81,6 +83,20 @@ async fn until(c: &Connector, path: &str, sync: bool, done: impl Fn(&Value) -> b
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_request_left_undecided_by_a_crash_is_decided_after_restart() {
+    crash_and_resume("incoming-request-stored").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_decided_request_whose_answer_was_not_sent_is_answered_after_restart() {
+    crash_and_resume("request-decided").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sent_answer_is_not_sent_again_after_restart() {
+    crash_and_resume("answer-sent").await;
+}
+
+async fn crash_and_resume(abort_at: &str) {
     let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
         .await
         .unwrap();
@@ -88,12 +104,18 @@ async fn a_request_left_undecided_by_a_crash_is_decided_after_restart() {
     let a_address = a.address().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut b_process = start_process(dir.path(), &backbone.base_url(), port, &a_address, true);
+    let mut b_process = start_process(
+        dir.path(),
+        &backbone.base_url(),
+        port,
+        &a_address,
+        Some(abort_at),
+    );
     let b = serving(port).await;
     relate(&a, &b).await;
     let b_address = b.address().await;
 
-    // a sends a request; b stores it when it syncs, and the hook aborts it before deciding.
+    // a sends a request; b stores it when it syncs, and the hook aborts b on the way.
     let items = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
         "settings": {"@type": "StringFormFieldSettings"}}]);
     let created = a
@@ -125,10 +147,14 @@ async fn a_request_left_undecided_by_a_crash_is_decided_after_restart() {
     })
     .await
     .unwrap();
-    assert!(!status.success(), "the hook ended the process: {status:?}");
+    assert_eq!(
+        status.signal(),
+        Some(6),
+        "the hook aborted the process: {status:?}"
+    );
 
     // Started again on the same data (without the hook): the automation config decides it.
-    let _b_process = start_process(dir.path(), &backbone.base_url(), port, &a_address, false);
+    let _b_process = start_process(dir.path(), &backbone.base_url(), port, &a_address, None);
     let b = serving(port).await;
     let incoming = until(
         &b,
@@ -149,4 +175,24 @@ async fn a_request_left_undecided_by_a_crash_is_decided_after_restart() {
     )
     .await;
     assert_eq!(outgoing[0]["response"]["content"]["result"], "Rejected");
+    // Exactly one answer: the one the request names as its source.
+    let answers: Vec<Value> = a
+        .ok(
+            "GET",
+            &format!("/Messages?createdBy={b_address}"),
+            None,
+            200,
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["content"]["@type"] == "ResponseWrapper")
+        .cloned()
+        .collect();
+    assert_eq!(answers.len(), 1, "{answers:#?}");
+    assert_eq!(
+        answers[0]["id"],
+        incoming[0]["response"]["source"]["reference"]
+    );
 }

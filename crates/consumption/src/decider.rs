@@ -361,7 +361,9 @@ impl Consumption {
             }
             Err(e) => return Err(e),
         };
+        crate::abort_at_test_hook("request-decided");
         let source = self.answer_decided(&decided, wrapper, accept).await?;
+        crate::abort_at_test_hook("answer-sent");
         self.incoming_request_completed(&decided.id, source).await?;
         tracing::debug!(request = %decided.id, at = %now(), accept, "request decided by automation");
         Ok(true)

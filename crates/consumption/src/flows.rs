@@ -87,7 +87,7 @@ impl Consumption {
                     .incoming_request_received(content, text("createdBy"), text("id"))
                     .await?
                 {
-                    abort_if_test_hook_set();
+                    crate::abort_at_test_hook("incoming-request-stored");
                     // As the runtime's DeciderModule: the message is processed once its new
                     // request was decided automatically or left to a manual decision.
                     let decided = self.decide_automatically(&request).await;
@@ -275,17 +275,6 @@ impl Consumption {
             }
         }
         self.catch_up_deletion_proposed().await
-    }
-}
-
-/// Test hook (debug builds only): with `CONNECTOR_TEST_HOOK_ABORT_AFTER_STORING_INCOMING_REQUEST`
-/// set, the process aborts right after an incoming request was stored and before it is decided,
-/// as a crash there would (the kill -9 test of resuming unfinished requests).
-fn abort_if_test_hook_set() {
-    #[cfg(debug_assertions)]
-    if std::env::var_os("CONNECTOR_TEST_HOOK_ABORT_AFTER_STORING_INCOMING_REQUEST").is_some() {
-        tracing::error!("test hook: aborting between storing and deciding an incoming request");
-        std::process::abort();
     }
 }
 
