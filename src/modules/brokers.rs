@@ -6,6 +6,10 @@
 //! Publishing never holds up the API or the sync: the event fan-out hands each event to a bounded
 //! queue per broker and moves on (a full queue drops the event with a warning); one task per
 //! broker drains its queue, and reconnects with backoff when publishing fails.
+//!
+//! The event's id travels where the protocol has a place for it: AMQP's `message_id` property
+//! (with the emission time as `timestamp`). MQTT 3.1.1 (this client, QoS 0) has no message
+//! properties, and Redis PUBLISH only a payload: both get the payload unchanged, without the id.
 
 mod amqp;
 mod mqtt;
@@ -14,7 +18,7 @@ mod redis;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use connector_transport::{TransportEvent, TransportEvents};
+use connector_transport::{EventId, TransportEvent, TransportEvents};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
@@ -46,7 +50,7 @@ pub trait Broker: Send {
     /// For logs: the broker type.
     fn kind(&self) -> &'static str;
     /// Publishes one event's payload under its namespace.
-    async fn publish(&mut self, namespace: &str, payload: &[u8]) -> Result<(), String>;
+    async fn publish(&mut self, message: &BrokerMessage) -> Result<(), String>;
     /// Connects again after a failed publish.
     async fn reconnect(&mut self) -> Result<(), String>;
     /// Ends the connection cleanly once nothing more will be published.
@@ -148,7 +152,20 @@ fn required_url(configuration: &Value) -> Result<String, String> {
         .ok_or_else(|| "configuration.url is required".to_owned())
 }
 
-type Queued = (&'static str, std::sync::Arc<[u8]>);
+/// One event as every broker gets it.
+#[derive(Debug, Clone)]
+pub struct BrokerMessage {
+    /// The event's id (AMQP `message_id`).
+    pub id: EventId,
+    /// When the event was emitted (AMQP `timestamp`, unix seconds).
+    pub time: time::OffsetDateTime,
+    /// Routing key / topic / channel.
+    pub namespace: &'static str,
+    /// The JSON of the event's data, shared by all brokers.
+    pub payload: std::sync::Arc<[u8]>,
+}
+
+type Queued = BrokerMessage;
 
 async fn fan_out(
     mut receiver: broadcast::Receiver<TransportEvent>,
@@ -162,11 +179,14 @@ async fn fan_out(
             );
             continue;
         };
-        let bytes: std::sync::Arc<[u8]> = bytes.into();
+        let message = BrokerMessage {
+            id: event.id.clone(),
+            time: event.time,
+            namespace: event.namespace,
+            payload: bytes.into(),
+        };
         for queue in &queues {
-            if let Err(mpsc::error::TrySendError::Full(_)) =
-                queue.try_send((event.namespace, bytes.clone()))
-            {
+            if let Err(mpsc::error::TrySendError::Full(_)) = queue.try_send(message.clone()) {
                 tracing::warn!(
                     namespace = event.namespace,
                     "a message broker's queue is full; the event was not published to it"
@@ -179,8 +199,9 @@ async fn fan_out(
 /// Publishes the queued events to one broker; after a failure, reconnects (with backoff) and
 /// tries the event once more before giving up on it.
 async fn drain(mut broker: Box<dyn Broker>, mut queue: mpsc::Receiver<Queued>) {
-    while let Some((namespace, bytes)) = queue.recv().await {
-        let Err(error) = broker.publish(namespace, &bytes).await else {
+    while let Some(message) = queue.recv().await {
+        let namespace = message.namespace;
+        let Err(error) = broker.publish(&message).await else {
             continue;
         };
         tracing::error!(broker = broker.kind(), namespace, %error, "Publishing the event failed");
@@ -190,7 +211,7 @@ async fn drain(mut broker: Box<dyn Broker>, mut queue: mpsc::Receiver<Queued>) {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(BACKOFF_MAX);
         }
-        if let Err(error) = broker.publish(namespace, &bytes).await {
+        if let Err(error) = broker.publish(&message).await {
             tracing::error!(broker = broker.kind(), namespace, %error, "Publishing the event failed again; it is dropped");
         }
     }

@@ -156,11 +156,10 @@ mod tests {
 
     #[test]
     fn payloads_with_and_without_data() {
-        let with = TransportEvent {
-            namespace: "transport.relationshipDecomposedBySelf",
-            data: json!({"relationshipId": "REL1"}),
-            correlation_id: None,
-        };
+        let with = TransportEvent::new(
+            "transport.relationshipDecomposedBySelf",
+            json!({"relationshipId": "REL1"}),
+        );
         assert_eq!(
             webhook_body(&with),
             json!({"trigger": "transport.relationshipDecomposedBySelf", "data": {"relationshipId": "REL1"}})
@@ -170,20 +169,12 @@ mod tests {
             br#"{"relationshipId":"REL1"}"#
         );
 
-        let without = TransportEvent {
-            namespace: "transport.datawalletSynchronized",
-            data: Value::Null,
-            correlation_id: None,
-        };
+        let without = TransportEvent::new("transport.datawalletSynchronized", Value::Null);
         let body = webhook_body(&without);
         assert_eq!(body, json!({"trigger": "transport.datawalletSynchronized"}));
         assert!(body.get("data").is_none());
         assert_eq!(broker_payload(&without), None, "nothing is published");
-        let lifecycle = TransportEvent {
-            namespace: "runtime.initialized",
-            data: Value::Null,
-            correlation_id: None,
-        };
+        let lifecycle = TransportEvent::new("runtime.initialized", Value::Null);
         assert_eq!(
             webhook_body(&lifecycle),
             json!({"trigger": "runtime.initialized"})
@@ -196,11 +187,10 @@ mod tests {
         let (sender, mut receiver) = broadcast::channel(2);
         for i in 0..5 {
             sender
-                .send(TransportEvent {
-                    namespace: "transport.messageSent",
-                    data: json!({ "i": i }),
-                    correlation_id: None,
-                })
+                .send(TransportEvent::new(
+                    "transport.messageSent",
+                    json!({ "i": i }),
+                ))
                 .unwrap();
         }
         let first = next_event("test", &mut receiver).await.unwrap();

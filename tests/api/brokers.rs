@@ -44,6 +44,50 @@ pub fn broker_env(brokers: Value) -> Vec<(String, String)> {
 
 /// A fresh topic exchange with a temporary queue bound to every routing key.
 pub async fn amqp_consumer(exchange: &str) -> (Connection, Received) {
+    let (connection, mut consumer) = amqp_queue(exchange).await;
+    let (sender, received) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(Ok(delivery)) = consumer.next().await {
+            let payload = serde_json::from_slice(&delivery.data).unwrap();
+            let _ = sender.send((delivery.routing_key.as_str().to_owned(), payload));
+        }
+    });
+    (connection, received)
+}
+
+/// One AMQP message with the properties that name the event.
+#[derive(Debug)]
+pub struct AmqpMessage {
+    pub routing_key: String,
+    pub message_id: Option<String>,
+    pub timestamp: Option<u64>,
+    pub payload: Value,
+}
+
+/// [`amqp_consumer`] with the messages' properties.
+pub async fn amqp_message_consumer(
+    exchange: &str,
+) -> (Connection, mpsc::UnboundedReceiver<AmqpMessage>) {
+    let (connection, mut consumer) = amqp_queue(exchange).await;
+    let (sender, received) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(Ok(delivery)) = consumer.next().await {
+            let _ = sender.send(AmqpMessage {
+                routing_key: delivery.routing_key.as_str().to_owned(),
+                message_id: delivery
+                    .properties
+                    .message_id()
+                    .as_ref()
+                    .map(|id| id.as_str().to_owned()),
+                timestamp: *delivery.properties.timestamp(),
+                payload: serde_json::from_slice(&delivery.data).unwrap(),
+            });
+        }
+    });
+    (connection, received)
+}
+
+async fn amqp_queue(exchange: &str) -> (Connection, lapin::Consumer) {
     let connection = Connection::connect(AMQP_URL, ConnectionProperties::default())
         .await
         .unwrap();
@@ -79,7 +123,7 @@ pub async fn amqp_consumer(exchange: &str) -> (Connection, Received) {
         )
         .await
         .unwrap();
-    let mut consumer = channel
+    let consumer = channel
         .basic_consume(
             queue.name().clone(),
             "brokers-test".into(),
@@ -91,14 +135,7 @@ pub async fn amqp_consumer(exchange: &str) -> (Connection, Received) {
         )
         .await
         .unwrap();
-    let (sender, received) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Some(Ok(delivery)) = consumer.next().await {
-            let payload = serde_json::from_slice(&delivery.data).unwrap();
-            let _ = sender.send((delivery.routing_key.as_str().to_owned(), payload));
-        }
-    });
-    (connection, received)
+    (connection, consumer)
 }
 
 pub async fn delete_exchange(connection: &Connection, exchange: &str) {
@@ -438,6 +475,81 @@ async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
         peer_cancelled[0].get("peerDeletionInfo").is_none(),
         "{peer_cancelled:?}"
     );
+}
+
+/// AMQP messages carry the event's id as `message_id` (one per event, the same id the webhook
+/// gets as `webhook-id`) and the emission time as `timestamp`; the payload is unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn amqp_messages_carry_the_event_id_and_time() {
+    let exchange = unique("connector-event-ids");
+    let (amqp_connection, mut amqp) = amqp_message_consumer(&exchange).await;
+    let receiver = crate::webhooks::Receiver::start();
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let mut env = broker_env(json!([
+        {"type": "AMQP", "configuration": {"url": AMQP_URL, "exchange": exchange}}
+    ]));
+    env.extend(crate::webhooks::webhooks_env(&json!({
+        "webhooks": [{"triggers": ["transport.messageSent"],
+                      "target": {"url": format!("{}/ids", receiver.base)}}],
+    })));
+    let a = Connector::start_with_env(&backbone.base_url(), env).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    crate::rest_peer::relate(&a, &b).await;
+    let b_address = b.address().await;
+    let started = time::OffsetDateTime::now_utc()
+        .unix_timestamp()
+        .cast_unsigned();
+    let mut sent = Vec::new();
+    for tag in ["one", "two"] {
+        let content = json!({"@type": "ArbitraryMessageContent", "value": {"tag": tag}});
+        let message = a
+            .ok(
+                "POST",
+                "/Messages",
+                Some(json!({"recipients": [b_address], "content": content})),
+                201,
+            )
+            .await;
+        sent.push(message);
+    }
+    let mut ids = BTreeMap::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while ids.len() < 2 {
+        let message = tokio::time::timeout_at(deadline, amqp.recv())
+            .await
+            .expect("both messageSent events on AMQP")
+            .unwrap();
+        if message.routing_key != "transport.messageSent" {
+            continue;
+        }
+        let id = message.message_id.expect("a message_id");
+        assert!(id.starts_with("evt_"), "{id}");
+        let timestamp = message.timestamp.expect("a timestamp");
+        assert!(
+            (started - 1..=started + 60).contains(&timestamp),
+            "{timestamp}"
+        );
+        assert!(sent.iter().any(|s| s["id"] == message.payload["id"]));
+        ids.insert(message.payload["id"].as_str().unwrap().to_owned(), id);
+    }
+    delete_exchange(&amqp_connection, &exchange).await;
+    let distinct: BTreeSet<&String> = ids.values().collect();
+    assert_eq!(distinct.len(), 2, "one id per event: {ids:?}");
+    let hooks = receiver
+        .wait_for("/ids", Duration::from_secs(10), "webhooks", |h| {
+            h.len() == 2
+        })
+        .await;
+    for hit in hooks {
+        let message_id = hit.body["data"]["id"].as_str().unwrap();
+        assert_eq!(
+            hit.header("webhook-id"),
+            Some(ids[message_id].as_str()),
+            "the same event id at the webhook and on AMQP"
+        );
+    }
 }
 
 /// The test environment with the dev Backbone's client secret.

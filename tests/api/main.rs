@@ -49,6 +49,7 @@ mod replicas_messages;
 mod replicas_set;
 mod requests;
 mod rest_peer;
+mod resume_requests;
 mod runtime_interop;
 mod small_areas;
 mod telemetry;

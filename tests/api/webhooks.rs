@@ -20,6 +20,8 @@ pub struct Hit {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Value,
+    /// The body as sent (what a signature covers).
+    pub raw: Vec<u8>,
     pub at: Instant,
 }
 
@@ -161,6 +163,7 @@ async fn hook(
                 .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
                 .collect(),
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            raw: body.to_vec(),
             at: Instant::now(),
         });
         let status = state
@@ -641,6 +644,109 @@ async fn retries_for_server_errors_and_a_slow_receiver_does_not_block() {
             h.len() == 2
         })
         .await;
+}
+
+/// The receiver's side of Standard Webhooks: `webhook-signature` holds a `v1,` HMAC-SHA256 of
+/// `{webhook-id}.{webhook-timestamp}.{body}` under the secret's bytes.
+fn signature_valid(hit: &Hit, secret: &str) -> bool {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use hmac::{Hmac, Mac};
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap())
+        .unwrap();
+    let (Some(id), Some(timestamp), Some(signatures)) = (
+        hit.header("webhook-id"),
+        hit.header("webhook-timestamp"),
+        hit.header("webhook-signature"),
+    ) else {
+        return false;
+    };
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(&hit.raw);
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    // The header may list several space-separated signatures (key rotation).
+    signatures.split(' ').any(|s| s == expected)
+}
+
+/// Standard Webhooks headers: a target with a `signingSecret` gets POSTs whose signature the
+/// receiver verifies with that secret; a target without one gets the id and timestamp only.
+/// Each event has its own `webhook-id`, the same at every target and on every retry (500, then
+/// 200); the body stays `{trigger, data}`.
+#[tokio::test(flavor = "multi_thread")]
+async fn standard_webhooks_ids_timestamps_and_signatures() {
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let receiver = Receiver::start();
+    receiver.script("/plain", &[500]);
+    let backbone = backbone().await;
+    let settings = json!({
+        "retries": {"count": 2, "initialDelayMs": 50},
+        "targets": {"signed": {"url": format!("{}/signed", receiver.base), "signingSecret": SECRET}},
+        "webhooks": [
+            {"triggers": ["transport.messageSent"], "target": "signed"},
+            {"triggers": ["transport.messageSent"], "target": {"url": format!("{}/plain", receiver.base)}},
+        ],
+    });
+    let a = Connector::start_with_env(&backbone.base_url(), webhooks_env(&settings)).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    relate(&a, &b).await;
+    let b_address = b.address().await;
+    let started = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut sent = Vec::new();
+    for tag in ["one", "two"] {
+        let message = a
+            .ok("POST", "/Messages", Some(message(&b_address, tag)), 201)
+            .await;
+        sent.push(message["id"].clone());
+    }
+    let signed = receiver
+        .wait_for("/signed", Duration::from_secs(10), "signed", |h| {
+            h.len() == 2
+        })
+        .await;
+    // The first event: 500, then 200; the second at once.
+    let plain = receiver
+        .wait_for("/plain", Duration::from_secs(10), "plain", |h| h.len() == 3)
+        .await;
+
+    for hit in &signed {
+        assert!(signature_valid(hit, SECRET), "verified: {:?}", hit.headers);
+        assert!(
+            !signature_valid(hit, "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            "another secret does not verify"
+        );
+        let timestamp: i64 = hit.header("webhook-timestamp").unwrap().parse().unwrap();
+        assert!(
+            (started - 1..=started + 60).contains(&timestamp),
+            "unix seconds: {timestamp}"
+        );
+        let keys: Vec<&String> = hit.body.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["trigger", "data"], "the body is unchanged");
+    }
+    let id_of = |hits: &[Hit], message: &Value| -> Vec<String> {
+        hits.iter()
+            .filter(|h| &h.body["data"]["id"] == message)
+            .map(|h| h.header("webhook-id").unwrap().to_owned())
+            .collect()
+    };
+    let first = id_of(&signed, &sent[0]);
+    let second = id_of(&signed, &sent[1]);
+    assert_eq!((first.len(), second.len()), (1, 1));
+    assert_ne!(first, second, "each event has its own id");
+    assert_eq!(
+        id_of(&plain, &sent[0]),
+        [first[0].clone(), first[0].clone()],
+        "a retry carries the same id"
+    );
+    assert_eq!(
+        id_of(&plain, &sent[1]),
+        second,
+        "the same id at every target"
+    );
+    assert!(plain.iter().all(
+        |h| h.header("webhook-signature").is_none() && h.header("webhook-timestamp").is_some()
+    ));
 }
 
 /// Invalid module configuration aborts `connector start` with the real code.

@@ -274,17 +274,7 @@ impl Consumption {
         .await?
         .record;
         self.publish_status_change(&decided, old);
-        let source = decided.source.clone().unwrap_or(Source {
-            kind: "Message".into(),
-            reference: String::new(),
-        });
-        let wrapper = json!({
-            "@type": "ResponseWrapper",
-            "requestId": decided.id,
-            "requestSourceReference": source.reference,
-            "requestSourceType": source.kind,
-            "response": response,
-        });
+        let wrapper = response_wrapper(&decided);
         Ok((decided, wrapper))
     }
 
@@ -329,6 +319,25 @@ impl Consumption {
         }
         Ok(updated)
     }
+}
+
+/// The `ResponseWrapper` that answers a decided incoming request (its stored Response).
+pub(crate) fn response_wrapper(decided: &LocalRequest) -> Value {
+    let source = decided.source.clone().unwrap_or(Source {
+        kind: "Message".into(),
+        reference: String::new(),
+    });
+    let response = decided
+        .response
+        .as_ref()
+        .map_or(Value::Null, |r| r.content.clone());
+    json!({
+        "@type": "ResponseWrapper",
+        "requestId": decided.id,
+        "requestSourceReference": source.reference,
+        "requestSourceType": source.kind,
+        "response": response,
+    })
 }
 
 fn flatten_answers(answers: &[Value]) -> Vec<&Value> {

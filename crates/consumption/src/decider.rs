@@ -20,6 +20,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use connector_transport::Result;
 use serde_json::{Map, Value, json};
 
+use crate::guard::DecideGuard;
 use crate::records::{LocalRequest, Source};
 use crate::{Consumption, now};
 
@@ -196,7 +197,17 @@ impl Consumption {
     /// automation config (answer sent, request completed; `Ok(true)`), else left to a person
     /// (ManualDecisionRequired; `Ok(false)`, or the error after which it needs one).
     pub async fn decide_automatically(&self, request: &LocalRequest) -> Result<bool> {
-        let decided = self.decide_by_automation(request).await;
+        self.decide_automatically_with(request, None).await
+    }
+
+    /// [`Self::decide_automatically`] for a caller that already holds the request's decide
+    /// claim (`claim`), or that leaves claiming to it (`None`).
+    pub(crate) async fn decide_automatically_with(
+        &self,
+        request: &LocalRequest,
+        claim: Option<DecideGuard>,
+    ) -> Result<bool> {
+        let decided = self.decide_by_automation(request, claim).await;
         if !matches!(decided, Ok(true)) {
             self.require_manual_decision(&request.id).await?;
         }
@@ -204,7 +215,11 @@ impl Consumption {
     }
 
     /// Decides, answers and completes `request` if an automation config answers every item.
-    async fn decide_by_automation(&self, request: &LocalRequest) -> Result<bool> {
+    async fn decide_by_automation(
+        &self,
+        request: &LocalRequest,
+        claim: Option<DecideGuard>,
+    ) -> Result<bool> {
         let Some(automation) = automation_of(self.address()) else {
             return Ok(false);
         };
@@ -264,7 +279,7 @@ impl Consumption {
                 Slot::Item(a) => a.is_some(),
                 Slot::Group(all) => all.iter().all(Option::is_some),
             }) {
-                return self.decide_with(request, &slots).await;
+                return self.decide_with(request, &slots, claim).await;
             }
         }
         tracing::info!(
@@ -308,7 +323,12 @@ impl Consumption {
         Ok(())
     }
 
-    async fn decide_with(&self, request: &LocalRequest, slots: &[Slot]) -> Result<bool> {
+    async fn decide_with(
+        &self,
+        request: &LocalRequest,
+        slots: &[Slot],
+        claim: Option<DecideGuard>,
+    ) -> Result<bool> {
         let answers: Vec<Value> = slots
             .iter()
             .map(|s| match s {
@@ -322,7 +342,11 @@ impl Consumption {
         });
         let body = json!({"items": answers});
         // A person (or another replica) deciding it right now wins, as a refused decision does.
-        let decision = match self.claim_decision(&request.id).await {
+        let claimed = match claim {
+            Some(claim) => Ok(claim),
+            None => self.claim_decision(&request.id).await,
+        };
+        let decision = match claimed {
             Ok(claim) => self
                 .decide_as(&request.id, &body, accept, true)
                 .await
@@ -337,7 +361,9 @@ impl Consumption {
             }
             Err(e) => return Err(e),
         };
+        crate::abort_at_test_hook("request-decided");
         let source = self.answer_decided(&decided, wrapper, accept).await?;
+        crate::abort_at_test_hook("answer-sent");
         self.incoming_request_completed(&decided.id, source).await?;
         tracing::debug!(request = %decided.id, at = %now(), accept, "request decided by automation");
         Ok(true)
@@ -347,7 +373,7 @@ impl Consumption {
     /// `complete` (content-model §7.1 step 4, §7.2 step 3): a template request without an Active
     /// relationship to the templator creates the relationship carrying the Response when
     /// accepted and sends nothing when rejected; everything else gets the ResponseWrapper.
-    async fn answer_decided(
+    pub(crate) async fn answer_decided(
         &self,
         decided: &LocalRequest,
         wrapper: Value,

@@ -23,6 +23,13 @@ pub fn spawn_listener(consumption: Consumption) -> tokio::task::JoinHandle<()> {
         if let Err(e) = consumption.catch_up().await {
             tracing::warn!(error = %e, "consumption catch-up over stored messages failed");
         }
+        // Beside the listener: it may wait for claims another replica holds.
+        let resuming = consumption.clone();
+        tokio::spawn(async move {
+            if let Err(e) = resuming.resume_unfinished().await {
+                tracing::warn!(error = %e, "resuming unfinished requests failed");
+            }
+        });
         loop {
             match events.recv().await {
                 Ok(event) => consumption.on_event(&event).await,
@@ -80,6 +87,7 @@ impl Consumption {
                     .incoming_request_received(content, text("createdBy"), text("id"))
                     .await?
                 {
+                    crate::abort_at_test_hook("incoming-request-stored");
                     // As the runtime's DeciderModule: the message is processed once its new
                     // request was decided automatically or left to a manual decision.
                     let decided = self.decide_automatically(&request).await;

@@ -36,7 +36,7 @@ use connector_store::Store;
 pub use account::Account;
 pub use config::{LeaseTimings, TransportConfig};
 pub use error::{Result, TransportError};
-pub use events::{TransportEvent, TransportEvents};
+pub use events::{EventId, TransportEvent, TransportEvents};
 pub use protection::{PASSWORD_LOCATION_OPTIONS, PasswordProtection, PasswordProtectionInput};
 
 /// The transport layer of the Connector's identity. Cheap to clone.

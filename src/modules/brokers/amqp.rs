@@ -1,5 +1,7 @@
 //! AMQP (RabbitMQ): publish to `exchange` (default: the default exchange `""`) with the event's
-//! namespace as routing key. The exchange must exist; a missing one fails the start.
+//! namespace as routing key. The exchange must exist; a missing one fails the start. Each message
+//! carries the event's id as `message_id` and its emission time as `timestamp` (unix seconds),
+//! so consumers can de-duplicate.
 
 use std::time::Duration;
 
@@ -9,7 +11,7 @@ use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
 use serde_json::Value;
 
-use super::{Broker, required_url};
+use super::{Broker, BrokerMessage, required_url};
 
 /// Connect timeout when `timeout` is not configured, in milliseconds.
 const DEFAULT_TIMEOUT_MS: u64 = 2000;
@@ -96,14 +98,17 @@ impl Broker for AmqpBroker {
         "AMQP"
     }
 
-    async fn publish(&mut self, namespace: &str, payload: &[u8]) -> Result<(), String> {
+    async fn publish(&mut self, message: &BrokerMessage) -> Result<(), String> {
+        let properties = BasicProperties::default()
+            .with_message_id(message.id.as_str().into())
+            .with_timestamp(u64::try_from(message.time.unix_timestamp()).unwrap_or(0));
         self.channel
             .basic_publish(
                 self.exchange.as_str().into(),
-                namespace.into(),
+                message.namespace.into(),
                 BasicPublishOptions::default(),
-                payload,
-                BasicProperties::default(),
+                &message.payload,
+                properties,
             )
             .await
             .map(drop)

@@ -1,5 +1,7 @@
 //! MQTT: topic = the event's namespace with `.` turned into `/` (`transport/messageReceived`),
 //! QoS 0 (the default of the real Connector's client). Plain `mqtt://` (or `tcp://`) only.
+//! MQTT 3.1.1 has no message properties, so the event's id is not carried (the payload stays
+//! exactly the real Connector's).
 
 use std::time::Duration;
 
@@ -7,7 +9,7 @@ use async_trait::async_trait;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use serde_json::Value;
 
-use super::{BACKOFF_MAX, BACKOFF_START, Broker, required_url};
+use super::{BACKOFF_MAX, BACKOFF_START, Broker, BrokerMessage, required_url};
 
 /// How long the first connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -97,10 +99,11 @@ impl Broker for MqttBroker {
         "MQTT"
     }
 
-    async fn publish(&mut self, namespace: &str, payload: &[u8]) -> Result<(), String> {
+    async fn publish(&mut self, message: &BrokerMessage) -> Result<(), String> {
         // Never waits: a full client buffer (broker away for long) is an error, not a stall.
+        let topic = message.namespace.replace('.', "/");
         self.client
-            .try_publish(namespace.replace('.', "/"), QoS::AtMostOnce, false, payload)
+            .try_publish(topic, QoS::AtMostOnce, false, message.payload.to_vec())
             .map_err(|e| e.to_string())
     }
 

@@ -1,4 +1,5 @@
-//! Redis: `PUBLISH <namespace> <payload>`.
+//! Redis: `PUBLISH <namespace> <payload>`; the payload stays the real Connector's, so the event's id
+//! is not carried.
 
 use std::time::Duration;
 
@@ -6,7 +7,7 @@ use async_trait::async_trait;
 use redis::aio::MultiplexedConnection;
 use serde_json::Value;
 
-use super::{Broker, required_url};
+use super::{Broker, BrokerMessage, required_url};
 
 /// Longest wait for a connection or one PUBLISH.
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -40,9 +41,10 @@ impl Broker for RedisBroker {
         "Redis"
     }
 
-    async fn publish(&mut self, namespace: &str, payload: &[u8]) -> Result<(), String> {
+    async fn publish(&mut self, message: &BrokerMessage) -> Result<(), String> {
+        // The payload alone, as the real Connector publishes it (no room for the event's id).
         let mut command = redis::cmd("PUBLISH");
-        command.arg(namespace).arg(payload);
+        command.arg(message.namespace).arg(&*message.payload);
         let publish = command.query_async::<i64>(&mut self.connection);
         tokio::time::timeout(TIMEOUT, publish)
             .await

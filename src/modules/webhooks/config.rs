@@ -1,5 +1,6 @@
 //! `modules.webhooks` (`connector-operations.md` §2.6): named and inline targets, webhooks with
-//! triggers, `skipTlsCheck`, and our `retries`; read once at start, with the real init error codes.
+//! triggers, `skipTlsCheck`, and our `retries` and per-target `signingSecret`; read once at start,
+//! with the real init error codes.
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 
+use super::signature::SigningKey;
 use crate::modules::events::Trigger;
 
 pub const INVALID_URL_FORMAT: &str = "error.runtime.modules.webhooks.invalidUrlFormat";
@@ -55,6 +57,9 @@ pub struct TargetConfig {
     pub url: String,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub authentication: Option<Authentication>,
+    /// `signingSecret` (ours; the real Connector ignores the key): signs each POST as Standard
+    /// Webhooks do.
+    pub signing_key: Option<SigningKey>,
 }
 
 /// One webhook: its triggers and the index of its target in [`WebhooksConfig::targets`].
@@ -235,11 +240,27 @@ fn parse_target(name: &str, target: &Value) -> Result<TargetConfig, WebhooksInit
         None | Some(Value::Null) => None,
         Some(auth) => Some(parse_authentication(name, auth)?),
     };
+    let signing_key = match target.get("signingSecret") {
+        None | Some(Value::Null) => None,
+        Some(secret) => Some(
+            secret
+                .as_str()
+                .ok_or_else(|| "must be a string".to_owned())
+                .and_then(SigningKey::parse)
+                .map_err(|why| {
+                    error(
+                        INVALID_CONFIGURATION,
+                        format!("target '{name}': 'signingSecret' {why}"),
+                    )
+                })?,
+        ),
+    };
     Ok(TargetConfig {
         name: name.to_owned(),
         url: url.to_owned(),
         headers,
         authentication,
+        signing_key,
     })
 }
 
@@ -382,5 +403,22 @@ mod tests {
             [1, 2, 4].map(Duration::from_secs)
         );
         assert!(WebhooksConfig::parse(&json!({"retries": {"count": -1}})).is_err());
+    }
+
+    #[test]
+    fn signing_secret_per_target() {
+        let config = WebhooksConfig::parse(&json!({
+            "targets": {"signed": {"url": "http://x", "signingSecret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}},
+            "webhooks": [{"triggers": ["**"], "target": {"url": "http://y"}}]
+        }))
+        .unwrap();
+        assert!(config.targets[0].signing_key.is_some());
+        assert!(config.targets[1].signing_key.is_none());
+        let bad = WebhooksConfig::parse(
+            &json!({"targets": {"a": {"url": "http://x", "signingSecret": "whsec_???"}}}),
+        )
+        .unwrap_err();
+        assert_eq!(bad.code, INVALID_CONFIGURATION);
+        assert!(bad.message.contains("'signingSecret'"), "{}", bad.message);
     }
 }

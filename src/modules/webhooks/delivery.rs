@@ -6,15 +6,22 @@
 //! after `initialDelay`, then twice as long each time, `count` times (default 3: 1 s, 2 s, 4 s);
 //! any other status (2xx done, 3xx not followed, 4xx refused) ends the delivery. A full queue
 //! drops the new event with a warning.
+//!
+//! Every attempt carries `webhook-id` (the event's id: equal across retries, so a receiver can
+//! de-duplicate) and `webhook-timestamp` (unix seconds of the attempt, so a receiver's replay
+//! window holds for late retries too), and `webhook-signature` when the target has a key.
 
 use std::sync::Arc;
 
+use connector_transport::{EventId, TransportEvent};
 use reqwest::StatusCode;
+use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::auth::Authenticator;
 use super::config::{RetryPolicy, TargetConfig};
+use super::signature::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
 
 /// Deliveries waiting for one target before new ones are dropped.
 pub const QUEUE_CAPACITY: usize = 1024;
@@ -22,10 +29,25 @@ pub const QUEUE_CAPACITY: usize = 1024;
 /// One POST to make: the event's namespace (for the URL) and the body `{trigger, data}`.
 #[derive(Debug, Clone)]
 pub struct Delivery {
+    /// The event's id, sent as `webhook-id` on every attempt.
+    pub event_id: EventId,
     pub trigger: &'static str,
-    pub body: Value,
+    /// The JSON body, serialised once: the signed bytes are the sent bytes.
+    pub body: Arc<[u8]>,
     /// Sent as `x-correlation-id` (the request or sync run that caused the event).
     pub correlation_id: Option<String>,
+}
+
+impl Delivery {
+    /// The delivery of `event` with `body`.
+    pub fn of(event: &TransportEvent, body: &Value) -> Self {
+        Self {
+            event_id: event.id.clone(),
+            trigger: event.namespace,
+            body: serde_json::to_vec(body).unwrap_or_default().into(),
+            correlation_id: event.correlation_id.clone(),
+        }
+    }
 }
 
 /// The sending end of a target's queue.
@@ -130,7 +152,18 @@ impl Worker {
             Ok(url) => url,
             Err(e) => return Attempt::GiveUp(format!("'{url}' is not a valid URL: {e}")),
         };
-        let mut request = self.client.post(url).json(&delivery.body);
+        let id = delivery.event_id.as_str();
+        let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut request = self
+            .client
+            .post(url)
+            .header(CONTENT_TYPE, "application/json")
+            .header(WEBHOOK_ID, id)
+            .header(WEBHOOK_TIMESTAMP, timestamp.to_string());
+        if let Some(key) = &self.target.signing_key {
+            request = request.header(WEBHOOK_SIGNATURE, key.sign(id, timestamp, &delivery.body));
+        }
+        request = request.body(delivery.body.to_vec());
         for (name, value) in &self.target.headers {
             request = request.header(name, value);
         }

@@ -8,10 +8,14 @@
 //! event still reaches each target once. The price of keeping delivery in memory: events still
 //! queued or between retries when their replica dies are lost (at most once), as in the real
 //! Connector, which has no queue at all.
+//!
+//! Every POST carries the event's id and a timestamp as Standard Webhooks headers, signed when the
+//! target has a `signingSecret` (see [`signature`]), so receivers can verify and de-duplicate.
 
 pub mod auth;
 pub mod config;
 pub mod delivery;
+pub mod signature;
 
 use std::time::Duration;
 
@@ -61,11 +65,7 @@ pub fn start(settings: &Settings, events: &TransportEvents) -> Result<(), Webhoo
                 .iter()
                 .filter(|w| any_matches(&w.triggers, event.namespace))
             {
-                queues[webhook.target].push(Delivery {
-                    trigger: event.namespace,
-                    body: webhook_body(&event),
-                    correlation_id: event.correlation_id.clone(),
-                });
+                queues[webhook.target].push(Delivery::of(&event, &webhook_body(&event)));
             }
         }
     });

@@ -1,0 +1,198 @@
+//! Consumption work a crash left unfinished is picked up at start (issue 18): a real
+//! `connector start` process dies (abort, as a kill -9 would) after storing an incoming request
+//! and before deciding it, after deciding it and before answering, or after answering and before
+//! completing it; started again on the same data, it finishes the request by its automation
+//! config, and the peer gets exactly one answer.
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::FULL_KEY;
+use crate::processes::{KillOnDrop, free_port, wait_for_port};
+use crate::rest_peer::{Connector, in_a_day, relate};
+
+/// The debug-build test hook that aborts the process at a named point.
+const ABORT_HOOK: &str = "CONNECTOR_TEST_HOOK_ABORT_AT";
+
+/// `connector start` on the embedded store in `dir`, rejecting every request of `peer` by its
+/// automation config; aborting at `abort_at`, if any.
+fn start_process(
+    dir: &Path,
+    backbone: &str,
+    port: u16,
+    peer: &str,
+    abort_at: Option<&str>,
+) -> KillOnDrop {
+    let automation = json!([{
+        "requestConfig": {"peer": [peer]},
+        "responseConfig": {"accept": false, "message": "not today"}
+    }]);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+    command
+        .arg("start")
+        .current_dir(dir)
+        .env("transportLibrary__baseUrl", backbone)
+        .env("transportLibrary__platformClientId", "test")
+        .env("transportLibrary__platformClientSecret", "test")
+        .env("database__folder", dir.join("data"))
+        .env("infrastructure__httpServer__host", "127.0.0.1")
+        .env("infrastructure__httpServer__port", port.to_string())
+        .env(
+            "infrastructure__httpServer__authentication__apiKey__keys__main",
+            format!(r#"{{"key":"{FULL_KEY}"}}"#),
+        )
+        .env("modules__decider__automationConfig", automation.to_string())
+        .env_remove(ABORT_HOOK)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(point) = abort_at {
+        command.env(ABORT_HOOK, point);
+    }
+    KillOnDrop(command.spawn().unwrap())
+}
+
+async fn serving(port: u16) -> Connector {
+    wait_for_port(port, Duration::from_secs(60)).await;
+    let api = Connector::remote(&format!("http://127.0.0.1:{port}"));
+    api.address().await;
+    api
+}
+
+/// Polls `path` on `c` (syncing first when `sync`) until `done` holds.
+async fn until(c: &Connector, path: &str, sync: bool, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if sync {
+            c.ok("POST", "/Account/Sync", None, 204).await;
+        }
+        let value = c.ok("GET", path, None, 200).await;
+        if done(&value) {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path}: not within 60 s: {value}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_left_undecided_by_a_crash_is_decided_after_restart() {
+    crash_and_resume("incoming-request-stored").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_decided_request_whose_answer_was_not_sent_is_answered_after_restart() {
+    crash_and_resume("request-decided").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sent_answer_is_not_sent_again_after_restart() {
+    crash_and_resume("answer-sent").await;
+}
+
+async fn crash_and_resume(abort_at: &str) {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let a_address = a.address().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut b_process = start_process(
+        dir.path(),
+        &backbone.base_url(),
+        port,
+        &a_address,
+        Some(abort_at),
+    );
+    let b = serving(port).await;
+    relate(&a, &b).await;
+    let b_address = b.address().await;
+
+    // a sends a request; b stores it when it syncs, and the hook aborts b on the way.
+    let items = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
+        "settings": {"@type": "StringFormFieldSettings"}}]);
+    let created = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": b_address})),
+            201,
+        )
+        .await;
+    let request_id = created["id"].as_str().unwrap().to_owned();
+    a.ok(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": created["content"]})),
+        201,
+    )
+    .await;
+    // The sync may not answer: the process dies while running it.
+    let _ = reqwest::Client::new()
+        .post(b.url("/Account/Sync"))
+        .header("X-API-KEY", FULL_KEY)
+        .send()
+        .await;
+    let status = tokio::task::spawn_blocking(move || {
+        let status = b_process.0.wait().unwrap();
+        drop(b_process);
+        status
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(6),
+        "the hook aborted the process: {status:?}"
+    );
+
+    // Started again on the same data (without the hook): the automation config decides it.
+    let _b_process = start_process(dir.path(), &backbone.base_url(), port, &a_address, None);
+    let b = serving(port).await;
+    let incoming = until(
+        &b,
+        &format!("/Requests/Incoming?id={request_id}"),
+        false,
+        |v| v[0]["status"] == "Completed",
+    )
+    .await;
+    assert_eq!(incoming[0]["wasAutomaticallyDecided"], true, "{incoming}");
+    assert_eq!(incoming[0]["response"]["content"]["result"], "Rejected");
+    assert_eq!(incoming[0]["response"]["source"]["type"], "Message");
+    // The answer reached the peer.
+    let outgoing = until(
+        &a,
+        &format!("/Requests/Outgoing?id={request_id}"),
+        true,
+        |v| v[0]["status"] == "Completed",
+    )
+    .await;
+    assert_eq!(outgoing[0]["response"]["content"]["result"], "Rejected");
+    // Exactly one answer: the one the request names as its source.
+    let answers: Vec<Value> = a
+        .ok(
+            "GET",
+            &format!("/Messages?createdBy={b_address}"),
+            None,
+            200,
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["content"]["@type"] == "ResponseWrapper")
+        .cloned()
+        .collect();
+    assert_eq!(answers.len(), 1, "{answers:#?}");
+    assert_eq!(
+        answers[0]["id"],
+        incoming[0]["response"]["source"]["reference"]
+    );
+}
