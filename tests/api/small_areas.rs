@@ -126,7 +126,8 @@ async fn identity_metadata_upserts_reads_and_deletes() {
         "error.transport.backboneNotifications.noActiveRelationshipFoundForRecipients",
     )
     .await;
-    // the dev Backbone knows the real development Backbone's codes only
+    // the dev Backbone knows the real development Backbone's codes only (a platform validation
+    // error surfaces with 500, as in the real Connector)
     let response = a
         .call(
             "POST",
@@ -136,7 +137,7 @@ async fn identity_metadata_upserts_reads_and_deletes() {
         .await;
     assert_error(
         response,
-        400,
+        500,
         "error.platform.validation.notification.codeDoesNotExist",
     )
     .await;
