@@ -49,4 +49,5 @@ mod rest_peer;
 mod runtime_interop;
 mod small_areas;
 mod telemetry;
+mod version_info;
 mod webhooks;
