@@ -88,12 +88,12 @@ pub async fn run_dev(args: DevArgs) -> Result<(), CliError> {
         );
     }
     let key_origin = if resolved.new_api_key {
-        "generated now"
+        "was generated now"
     } else {
-        "kept from the last start"
+        "is the one of the last start"
     };
     println!(
-        "  The API key is {key_origin} and kept in {}; `connector dev --rotate-api-key` replaces it.\n",
+        "  The API key {key_origin}; it is kept in {}, `connector dev --rotate-api-key` replaces it.\n",
         data_folder.join(crate::sandbox_state::STATE_FILE).display()
     );
     let served = dev.app.run_until_stopped().await;

@@ -43,13 +43,13 @@ pub(super) fn take_missing(tree: &mut Value) -> Vec<ConfigError> {
         }
         missing.push(ConfigError::invalid(key, format!("is required: {form}")));
         let (parent, leaf) = pointer.rsplit_once('/').unwrap_or(("", pointer));
-        if tree.pointer(parent).is_none_or(|p| !p.is_object()) {
-            if let Some(root) = tree.as_object_mut() {
-                root.insert(
-                    parent.trim_start_matches('/').to_owned(),
-                    Value::Object(Default::default()),
-                );
-            }
+        if tree.pointer(parent).is_none_or(|p| !p.is_object())
+            && let Some(root) = tree.as_object_mut()
+        {
+            root.insert(
+                parent.trim_start_matches('/').to_owned(),
+                Value::Object(Default::default()),
+            );
         }
         if let Some(object) = tree.pointer_mut(parent).and_then(Value::as_object_mut) {
             object.insert(leaf.to_owned(), Value::from(*placeholder));

@@ -53,4 +53,5 @@ mod resume_requests;
 mod runtime_interop;
 mod small_areas;
 mod telemetry;
+mod version_info;
 mod webhooks;
