@@ -6,7 +6,8 @@
 //! * `short` (CI): 1,300 messages, 3 repeats.
 //! * `full` (figures, ignored by default): 13,000 messages, 200 repeats per query; run with
 //!   `cargo test --release -p connector-store --test list_queries -- --ignored --nocapture`
-//!   (`LIST_QUERIES_MESSAGES=100000` for another size).
+//!   (`LIST_QUERIES_MESSAGES=100000` for another size, `LIST_QUERIES_REPEATS=50` for fewer
+//!   repeats).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -220,9 +221,15 @@ async fn short() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "figures: run in release with --ignored --nocapture"]
 async fn full() {
-    let messages = std::env::var("LIST_QUERIES_MESSAGES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(13_000);
-    run(messages, 200).await;
+    let setting = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    };
+    run(
+        setting("LIST_QUERIES_MESSAGES", 13_000),
+        setting("LIST_QUERIES_REPEATS", 200),
+    )
+    .await;
 }
