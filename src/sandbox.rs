@@ -29,8 +29,9 @@ pub async fn run_backbone(args: BackboneArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::Backbone(e.to_string()))?;
     println!("development Backbone listening on {}", backbone.base_url());
+    // SIGTERM as well as SIGINT: in a container the Backbone is PID 1 and is stopped with SIGTERM.
     tokio::select! {
-        result = tokio::signal::ctrl_c() => result?,
+        _ = crate::shutdown::signal() => {}
         result = backbone.wait() => return Ok(result?),
     }
     Ok(())

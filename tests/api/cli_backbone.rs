@@ -117,3 +117,27 @@ async fn backbone_command_serves_and_keeps_state_in_its_data_dir() {
         "client accepted, user unknown"
     );
 }
+
+/// In a container the dev Backbone is PID 1 and is stopped with SIGTERM: it exits cleanly.
+#[tokio::test]
+async fn backbone_command_stops_on_sigterm() {
+    let mut backbone = start_backbone(free_port(), None).await;
+    let pid = backbone.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = backbone.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "still running after SIGTERM");
+        // polling the child's exit: no event to wait on for a child that is not ours to await
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}
