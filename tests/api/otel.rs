@@ -319,7 +319,7 @@ async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
         .post(format!("http://127.0.0.1:{port}/api/core/v1/Tokens/Own"))
         .header("X-API-KEY", FULL_KEY)
         .header("X-Correlation-ID", "otel-test-correlation")
-        .json(&json!({"content": {"@type": "ArbitraryTokenContent", "value": {"x": 1}}, "expiresAt": expires, "ephemeral": false}))
+        .json(&json!({"content": {"value": {"x": 1}}, "expiresAt": expires, "ephemeral": false}))
         .send()
         .await
         .unwrap();
