@@ -5,10 +5,6 @@
 //! this crate treats as invalid dates (see `iql/js.rs`). Needs node ≥20 and `tests/node_modules`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use connector_content::iql;
 use serde_json::{Value, json};
 
@@ -226,38 +222,11 @@ fn validate_queries() -> Vec<&'static str> {
     ]
 }
 
-fn tests_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests")
-}
-
 fn node_judge(input: &Value) -> Value {
-    let marker = tests_dir().join("node_modules/@nmshd/iql/package.json");
-    assert!(
-        marker.exists(),
-        "{} is missing: run scripts/test-all.sh (npm ci in tests/) first",
-        marker.display()
-    );
-    let mut child = Command::new("node")
-        .arg(tests_dir().join("node/iql/judge.mjs"))
+    node_harness::require("@nmshd/iql");
+    node_harness::script("iql/judge.mjs")
         .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node on PATH (Node.js >= 20)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "judge.mjs failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("judge.mjs prints JSON")
+        .run_json(Some(input))
 }
 
 /// Our answer in the judge's shape: `{ indices }` or `{ error }` (the JavaScript error name and message).

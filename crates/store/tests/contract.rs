@@ -1,6 +1,7 @@
-//! One set of behaviour tests, run against both backends: the embedded store (in memory) and
-//! the MongoDB backend on the nx-27017 stand-in, which each MongoDB test starts on a free port
-//! (from `<repo>/.venv-mongo`, installed by `scripts/test-all.sh`) and ends when it finishes.
+//! The store contract, written once and run against every backend: the embedded store in memory
+//! and on disk, and the MongoDB backend on the nx-27017 stand-in, which each MongoDB test starts on
+//! a free port (from `<repo>/.venv-mongo`, installed by `scripts/test-all.sh`) and ends when it
+//! finishes. What only the embedded store has (restart, file locks) is in `embedded.rs`.
 //! Plus MongoDB-only tests: several OS processes racing compare-and-set on one document, the
 //! stored form, and an unreachable server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -139,8 +140,9 @@ use connector_store::{
 };
 use serde_json::{Value, json};
 
-/// Declares each behaviour test once per backend: `embedded::<name>` and `mongo::<name>`.
-macro_rules! on_both_backends {
+/// Declares each behaviour test once per backend: `embedded::<name>`, `embedded_on_disk::<name>`
+/// and `mongo::<name>`.
+macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
         mod embedded {
             $(
@@ -148,6 +150,16 @@ macro_rules! on_both_backends {
                 async fn $name() {
                     let store = std::sync::Arc::new(connector_store::EmbeddedStore::in_memory().unwrap());
                     super::behaviour::$name(store).await;
+                }
+            )*
+        }
+        mod embedded_on_disk {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let store = connector_store::EmbeddedStore::open(dir.path()).unwrap();
+                    super::behaviour::$name(std::sync::Arc::new(store)).await;
                 }
             )*
         }
@@ -164,7 +176,7 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(
+on_every_backend!(
     insert_get_and_duplicate_id,
     documents_round_trip_exactly,
     compare_and_set_refuses_stale_versions,
