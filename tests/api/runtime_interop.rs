@@ -7,72 +7,35 @@
 
 use std::time::Duration;
 
+use node_harness::NodeProcess;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use crate::rest_peer::{Connector, in_a_day};
 
-fn repo_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The node driver: one runtime with one identity; one JSON command per line, one answer per line.
 struct TsRuntime {
     address: String,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
-    _child: Child,
+    node: NodeProcess,
 }
 
 impl TsRuntime {
     async fn start(backbone_url: &str) -> Self {
-        let marker = repo_root().join("tests/node_modules/@nmshd/runtime/package.json");
-        assert!(
-            marker.is_file(),
-            "{} is missing: run `npm ci` in tests/ (scripts/test-all.sh does it)",
-            marker.display()
-        );
-        let mut child = Command::new("node")
-            .arg(repo_root().join("tests/node/runtime/driver.mjs"))
+        node_harness::require("@nmshd/runtime");
+        let mut node = node_harness::script("runtime/driver.mjs")
             .args([backbone_url, "test", "test"])
-            .current_dir(repo_root().join("tests"))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
             // The runtime's warnings and errors go to the test's output.
-            .stderr(std::process::Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node (>= 20) must be on PATH");
-        let stdin = child.stdin.take().unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(60), stdout.next_line())
-            .await
-            .expect("the runtime driver did not start within 60 s")
-            .unwrap()
-            .expect("the runtime driver exited before READY");
-        let address = ready
-            .strip_prefix("READY ")
-            .unwrap_or_else(|| panic!("unexpected first line: {ready}"))
-            .to_owned();
-        Self {
-            address,
-            stdin,
-            stdout,
-            _child: child,
-        }
+            .inherit_stderr()
+            .spawn();
+        let address = node.expect("READY ", ANSWER_TIMEOUT).await;
+        Self { address, node }
     }
 
     /// Runs one command: `Ok(value)` or `Err(error {code, message})`.
     async fn try_call(&mut self, command: Value) -> Result<Value, Value> {
-        let line = format!("{command}\n");
-        self.stdin.write_all(line.as_bytes()).await.unwrap();
-        self.stdin.flush().await.unwrap();
-        let answer = tokio::time::timeout(Duration::from_secs(60), self.stdout.next_line())
-            .await
-            .unwrap_or_else(|_| panic!("no answer within 60 s to {command}"))
-            .unwrap()
-            .expect("the runtime driver exited");
+        self.node.say(&command.to_string()).await;
+        let answer = self.node.next_line(ANSWER_TIMEOUT).await;
         let answer: Value = serde_json::from_str(&answer).unwrap();
         match answer.get("error") {
             Some(error) => Err(error.clone()),

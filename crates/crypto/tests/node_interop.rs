@@ -27,8 +27,7 @@ use nmshd_crypto::{
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 /// Argon2id parameters transport uses (wire-formats §1.7).
 const TRANSPORT_OPSLIMIT: u32 = 3;
@@ -51,32 +50,14 @@ const KINDS: [&str; 10] = [
 // ---------------------------------------------------------------------------------------------------
 // node plumbing
 
-fn tests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests")
-}
-
-/// Fails with an actionable message when node or the pinned packages are missing.
 fn require_node() {
-    let marker = tests_dir().join("node_modules/@nmshd/crypto/package.json");
-    assert!(
-        marker.is_file(),
-        "{} is missing: the interop tests need the pinned TypeScript libraries; run `npm ci` in tests/ \
-         (scripts/test-all.sh does it)",
-        marker.display()
-    );
-    let version = Command::new("node").arg("--version").output();
-    assert!(
-        version.as_ref().is_ok_and(|o| o.status.success()),
-        "`node --version` failed ({version:?}): the interop tests need Node.js >= 20 on PATH"
-    );
+    node_harness::require("@nmshd/crypto");
 }
 
 /// Runs one of the scripts in tests/node/crypto and parses its JSON stdout.
 fn run_script(script: &str, input: Option<&Value>) -> Value {
     require_node();
-    let script_path = tests_dir().join("node/crypto").join(script);
-    let mut command = Command::new("node");
-    command.arg(&script_path).current_dir(tests_dir());
+    // The input goes in a file named on the command line (the scripts read it from there).
     let input_file = input.map(|value| {
         let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
             "node-interop-{}-{}.json",
@@ -86,27 +67,15 @@ fn run_script(script: &str, input: Option<&Value>) -> Value {
         std::fs::write(&path, value.to_string()).unwrap();
         path
     });
+    let mut command = node_harness::script(&format!("crypto/{script}"));
     if let Some(path) = &input_file {
-        command.arg(path);
+        command = command.arg(path);
     }
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run node {}: {e}", script_path.display()));
+    let output = command.run_json::<Value, Value>(None);
     if let Some(path) = &input_file {
         let _ = std::fs::remove_file(path);
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "node {script} exited with {}:\n{stderr}",
-        output.status
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "node {script} printed no JSON ({e}):\n{}\n{stderr}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
+    output
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -26,14 +26,9 @@
 )]
 
 use devbackbone::{BackboneConfig, RunningBackbone};
-use std::path::{Path, PathBuf};
-use std::process::{ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use node_harness::NodeProcess;
+use std::path::Path;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 /// Generous: the CI machine has two cores shared by the server and the node processes.
 const SINGLE_FLOW_TIMEOUT: Duration = Duration::from_secs(300);
@@ -45,28 +40,16 @@ const FLOWS_PER_PROCESS: usize = 5;
 /// after the other keeps each one's timing close to what a single client run sees.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn node_script(name: &str) -> PathBuf {
-    repo_root().join("tests/node/backbone").join(name)
-}
-
-/// Fails with an actionable message when node or the pinned packages are missing.
 fn require_node() {
-    let marker = repo_root().join("tests/node_modules/@nmshd/transport/package.json");
-    assert!(
-        marker.is_file(),
-        "{} is missing: the interop tests need the pinned TypeScript libraries; run \
-         `scripts/test-all.sh` (it runs `npm ci` in tests/)",
-        marker.display()
-    );
-    let version = std::process::Command::new("node").arg("--version").output();
-    assert!(
-        version.as_ref().is_ok_and(|o| o.status.success()),
-        "`node --version` failed ({version:?}): the interop tests need Node.js >= 20 on PATH"
-    );
+    node_harness::require("@nmshd/transport");
+}
+
+/// `tests/node/backbone/<script>` against `base_url` with `extra_args`.
+fn spawn_script(script: &str, base_url: &str, extra_args: &[&str]) -> NodeProcess {
+    node_harness::script(&format!("backbone/{script}"))
+        .arg(base_url)
+        .args(extra_args)
+        .spawn()
 }
 
 async fn start_server(port: u16, data_dir: Option<&Path>) -> RunningBackbone {
@@ -90,153 +73,6 @@ async fn start_server(port: u16, data_dir: Option<&Path>) -> RunningBackbone {
     }
 }
 
-/// A running `flow.mjs`: its stdout arrives line by line, its stderr is collected.
-struct NodeFlow {
-    name: String,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::UnboundedReceiver<String>,
-    stdout: Arc<Mutex<Vec<String>>>,
-    stdout_done: JoinHandle<()>,
-    stderr: JoinHandle<String>,
-}
-
-impl NodeFlow {
-    fn spawn(name: &str, base_url: &str, extra_args: &[&str]) -> Self {
-        Self::spawn_script(name, "flow.mjs", base_url, extra_args)
-    }
-
-    fn spawn_script(name: &str, script: &str, base_url: &str, extra_args: &[&str]) -> Self {
-        require_node();
-        let mut command = Command::new("node");
-        command
-            .arg(node_script(script))
-            .arg(base_url)
-            .args(extra_args)
-            .current_dir(repo_root().join("tests"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawning node for {name} failed: {e}"));
-        let stdin = child.stdin.take();
-        let stdout_pipe = child.stdout.take().expect("stdout is piped");
-        let mut stderr_pipe = child.stderr.take().expect("stderr is piped");
-
-        let (sender, lines) = mpsc::unbounded_channel();
-        let stdout = Arc::new(Mutex::new(Vec::new()));
-        let collected = Arc::clone(&stdout);
-        let stdout_done = tokio::spawn(async move {
-            let mut reader = BufReader::new(stdout_pipe).lines();
-            while let Ok(Some(line)) = reader.next_line().await {
-                collected.lock().unwrap().push(line.clone());
-                // The receiver may be gone (nobody waits for lines any more); keep collecting.
-                let _ = sender.send(line);
-            }
-        });
-        let stderr = tokio::spawn(async move {
-            let mut text = String::new();
-            let _ = stderr_pipe.read_to_string(&mut text).await;
-            text
-        });
-        Self {
-            name: name.to_owned(),
-            child,
-            stdin,
-            lines,
-            stdout,
-            stdout_done,
-            stderr,
-        }
-    }
-
-    fn stdout_text(&self) -> String {
-        self.stdout.lock().unwrap().join("\n")
-    }
-
-    /// Kills the process; returns a failure message with everything it printed.
-    async fn failure(mut self, why: &str) -> String {
-        let _ = self.child.kill().await;
-        let _ = self.stdout_done.await;
-        let stderr = self.stderr.await.unwrap_or_default();
-        let stdout = self.stdout.lock().unwrap().join("\n");
-        format!(
-            "{}: {why}\n--- node stdout ---\n{stdout}\n--- node stderr ---\n{stderr}",
-            self.name
-        )
-    }
-
-    /// Waits until the script prints `line` on stdout.
-    async fn wait_for_line(mut self, line: &str, timeout: Duration) -> Self {
-        let wait = async {
-            loop {
-                match self.lines.recv().await {
-                    Some(l) if l == line => return true,
-                    Some(_) => {}
-                    None => return false,
-                }
-            }
-        };
-        match tokio::time::timeout(timeout, wait).await {
-            Ok(true) => self,
-            Ok(false) => {
-                let status = self.child.wait().await;
-                let why = format!("exited ({status:?}) before printing `{line}`");
-                panic!("{}", self.failure(&why).await)
-            }
-            Err(_) => {
-                let why = format!("did not print `{line}` within {timeout:?}");
-                panic!("{}", self.failure(&why).await)
-            }
-        }
-    }
-
-    async fn write_line(mut self, line: &str) -> Self {
-        let mut stdin = self.stdin.take().expect("stdin is piped");
-        let written = async {
-            stdin.write_all(format!("{line}\n").as_bytes()).await?;
-            stdin.flush().await
-        }
-        .await;
-        self.stdin = Some(stdin);
-        if let Err(e) = written {
-            let why = format!("writing `{line}` to stdin failed: {e}");
-            panic!("{}", self.failure(&why).await);
-        }
-        self
-    }
-
-    /// Waits for the script to exit successfully; returns its stdout.
-    async fn finish(mut self, timeout: Duration) -> String {
-        let status: ExitStatus = match tokio::time::timeout(timeout, self.child.wait()).await {
-            Ok(Ok(status)) => status,
-            Ok(Err(e)) => {
-                let why = format!("waiting for node failed: {e}");
-                panic!("{}", self.failure(&why).await)
-            }
-            Err(_) => {
-                let why = format!("did not finish within {timeout:?}");
-                panic!("{}", self.failure(&why).await)
-            }
-        };
-        // The reader tasks end when the pipes reach end of file.
-        let _ = self.stdout_done.await;
-        let stderr = self.stderr.await.unwrap_or_default();
-        let stdout = self.stdout.lock().unwrap().join("\n");
-        assert!(
-            status.success(),
-            "{}: node exited with {status}\n--- node stdout ---\n{stdout}\n--- node stderr ---\n{stderr}",
-            self.name
-        );
-        if !stderr.trim().is_empty() {
-            eprintln!("{} stderr:\n{stderr}", self.name);
-        }
-        stdout
-    }
-}
-
 fn assert_passed(stdout: &str, flows: usize, name: &str) {
     let expected = format!("ok all {flows} flow(s) passed");
     assert!(
@@ -250,7 +86,7 @@ async fn full_flow_against_in_memory_server() {
     require_node();
     let _serial = ONE_AT_A_TIME.lock().await;
     let server = start_server(0, None).await;
-    let flow = NodeFlow::spawn("full flow", &server.base_url(), &[]);
+    let flow = spawn_script("flow.mjs", &server.base_url(), &[]);
     let stdout = flow.finish(SINGLE_FLOW_TIMEOUT).await;
     println!("{stdout}");
     assert_passed(&stdout, 1, "full flow");
@@ -277,23 +113,20 @@ async fn twenty_flows_in_parallel() {
     let server = start_server(0, None).await;
     let base_url = server.base_url();
     let flows_arg = FLOWS_PER_PROCESS.to_string();
-    let processes: Vec<NodeFlow> = (1..=PARALLEL_PROCESSES)
+    let processes: Vec<(String, NodeProcess)> = (1..=PARALLEL_PROCESSES)
         .map(|i| {
             let label = format!("p{i}");
-            NodeFlow::spawn(
-                &format!("process {label}"),
-                &base_url,
-                &["--flows", &flows_arg, "--label", &label],
+            let args = ["--flows", &flows_arg, "--label", &label];
+            (
+                format!("process {label}"),
+                spawn_script("flow.mjs", &base_url, &args),
             )
         })
         .collect();
     let results = futures_join_all(
         processes
             .into_iter()
-            .map(|p| async move {
-                let name = p.name.clone();
-                (name, p.finish(PARALLEL_TIMEOUT).await)
-            })
+            .map(|(name, p)| async move { (name, p.finish(PARALLEL_TIMEOUT).await) })
             .collect(),
     )
     .await;
@@ -350,16 +183,16 @@ async fn restart_with_data_dir_mid_flow() {
     let data_dir = tempfile::tempdir().unwrap();
     let server = start_server(0, Some(data_dir.path())).await;
 
-    let flow = NodeFlow::spawn("restart flow", &server.base_url(), &["--pause"]);
-    let flow = flow.wait_for_line("PAUSE", SINGLE_FLOW_TIMEOUT).await;
+    let mut flow = spawn_script("flow.mjs", &server.base_url(), &["--pause"]);
+    flow.wait_for_line("PAUSE", SINGLE_FLOW_TIMEOUT).await;
     let before_first_restart = flow.stdout_text();
     let server = restart(server, data_dir.path()).await;
-    let flow = flow.write_line("continue").await;
+    flow.say("continue").await;
 
-    let flow = flow.wait_for_line("PAUSE", SINGLE_FLOW_TIMEOUT).await;
+    flow.wait_for_line("PAUSE", SINGLE_FLOW_TIMEOUT).await;
     let before_second_restart = flow.stdout_text();
     let server = restart(server, data_dir.path()).await;
-    let flow = flow.write_line("continue").await;
+    flow.say("continue").await;
 
     let stdout = flow.finish(SINGLE_FLOW_TIMEOUT).await;
     println!("{stdout}");
@@ -404,12 +237,7 @@ async fn idle_keep_alive_connection_can_be_reused() {
     require_node();
     let _serial = ONE_AT_A_TIME.lock().await;
     let server = start_server(0, None).await;
-    let check = NodeFlow::spawn_script(
-        "keep-alive check",
-        "keepalive.mjs",
-        &server.base_url(),
-        &["6"],
-    );
+    let check = spawn_script("keepalive.mjs", &server.base_url(), &["6"]);
     let stdout = check.finish(SINGLE_FLOW_TIMEOUT).await;
     println!("{stdout}");
     assert!(stdout.starts_with("ok "), "unexpected output: {stdout}");
@@ -421,12 +249,7 @@ async fn request_head_arriving_late_is_served() {
     require_node();
     let _serial = ONE_AT_A_TIME.lock().await;
     let server = start_server(0, None).await;
-    let check = NodeFlow::spawn_script(
-        "slow head check",
-        "slowhead.mjs",
-        &server.base_url(),
-        &["7"],
-    );
+    let check = spawn_script("slowhead.mjs", &server.base_url(), &["7"]);
     let stdout = check.finish(SINGLE_FLOW_TIMEOUT).await;
     println!("{stdout}");
     assert!(stdout.starts_with("ok "), "unexpected output: {stdout}");

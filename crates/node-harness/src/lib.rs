@@ -4,7 +4,7 @@
 //! Every failure panics with what the script printed, so a broken judge explains itself.
 #![allow(clippy::expect_used)] // test support: a missing pipe is a bug worth a panic
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
@@ -62,13 +62,14 @@ pub fn script(relative: &str) -> Script {
 }
 
 impl Script {
-    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
-        self.args.push(arg.into());
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_os_string());
         self
     }
 
-    pub fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Self {
-        self.args.extend(args.into_iter().map(Into::into));
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(mut self, args: I) -> Self {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
         self
     }
 
@@ -201,7 +202,13 @@ pub struct NodeProcess {
 }
 
 impl NodeProcess {
-    fn stdout_text(&self) -> String {
+    /// The script's path under `tests/node/`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Everything printed on stdout so far, one line per line.
+    pub fn stdout_text(&self) -> String {
         self.stdout
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -14,8 +14,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,90 +23,17 @@ use connector_transport::messages::NewMessage;
 use connector_transport::templates::NewTemplate;
 use connector_transport::{Transport, TransportConfig};
 use nmshd_wire::CoreDate;
+use node_harness::NodeProcess;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 
-fn tests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests")
-}
-
-struct Node {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl Node {
-    fn spawn(args: &[&str]) -> Self {
-        let marker = tests_dir().join("node_modules/@nmshd/transport/package.json");
-        assert!(
-            marker.is_file(),
-            "{} is missing: run `npm ci` in tests/",
-            marker.display()
-        );
-        let mut child = Command::new("node")
-            .arg(tests_dir().join("node/backbone/rust_peer.mjs"))
-            .args(args)
-            .current_dir(tests_dir())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawning node (Node.js >= 20 on PATH)");
-        let stdin = child.stdin.take().unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Self {
-            child,
-            stdin,
-            lines,
-        }
-    }
-
-    async fn stderr(&mut self) -> String {
-        let mut text = String::new();
-        if let Some(mut err) = self.child.stderr.take() {
-            let _ =
-                tokio::time::timeout(Duration::from_secs(10), err.read_to_string(&mut text)).await;
-        }
-        text
-    }
-
-    /// The next stdout line starting with `prefix` (its rest), or a failure with node's stderr.
-    async fn expect(&mut self, prefix: &str) -> String {
-        let line = tokio::time::timeout(STEP_TIMEOUT, self.lines.next_line()).await;
-        match line {
-            Ok(Ok(Some(line))) if line.starts_with(prefix) => {
-                line[prefix.len()..].trim().to_owned()
-            }
-            other => {
-                let stderr = self.stderr().await;
-                panic!("expected `{prefix}` from node, got {other:?}\n{stderr}");
-            }
-        }
-    }
-
-    async fn say(&mut self, line: &str) {
-        self.stdin
-            .write_all(format!("{line}\n").as_bytes())
-            .await
-            .unwrap();
-        self.stdin.flush().await.unwrap();
-    }
-
-    async fn finish(mut self) {
-        let status = tokio::time::timeout(STEP_TIMEOUT, self.child.wait())
-            .await
-            .expect("node did not exit")
-            .unwrap();
-        if !status.success() {
-            let stderr = self.stderr().await;
-            panic!("node failed ({status}):\n{stderr}");
-        }
-    }
+/// `tests/node/backbone/rust_peer.mjs` with `args`, after checking node and the pinned packages.
+fn spawn_peer(args: &[&str]) -> NodeProcess {
+    node_harness::require("@nmshd/transport");
+    node_harness::script("backbone/rust_peer.mjs")
+        .args(args)
+        .spawn()
 }
 
 async fn rust_transport(base_url: &str) -> Transport {
@@ -145,8 +70,8 @@ async fn typescript_requests_a_relationship_from_a_rust_template() {
         .unwrap();
     let reference = token.reference(&base_url).unwrap().truncate();
 
-    let mut node = Node::spawn(&[&base_url, "request", &reference]);
-    let answer = node.expect("RELATIONSHIP").await;
+    let mut node = spawn_peer(&[&base_url, "request", &reference]);
+    let answer = node.expect("RELATIONSHIP", STEP_TIMEOUT).await;
     let (relationship_id, ts_address) = answer.split_once(' ').unwrap();
 
     rust.sync_everything().await.unwrap();
@@ -160,9 +85,9 @@ async fn typescript_requests_a_relationship_from_a_rust_template() {
     let accepted = rust.accept_relationship(relationship_id).await.unwrap();
     assert_eq!(accepted.status, RelationshipStatus::Active);
     node.say("ACCEPTED").await;
-    node.expect("OK").await;
+    node.expect("OK", STEP_TIMEOUT).await;
     exchange_messages(&rust, &mut node, ts_address).await;
-    node.finish().await;
+    node.finish(STEP_TIMEOUT).await;
 }
 
 #[tokio::test]
@@ -172,8 +97,8 @@ async fn rust_requests_a_relationship_from_a_typescript_template() {
         .unwrap();
     let base_url = backbone.base_url();
     let rust = rust_transport(&base_url).await;
-    let mut node = Node::spawn(&[&base_url, "template"]);
-    let answer = node.expect("TOKEN").await;
+    let mut node = spawn_peer(&[&base_url, "template"]);
+    let answer = node.expect("TOKEN", STEP_TIMEOUT).await;
     let (reference, ts_address) = answer.split_once(' ').unwrap();
 
     let template = rust.load_peer_template(reference, None).await.unwrap();
@@ -190,7 +115,7 @@ async fn rust_requests_a_relationship_from_a_typescript_template() {
         .await
         .unwrap();
     node.say(&format!("REQUESTED {}", created.id)).await;
-    node.expect("ACCEPTED").await;
+    node.expect("ACCEPTED", STEP_TIMEOUT).await;
 
     rust.sync_everything().await.unwrap();
     let active = rust.relationship(&created.id).await.unwrap().record;
@@ -198,11 +123,11 @@ async fn rust_requests_a_relationship_from_a_typescript_template() {
     assert!(active.has_secrets());
     assert_eq!(active.peer, ts_address);
     exchange_messages(&rust, &mut node, ts_address).await;
-    node.finish().await;
+    node.finish(STEP_TIMEOUT).await;
 }
 
 /// A message each way over the relationship: the established secrets of both sides fit.
-async fn exchange_messages(rust: &Transport, node: &mut Node, ts_address: &str) {
+async fn exchange_messages(rust: &Transport, node: &mut NodeProcess, ts_address: &str) {
     let sent = rust
         .send_message(NewMessage {
             recipients: vec![ts_address.to_owned()],
@@ -212,7 +137,7 @@ async fn exchange_messages(rust: &Transport, node: &mut Node, ts_address: &str) 
         .await
         .unwrap();
     node.say(&format!("RUST_SENT {}", sent.id)).await;
-    let received_id = node.expect("SENT").await;
+    let received_id = node.expect("SENT", STEP_TIMEOUT).await;
     rust.sync_everything().await.unwrap();
     let received = rust.message(&received_id).await.unwrap();
     assert_eq!(received.created_by, ts_address);

@@ -9,8 +9,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,89 +18,17 @@ use connector_transport::files::NewFile;
 use connector_transport::messages::NewMessage;
 use connector_transport::{Transport, TransportConfig};
 use nmshd_wire::CoreDate;
+use node_harness::NodeProcess;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 
-fn tests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests")
-}
-
-struct Node {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl Node {
-    fn spawn(base_url: &str) -> Self {
-        let marker = tests_dir().join("node_modules/@nmshd/transport/package.json");
-        assert!(
-            marker.is_file(),
-            "{} is missing: run `npm ci` in tests/",
-            marker.display()
-        );
-        let mut child = Command::new("node")
-            .arg(tests_dir().join("node/backbone/rust_message_peer.mjs"))
-            .arg(base_url)
-            .current_dir(tests_dir())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawning node (Node.js >= 20 on PATH)");
-        let stdin = child.stdin.take().unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Self {
-            child,
-            stdin,
-            lines,
-        }
-    }
-
-    async fn stderr(&mut self) -> String {
-        let mut text = String::new();
-        if let Some(mut err) = self.child.stderr.take() {
-            let _ =
-                tokio::time::timeout(Duration::from_secs(10), err.read_to_string(&mut text)).await;
-        }
-        text
-    }
-
-    async fn expect(&mut self, prefix: &str) -> String {
-        let line = tokio::time::timeout(STEP_TIMEOUT, self.lines.next_line()).await;
-        match line {
-            Ok(Ok(Some(line))) if line.starts_with(prefix) => {
-                line[prefix.len()..].trim().to_owned()
-            }
-            other => {
-                let stderr = self.stderr().await;
-                panic!("expected `{prefix}` from node, got {other:?}\n{stderr}");
-            }
-        }
-    }
-
-    async fn say(&mut self, line: &str) {
-        self.stdin
-            .write_all(format!("{line}\n").as_bytes())
-            .await
-            .unwrap();
-        self.stdin.flush().await.unwrap();
-    }
-
-    async fn finish(mut self) {
-        let status = tokio::time::timeout(STEP_TIMEOUT, self.child.wait())
-            .await
-            .expect("node did not exit")
-            .unwrap();
-        if !status.success() {
-            let stderr = self.stderr().await;
-            panic!("node failed ({status}):\n{stderr}");
-        }
-    }
+/// `tests/node/backbone/rust_message_peer.mjs` against `base_url`, after checking node and the pinned packages.
+fn spawn_peer(base_url: &str) -> NodeProcess {
+    node_harness::require("@nmshd/transport");
+    node_harness::script("backbone/rust_message_peer.mjs")
+        .arg(base_url)
+        .spawn()
 }
 
 fn in_a_day() -> CoreDate {
@@ -120,8 +46,8 @@ async fn messages_with_attachments_both_ways_between_typescript_and_rust() {
         .await
         .unwrap();
 
-    let mut node = Node::spawn(&base_url);
-    let answer = node.expect("TOKEN").await;
+    let mut node = spawn_peer(&base_url);
+    let answer = node.expect("TOKEN", STEP_TIMEOUT).await;
     let (reference, ts_address) = answer.split_once(' ').unwrap();
     let ts_address = ts_address.to_owned();
     let template = rust.load_peer_template(reference, None).await.unwrap();
@@ -130,7 +56,7 @@ async fn messages_with_attachments_both_ways_between_typescript_and_rust() {
         .await
         .unwrap();
     node.say(&format!("REQUESTED {}", created.id)).await;
-    node.expect("ACCEPTED").await;
+    node.expect("ACCEPTED", STEP_TIMEOUT).await;
     rust.sync_everything().await.unwrap();
     assert_eq!(
         rust.relationship(&created.id).await.unwrap().record.status,
@@ -138,7 +64,7 @@ async fn messages_with_attachments_both_ways_between_typescript_and_rust() {
     );
 
     // TypeScript → Rust.
-    let sent = node.expect("SENT").await;
+    let sent = node.expect("SENT", STEP_TIMEOUT).await;
     let (message_id, file_id) = sent.split_once(' ').unwrap();
     rust.sync_everything().await.unwrap();
     let received = rust.message(message_id).await.unwrap();
@@ -179,6 +105,6 @@ async fn messages_with_attachments_both_ways_between_typescript_and_rust() {
         .unwrap();
     node.say(&format!("RUSTSENT {} {}", message.id, attachment.id))
         .await;
-    node.expect("OK").await;
-    node.finish().await;
+    node.expect("OK", STEP_TIMEOUT).await;
+    node.finish(STEP_TIMEOUT).await;
 }
