@@ -203,4 +203,15 @@ impl LeaseManager for TracedLeases {
         }
         Ok(released)
     }
+
+    async fn raise_fencing_token(
+        &self,
+        lease: &Lease,
+        above: u64,
+    ) -> connector_lease::Result<Option<u64>> {
+        self.inner
+            .raise_fencing_token(lease, above)
+            .instrument(lease_span("raise_fencing_token", &lease.name))
+            .await
+    }
 }

@@ -229,7 +229,7 @@ impl Application {
         if let Some(automation) = decider.filter(|d| d["enabled"] != false) {
             let parsed = connector_consumption::decider::parse(&automation["automationConfig"]);
             let parsed = parsed.map_err(StartupError::Unsupported)?;
-            connector_consumption::decider::configure(transport.address(), parsed);
+            connector_consumption::decider::configure(&transport, parsed);
         }
         // Before the actors start syncing, so no received Request or Response is missed.
         // The MessageModule is not among the real Connector's default modules.

@@ -45,6 +45,7 @@ mod relationships;
 mod replica_safety;
 mod replicas;
 mod replicas_failover;
+mod replicas_fencing;
 mod replicas_messages;
 mod replicas_set;
 mod requests;

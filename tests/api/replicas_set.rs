@@ -59,12 +59,30 @@ impl Replica {
 
     /// Sends SIGTERM (a clean shutdown, as Kubernetes does).
     pub fn terminate(&self) {
-        let pid = self.process.as_ref().expect("running").0.id();
+        self.signal("TERM");
+    }
+
+    /// Sends the signal `name` (`TERM`, `STOP`, `CONT`, ...) with `kill`.
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
+            .args([&format!("-{name}"), &self.pid().to_string()])
             .status()
             .unwrap();
-        assert!(status.success());
+        assert!(status.success(), "kill -{name}");
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.process.as_ref().expect("running").0.id()
+    }
+
+    /// True while the process is stopped (SIGSTOP): state `T` in `/proc/<pid>/stat`.
+    pub fn is_stopped(&self) -> bool {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        // "pid (comm) state ...": the state follows the last ')'.
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('T'))
     }
 
     /// Waits (polling, up to `timeout`) for the process to exit; its exit status.
@@ -125,14 +143,22 @@ impl ReplicaSet {
         max_unreceived: usize,
         env: impl Fn(usize) -> Vec<(String, String)>,
     ) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let (standin, mongo_port) = start_standin(dir.path()).await;
-        let backbone = devbackbone::start(devbackbone::BackboneConfig {
+        let backbone = devbackbone::BackboneConfig {
             max_unreceived_messages_from_one_sender: max_unreceived,
             ..devbackbone::BackboneConfig::default()
-        })
-        .await
-        .unwrap();
+        };
+        Self::start_with_backbone(redis_url, backbone, env).await
+    }
+
+    /// As [`ReplicaSet::start_with_env`], on a dev Backbone configured by `backbone`.
+    pub async fn start_with_backbone(
+        redis_url: &str,
+        backbone: devbackbone::BackboneConfig,
+        env: impl Fn(usize) -> Vec<(String, String)>,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (standin, mongo_port) = start_standin(dir.path()).await;
+        let backbone = devbackbone::start(backbone).await.unwrap();
         let mongo = format!("mongodb://127.0.0.1:{mongo_port}/");
         let replicas: Vec<Replica> = (0..3)
             .map(|i| {

@@ -14,8 +14,7 @@
 //! Requests from messages and from loaded peer templates are decided alike; the answer goes out
 //! as the RequestModule sends it after any decision (see [`Consumption::answer_decided`]).
 
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::Arc;
 
 use connector_transport::Result;
 use serde_json::{Map, Value, json};
@@ -29,12 +28,6 @@ use crate::{Consumption, now};
 pub struct AutomationConfig {
     request: Map<String, Value>,
     response: Value,
-}
-
-static CONFIGS: OnceLock<RwLock<HashMap<String, Arc<Vec<AutomationConfig>>>>> = OnceLock::new();
-
-fn configs() -> &'static RwLock<HashMap<String, Arc<Vec<AutomationConfig>>>> {
-    CONFIGS.get_or_init(Default::default)
 }
 
 /// Parses `modules.decider.automationConfig` and checks each pair is compatible (the
@@ -81,15 +74,26 @@ fn compatible(request: &Map<String, Value>, response: &Value) -> bool {
     }
 }
 
-/// Installs the automation of the identity `address` (empty ⇒ none).
-pub fn configure(address: &str, automation: Vec<AutomationConfig>) {
-    let mut all = configs().write().unwrap_or_else(|e| e.into_inner());
-    all.insert(address.to_owned(), Arc::new(automation));
+/// Installs the automation of the identity `transport` serves (empty ⇒ none).
+pub fn configure(transport: &connector_transport::Transport, automation: Vec<AutomationConfig>) {
+    let context = transport.context::<crate::context::ConsumptionContext>();
+    let mut installed = context
+        .automation
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    *installed = Arc::new(automation);
 }
 
-fn automation_of(address: &str) -> Option<Arc<Vec<AutomationConfig>>> {
-    let all = configs().read().unwrap_or_else(|e| e.into_inner());
-    all.get(address).filter(|c| !c.is_empty()).cloned()
+impl Consumption {
+    /// The identity's automation, unless it has none.
+    fn automation(&self) -> Option<Arc<Vec<AutomationConfig>>> {
+        let context = self.context();
+        let installed = context
+            .automation
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(Arc::clone(&installed)).filter(|c| !c.is_empty())
+    }
 }
 
 const SIMPLE_ACCEPT: &[&str] = &["CreateAttributeRequestItem", "ShareAttributeRequestItem"];
@@ -220,7 +224,7 @@ impl Consumption {
         request: &LocalRequest,
         claim: Option<DecideGuard>,
     ) -> Result<bool> {
-        let Some(automation) = automation_of(self.address()) else {
+        let Some(automation) = self.automation() else {
             return Ok(false);
         };
         if request.source.is_none() {
@@ -344,7 +348,14 @@ impl Consumption {
         // A person (or another replica) deciding it right now wins, as a refused decision does.
         let claimed = match claim {
             Some(claim) => Ok(claim),
-            None => self.claim_decision(&request.id).await,
+            None => match self.try_claim_decision(&request.id).await {
+                Ok(Some(claim)) => Ok(claim),
+                Ok(None) => {
+                    tracing::debug!(request = %request.id, "the request is being decided elsewhere right now (a person or another replica); leaving it to them");
+                    return Ok(false);
+                }
+                Err(e) => Err(e),
+            },
         };
         let decision = match claimed {
             Ok(claim) => self

@@ -3,29 +3,36 @@
 //! two API calls, on one replica or on two — must not both run. In the process a set of the
 //! requests being decided; across replicas a lease per request (when leases are configured).
 
-use std::collections::HashSet;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError};
 
 use connector_lease::LeaseGuard;
 use connector_transport::Result;
 
+use crate::context::ConsumptionContext;
 use crate::{Consumption, rule};
 
-static DECIDING: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Mutex::default);
-
 /// Held while one request is being decided and answered.
-#[derive(Debug)]
 pub struct DecideGuard {
-    key: String,
+    id: String,
+    context: Arc<ConsumptionContext>,
     _lease: Option<LeaseGuard>,
+}
+
+impl std::fmt::Debug for DecideGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecideGuard")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Drop for DecideGuard {
     fn drop(&mut self) {
-        DECIDING
+        self.context
+            .deciding
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(&self.key);
+            .remove(&self.id);
     }
 }
 
@@ -39,15 +46,26 @@ fn busy(id: &str) -> connector_transport::TransportError {
 impl Consumption {
     /// Claims the decision of request `id`, or refuses while someone else decides it.
     pub async fn claim_decision(&self, id: &str) -> Result<DecideGuard> {
-        let key = format!("{}/{id}", self.address());
-        if !DECIDING
+        self.try_claim_decision(id).await?.ok_or_else(|| busy(id))
+    }
+
+    /// Claims the decision of request `id`; `None` while someone else (a person through the
+    /// API, or another replica) decides it, which is normal and no error.
+    pub(crate) async fn try_claim_decision(&self, id: &str) -> Result<Option<DecideGuard>> {
+        let context = self.context();
+        if !context
+            .deciding
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(key.clone())
+            .insert(id.to_owned())
         {
-            return Err(busy(id));
+            return Ok(None);
         }
-        let mut guard = DecideGuard { key, _lease: None };
+        let mut guard = DecideGuard {
+            id: id.to_owned(),
+            context,
+            _lease: None,
+        };
         if let Some(leases) = &self.transport().config().leases {
             // Long enough for the processors and sending the answer; renewed while held.
             let ttl = self.transport().config().lease_timings.decide_ttl;
@@ -59,8 +77,11 @@ impl Consumption {
                         format!("the decide lease: {e}"),
                     )
                 })?;
-            guard._lease = Some(lease.ok_or_else(|| busy(id))?);
+            let Some(lease) = lease else {
+                return Ok(None);
+            };
+            guard._lease = Some(lease);
         }
-        Ok(guard)
+        Ok(Some(guard))
     }
 }

@@ -15,6 +15,7 @@
 
 pub mod attribute_dtos;
 pub mod attributes;
+mod context;
 pub mod decide;
 pub mod decider;
 pub mod events;
@@ -69,6 +70,11 @@ impl Consumption {
     /// The identity's own address.
     pub fn address(&self) -> &str {
         self.transport.address()
+    }
+
+    /// This identity's consumption state (automation rules, decisions in progress, caches).
+    fn context(&self) -> std::sync::Arc<context::ConsumptionContext> {
+        self.transport.context()
     }
 
     fn store(&self) -> &dyn connector_store::Store {

@@ -52,7 +52,8 @@ impl Consumption {
         )?;
         let mut busy = 0;
         for found in self.requests(false, unfinished).await? {
-            let Ok(claim) = self.claim_decision(&found.id).await else {
+            // Held elsewhere (another replica decides it) or the lease unreachable: next pass.
+            let Ok(Some(claim)) = self.try_claim_decision(&found.id).await else {
                 busy += 1;
                 continue;
             };

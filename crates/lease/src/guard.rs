@@ -75,6 +75,18 @@ impl LeaseGuard {
         self.lease.fencing_token
     }
 
+    /// Replaces this lease's fencing token by one larger than `above` (see
+    /// [`LeaseManager::raise_fencing_token`]). `false` if the lease is no longer held.
+    pub async fn raise_fencing_token(&mut self, above: u64) -> Result<bool> {
+        match self.manager.raise_fencing_token(&self.lease, above).await? {
+            Some(token) => {
+                self.lease.fencing_token = token;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// A signal that turns "lost" once the lease is no longer held.
     pub fn lost_signal(&self) -> LostSignal {
         LostSignal(self.lost.subscribe())

@@ -53,6 +53,12 @@ pub trait LeaseManager: Send + Sync + std::fmt::Debug {
 
     /// Gives the lease up. `false` if it was no longer held by `lease.holder`.
     async fn release(&self, lease: &Lease) -> Result<bool>;
+
+    /// Draws a new fencing token for a held lease, larger than both `above` and every token
+    /// handed out so far; `None` if the lease is no longer held by `lease.holder`. For a holder
+    /// whose fenced write met a token newer than its own although it still holds the lease:
+    /// the token counter went backwards (Redis lost its data), and this restores the order.
+    async fn raise_fencing_token(&self, lease: &Lease, above: u64) -> Result<Option<u64>>;
 }
 
 /// Longest accepted lease name (names end up in Redis keys).

@@ -92,4 +92,16 @@ impl LeaseManager for LocalLeases {
             true
         }))
     }
+
+    async fn raise_fencing_token(&self, lease: &Lease, above: u64) -> Result<Option<u64>> {
+        validate_name(&lease.name)?;
+        let now = Instant::now();
+        Ok(self.with_slot(&lease.name, |slot| {
+            if slot.live_holder(now) != Some(lease.holder.as_str()) {
+                return None;
+            }
+            slot.last_token = slot.last_token.max(above) + 1;
+            Some(slot.last_token)
+        }))
+    }
 }

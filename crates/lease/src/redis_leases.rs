@@ -37,6 +37,19 @@ end
 return 0
 "#;
 
+/// KEYS[1] lease, KEYS[2] counter; ARGV[1] holder, ARGV[2] floor. Raises the counter to at least
+/// the floor and returns its next value, if the lease is held by the holder; else 0.
+const RAISE: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if current < tonumber(ARGV[2]) then
+    redis.call('SET', KEYS[2], ARGV[2])
+  end
+  return redis.call('INCR', KEYS[2])
+end
+return 0
+"#;
+
 /// Connection and answer timeouts: a lease backend that does not answer within this is as good
 /// as down, and the caller must learn it well within a lease TTL.
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -51,6 +64,7 @@ pub struct RedisLeases {
     acquire: Script,
     renew: Script,
     release: Script,
+    raise: Script,
 }
 
 impl std::fmt::Debug for RedisLeases {
@@ -93,6 +107,7 @@ impl RedisLeases {
             acquire: Script::new(ACQUIRE),
             renew: Script::new(RENEW),
             release: Script::new(RELEASE),
+            raise: Script::new(RAISE),
         })
     }
 
@@ -156,5 +171,19 @@ impl LeaseManager for RedisLeases {
             .await
             .map_err(error)?;
         Ok(released == 1)
+    }
+
+    async fn raise_fencing_token(&self, lease: &Lease, above: u64) -> Result<Option<u64>> {
+        validate_name(&lease.name)?;
+        let token: u64 = self
+            .raise
+            .key(self.lease_key(&lease.name))
+            .key(self.counter_key(&lease.name))
+            .arg(&lease.holder)
+            .arg(above)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(error)?;
+        Ok((token > 0).then_some(token))
     }
 }

@@ -46,6 +46,7 @@ on_both_managers!(
     dropped_guard_releases_the_lease,
     run_while_leased_completes_or_stops,
     invalid_requests_are_errors,
+    raised_tokens_pass_the_floor_and_stay_ordered,
 );
 
 fn redis_url() -> String {
@@ -204,6 +205,45 @@ mod behaviour {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let third = manager.try_acquire("sync", LONG).await.unwrap().unwrap();
         assert!(third.fencing_token > second.fencing_token);
+    }
+
+    pub async fn raised_tokens_pass_the_floor_and_stay_ordered(manager: Arc<dyn LeaseManager>) {
+        let lease = manager.try_acquire("sync", LONG).await.unwrap().unwrap();
+        // As after a Redis restart: a guarded document holds a token far above the counter.
+        let floor = lease.fencing_token + 1000;
+        let raised = manager
+            .raise_fencing_token(&lease, floor)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(raised > floor, "{raised} <= {floor}");
+        let forged = Lease {
+            holder: "someone-else".into(),
+            ..lease.clone()
+        };
+        assert_eq!(
+            manager.raise_fencing_token(&forged, 1).await.unwrap(),
+            None,
+            "only the holder raises"
+        );
+        assert!(manager.release(&lease).await.unwrap());
+        assert_eq!(
+            manager.raise_fencing_token(&lease, 1).await.unwrap(),
+            None,
+            "a released lease is not raised"
+        );
+        let next = manager.try_acquire("sync", LONG).await.unwrap().unwrap();
+        assert!(
+            next.fencing_token > raised,
+            "the next holder's token is larger"
+        );
+        let mut guard = LeaseGuard::try_acquire(Arc::clone(&manager), "other", LONG)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(guard.raise_fencing_token(500).await.unwrap());
+        assert!(guard.fencing_token() > 500);
+        assert!(manager.release(&next).await.unwrap());
     }
 
     pub async fn non_holder_cannot_release_or_renew(manager: Arc<dyn LeaseManager>) {

@@ -52,6 +52,21 @@ pub enum StoreError {
         /// What collided.
         reason: ConflictReason,
     },
+    /// A write under a lease that has passed to another holder: the guarded document carries a
+    /// newer fencing token than the writer's (see [`crate::fenced_update`]). Nothing was written.
+    #[error(
+        "write to '{collection}/{id}' refused: fencing token {token} is older than the stored {stored} (the lease passed to another holder)"
+    )]
+    Fenced {
+        /// Collection name.
+        collection: String,
+        /// Document id.
+        id: String,
+        /// The token stored in the document (of the newer holder).
+        stored: u64,
+        /// The writer's token.
+        token: u64,
+    },
     /// `replace` of a document that does not exist (it may have been deleted concurrently).
     #[error("document '{id}' not found in collection '{collection}'")]
     NotFound {
@@ -84,6 +99,11 @@ impl StoreError {
     /// True when the error is a [`StoreError::Conflict`] (lost compare-and-set race or duplicate).
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::Conflict { .. })
+    }
+
+    /// True when the error is a [`StoreError::Fenced`]: a write under a lost lease was refused.
+    pub fn is_fenced(&self) -> bool {
+        matches!(self, Self::Fenced { .. })
     }
 }
 

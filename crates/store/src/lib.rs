@@ -5,6 +5,8 @@
 //! every racy write is a compare-and-set on `version` ([`Store::replace`]), so a lost race is a
 //! [`StoreError::Conflict`] and never an overwrite. `insert` refuses an existing id, and
 //! [`Store::ensure_unique_index`] adds unique keys, e.g. for "exactly one identity".
+//! Writes under a lease are fenced: [`fenced_update`] refuses a write whose fencing token is
+//! older than the one stored in the guarded document ([`StoreError::Fenced`]).
 //! Timestamps inside documents are ISO 8601 strings ([`iso_timestamp`]), which sort and compare
 //! correctly as strings in every backend.
 //!
@@ -23,6 +25,7 @@
 mod document;
 mod embedded;
 mod error;
+mod fencing;
 mod filter;
 mod index_key;
 mod mongo;
@@ -37,6 +40,7 @@ pub use document::{
 };
 pub use embedded::{EmbeddedStore, LEGACY_FILE_NAME};
 pub use error::{ConflictReason, Result, StoreError};
+pub use fencing::{FENCING_TOKEN_FIELD, check_fence, fenced_update};
 pub use filter::{Condition, Filter, Pattern};
 pub use mongo::MongoStore;
 pub use timestamp::{iso_timestamp, now_iso};

@@ -114,7 +114,10 @@ fn conflict_backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_micros(base + nanos % base)
 }
 
-/// One lock per record being updated in this process (removed when nobody holds it).
+/// One lock per record being updated in this process (removed when nobody holds it), keyed by
+/// the store instance as well, so Connectors of different identities in one process (each with
+/// its own store) never wait for each other. The locks only make writers of one record take
+/// turns; correctness comes from the compare-and-set.
 type UpdateLocks = std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
 static UPDATE_LOCKS: LazyLock<UpdateLocks> = LazyLock::new(UpdateLocks::default);
 
@@ -128,7 +131,8 @@ pub async fn update<T: Record>(
     id: &str,
     change: impl FnMut(&mut T) -> Result<()> + Send,
 ) -> Result<Stored<T>> {
-    let key = format!("{}/{id}", T::COLLECTION);
+    let store_instance = std::ptr::from_ref(store).cast::<()>() as usize;
+    let key = format!("{store_instance:x}/{}/{id}", T::COLLECTION);
     let lock = {
         let mut locks = UPDATE_LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(locks.entry(key.clone()).or_default())

@@ -26,6 +26,7 @@ pub mod relationship_lifecycle;
 pub mod relationships;
 pub mod sync;
 pub mod templates;
+pub mod test_hooks;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -55,7 +56,12 @@ struct Inner {
     sync_lock: tokio::sync::Mutex<()>,
     /// Set at shutdown: no new sync starts, a running one stops before its next event.
     stopping: std::sync::atomic::AtomicBool,
+    /// State of the layers above that belongs to this identity (see [`Transport::context`]).
+    contexts: std::sync::Mutex<Contexts>,
 }
+
+/// One value per type: the per-identity contexts of the layers above the transport.
+type Contexts = std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>;
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -82,6 +88,7 @@ impl Transport {
                 events: TransportEvents::default(),
                 sync_lock: tokio::sync::Mutex::new(()),
                 stopping: std::sync::atomic::AtomicBool::new(false),
+                contexts: std::sync::Mutex::default(),
             }),
         })
     }
@@ -114,5 +121,25 @@ impl Transport {
     /// Events for modules (webhooks, SSE, message brokers).
     pub fn events(&self) -> &TransportEvents {
         &self.inner.events
+    }
+
+    /// The context of type `T` of this identity, created on first use: state of a layer above
+    /// (e.g. the consumption layer's automation rules, requests being decided, caches) that
+    /// lives as long as this Connector's transport, so two Connectors in one process (or one
+    /// after another) never share it, unlike process-wide statics.
+    pub fn context<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let mut contexts = self
+            .inner
+            .contexts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = contexts
+            .entry(std::any::TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()) as Arc<dyn std::any::Any + Send + Sync>);
+        match Arc::clone(entry).downcast::<T>() {
+            Ok(context) => context,
+            // Unreachable: the entry of T's TypeId holds a T.
+            Err(_) => Arc::new(T::default()),
+        }
     }
 }

@@ -28,12 +28,21 @@ pub struct SyncSummary {
     pub events_failed: usize,
 }
 
-/// When syncs last completed (`GET /Account/SyncInfo`).
+/// When syncs last completed (`GET /Account/SyncInfo`). With several replicas it is also the
+/// sync's guarded progress document: every step of a sync under the sync lease writes the
+/// lease's fencing token into it ([`connector_store::fenced_update`]), so the steps of a holder
+/// that lost the lease while paused are refused once a newer holder has written.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncInfo {
     pub id: String,
     pub last_sync_run_completed_at: Option<String>,
+    /// The fencing token of the sync lease of the last step ([`connector_store::FENCING_TOKEN_FIELD`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fencing_token: Option<u64>,
+    /// The external event the current (or last interrupted) sync is applying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applying_event: Option<String>,
 }
 
 impl Record for SyncInfo {
@@ -78,22 +87,110 @@ impl Transport {
         leases: Arc<dyn connector_lease::LeaseManager>,
     ) -> Result<SyncSummary> {
         let timings = self.config().lease_timings;
-        let Some(guard) = acquire_sync_lease(leases, timings, &self.inner.stopping).await? else {
+        let Some(mut guard) = acquire_sync_lease(leases, timings, &self.inner.stopping).await?
+        else {
             tracing::debug!(
                 wait = ?timings.sync_wait,
                 "another replica has been syncing this identity for the whole wait; leaving the sync to it"
             );
             return Ok(SyncSummary::default());
         };
-        let result = self.sync_rounds(Some(&guard.lost_signal())).await;
+        let result = match self.claim_sync_progress(&mut guard).await {
+            Ok(held) => self.sync_rounds(Some(&held)).await,
+            Err(e) => Err(e),
+        };
+        let token = guard.fencing_token();
         if let Err(e) = guard.release().await {
             tracing::warn!(error = %e, "could not release the sync lease; it expires by itself");
         }
-        result
+        match result {
+            Err(TransportError::Store(e)) if e.is_fenced() => {
+                tracing::warn!(
+                    lease = "sync",
+                    fencing_token = token,
+                    error = %e,
+                    "late write refused by fencing: this replica lost the sync lease while paused and another one took over; stopping this sync"
+                );
+                Err(TransportError::rule(
+                    "error.transport.syncLeaseLost",
+                    "the sync lease passed to another replica during the sync; it stopped and the other one continues",
+                ))
+            }
+            other => other,
+        }
     }
 
-    /// `lost`: the sync lease's signal; the rounds stop before the next event once it is lost.
-    async fn sync_rounds(&self, lost: Option<&connector_lease::LostSignal>) -> Result<SyncSummary> {
+    /// The first step of a sync under the lease: claims the progress document with the lease's
+    /// fencing token, so from here on a previous holder that still runs (paused past its lease)
+    /// has its next step refused. A newer token stored although this replica holds the lease
+    /// means the token counter went backwards (Redis lost its data): the lease's token is raised
+    /// above the stored one and the claim made again.
+    async fn claim_sync_progress(&self, guard: &mut connector_lease::LeaseGuard) -> Result<Held> {
+        let held = Held {
+            lost: guard.lost_signal(),
+            token: guard.fencing_token(),
+        };
+        let stored = match self.sync_step(Some(&held), None).await {
+            Err(TransportError::Store(connector_store::StoreError::Fenced { stored, .. })) => {
+                stored
+            }
+            other => return other.map(|()| held),
+        };
+        let raised = guard.raise_fencing_token(stored).await.map_err(|e| {
+            TransportError::rule(
+                "error.transport.syncLeaseUnavailable",
+                format!("the sync lease: {e}"),
+            )
+        })?;
+        if !raised {
+            return Err(TransportError::rule(
+                "error.transport.syncLeaseLost",
+                "the sync lease was lost before the sync started",
+            ));
+        }
+        tracing::warn!(
+            lease = "sync",
+            stored,
+            fencing_token = guard.fencing_token(),
+            "the stored fencing token was newer than the lease's (the lease store lost its counter); raised the lease's token above it"
+        );
+        let held = Held {
+            lost: guard.lost_signal(),
+            token: guard.fencing_token(),
+        };
+        self.sync_step(Some(&held), None).await?;
+        Ok(held)
+    }
+
+    /// Records a step of the sync (`event`: the external event about to be applied; `None` at
+    /// the start). Under the sync lease it is a fenced write, refused
+    /// ([`connector_store::StoreError::Fenced`]) once a newer holder wrote; without leases (one
+    /// replica) there is nobody to fence off and nothing is written.
+    async fn sync_step(&self, held: Option<&Held>, event: Option<&str>) -> Result<()> {
+        let Some(held) = held else {
+            return Ok(());
+        };
+        connector_store::fenced_update(
+            self.store(),
+            SyncInfo::COLLECTION,
+            SYNC_INFO_ID,
+            held.token,
+            |progress| match event {
+                Some(event) => {
+                    progress.insert("applyingEvent".into(), event.into());
+                }
+                None => {
+                    progress.remove("applyingEvent");
+                }
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// `held`: the sync lease; the rounds stop before the next event once it is lost, and each
+    /// event is a fenced step.
+    async fn sync_rounds(&self, held: Option<&Held>) -> Result<SyncSummary> {
         let mut summary = SyncSummary::default();
         let mut oldest_event: Option<String> = None;
         for _ in 0..MAX_ROUNDS {
@@ -114,12 +211,16 @@ impl Transport {
                 if self.is_stopping() {
                     return Err(shutting_down());
                 }
-                if lost.is_some_and(connector_lease::LostSignal::is_lost) {
+                if held.is_some_and(|held| held.lost.is_lost()) {
                     return Err(TransportError::rule(
                         "error.transport.syncLeaseLost",
                         "the sync lease was lost during the sync; it stopped and the next sync resumes",
                     ));
                 }
+                // The lost-lease check above is only as good as this process's sense of time: a
+                // pause right here (GC, SIGSTOP) can outlast the lease. The fenced step catches it.
+                crate::test_hooks::stop_at("sync-event");
+                self.sync_step(held, Some(&event.id)).await?;
                 match self.apply_external_event(event).await {
                     Ok(()) => {
                         summary.events_applied += 1;
@@ -146,7 +247,7 @@ impl Transport {
                 break;
             }
         }
-        self.record_sync_completed().await?;
+        self.record_sync_completed(held).await?;
         // Sync lag (observability/METRICS.md): the age of the oldest event this sync received.
         let lag = oldest_event
             .and_then(|at| {
@@ -225,10 +326,26 @@ impl Transport {
         }
     }
 
-    async fn record_sync_completed(&self) -> Result<()> {
+    async fn record_sync_completed(&self, held: Option<&Held>) -> Result<()> {
+        let completed_at = nmshd_wire::CoreDate::now().to_iso_string();
+        if let Some(held) = held {
+            connector_store::fenced_update(
+                self.store(),
+                SyncInfo::COLLECTION,
+                SYNC_INFO_ID,
+                held.token,
+                |info| {
+                    info.insert("lastSyncRunCompletedAt".into(), completed_at.clone().into());
+                    info.remove("applyingEvent");
+                },
+            )
+            .await?;
+            return Ok(());
+        }
         let info = SyncInfo {
             id: SYNC_INFO_ID.into(),
-            last_sync_run_completed_at: Some(nmshd_wire::CoreDate::now().to_iso_string()),
+            last_sync_run_completed_at: Some(completed_at),
+            ..SyncInfo::default()
         };
         match documents::get::<SyncInfo>(self.store(), SYNC_INFO_ID).await? {
             None => match documents::insert(self.store(), &info).await {
@@ -267,6 +384,12 @@ impl Transport {
             .map(|s| s.record)
             .unwrap_or_default())
     }
+}
+
+/// The sync lease as the sync uses it: its lost signal and its fencing token.
+struct Held {
+    lost: connector_lease::LostSignal,
+    token: u64,
 }
 
 /// The sync lease, or `None` when another replica held it for the whole wait: that replica is

@@ -1,10 +1,9 @@
 //! The wire-content checks the consumption layer needs, all done by `connector-content`:
 //! parsing and normalizing Requests, Responses and attributes, trimming, the character
-//! whitelist and tag validation (against the Backbone's tag collection, cached per Backbone with
+//! whitelist and tag validation (against the Backbone's tag collection, cached per identity with
 //! its ETag).
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use backbone_client::dto::TagsResponse;
@@ -50,24 +49,22 @@ pub fn check_whitelist(attribute: &Value) -> std::result::Result<(), String> {
 /// How long a fetched tag collection is used without asking the Backbone again.
 const TAG_CACHE_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
-struct CachedTags {
+/// The Backbone's tag collection as last fetched (kept per identity in its consumption context).
+pub(crate) struct CachedTags {
     etag: Option<String>,
     json: Value,
     collection: AttributeTagCollection,
     fetched: Instant,
 }
 
-/// One cached collection per Backbone base URL.
-static TAG_CACHE: LazyLock<Mutex<HashMap<String, CachedTags>>> = LazyLock::new(Mutex::default);
-
 impl Consumption {
     /// The Backbone's `AttributeTagCollection` (`GET /Attributes/TagCollection`), as JSON and
     /// parsed; cached for five minutes, then revalidated with its ETag.
     pub async fn tag_collection(&self) -> Result<(Value, AttributeTagCollection)> {
-        let key = self.transport().config().base_url.clone();
+        let context = self.context();
         let etag = {
-            let cache = TAG_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-            match cache.get(&key) {
+            let cache = context.tags.lock().unwrap_or_else(PoisonError::into_inner);
+            match cache.as_ref() {
                 Some(c) if c.fetched.elapsed() < TAG_CACHE_LIFETIME => {
                     return Ok((c.json.clone(), c.collection.clone()));
                 }
@@ -81,7 +78,7 @@ impl Consumption {
             .anonymous()
             .get_tags(etag.as_deref())
             .await?;
-        let mut cache = TAG_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut cache = context.tags.lock().unwrap_or_else(PoisonError::into_inner);
         match answer {
             TagsResponse::Modified { tags, etag } => {
                 let json = json!({
@@ -89,18 +86,15 @@ impl Consumption {
                     "tagsForAttributeValueTypes": tags.tags_for_attribute_value_types,
                 });
                 let collection = AttributeTagCollection::from_json(&json);
-                cache.insert(
-                    key,
-                    CachedTags {
-                        etag,
-                        json: json.clone(),
-                        collection: collection.clone(),
-                        fetched: Instant::now(),
-                    },
-                );
+                *cache = Some(CachedTags {
+                    etag,
+                    json: json.clone(),
+                    collection: collection.clone(),
+                    fetched: Instant::now(),
+                });
                 Ok((json, collection))
             }
-            TagsResponse::NotModified => match cache.get_mut(&key) {
+            TagsResponse::NotModified => match cache.as_mut() {
                 Some(c) => {
                     c.fetched = Instant::now();
                     Ok((c.json.clone(), c.collection.clone()))
