@@ -120,7 +120,14 @@ impl Transport {
                         "the sync lease was lost during the sync; it stopped and the next sync resumes",
                     ));
                 }
-                match self.apply_external_event(event).await {
+                // The events of applying it get ids derived from the external event's id, so
+                // applying it again after a crash (the run was not finalized) emits none twice.
+                let applied = crate::events::with_cause(
+                    format!("external:{}", event.id),
+                    self.apply_external_event(event),
+                )
+                .await;
+                match applied {
                     Ok(()) => {
                         summary.events_applied += 1;
                         results.push(ExternalEventResult::ok(&event.id));
