@@ -91,6 +91,7 @@ pub fn transport_config(config: &LoadedConfig) -> connector_transport::Transport
         address_hostname_override: library.address_generation_hostname_override.clone(),
         timeout: std::time::Duration::from_millis(library.platform_timeout),
         lease_timings: config.settings.infrastructure.replicas.leases.timings(),
+        outbox: config.settings.infrastructure.events.outbox(),
         ..connector_transport::TransportConfig::new(
             &library.base_url,
             &library.platform_client_id,
@@ -215,10 +216,12 @@ impl Application {
                 source,
             })?;
         connector_consumption::indexes::ensure(store.as_ref()).await?;
+        if let Some(outbox) = transport.events().outbox() {
+            connector_transport::outbox::retention::spawn(outbox.clone());
+        }
         crate::modules::brokers::start(&config.settings, transport.events())
             .await
             .map_err(StartupError::Unsupported)?;
-        // Subscribed before the actors' first sync, so its events reach the modules.
         crate::modules::webhooks::start(&config.settings, transport.events())
             .map_err(|e| StartupError::Unsupported(e.to_string()))?;
         crate::modules::auto_relationships::start(&config.settings, &transport);

@@ -2,6 +2,7 @@
 //! defaults, a config file, the environment and overrides ([`sources`]), deserialised into
 //! [`Settings`] and validated at startup with one readable error naming the key.
 
+mod events;
 mod replicas;
 mod required;
 mod settings;
@@ -10,6 +11,7 @@ mod validate;
 
 use serde_json::Value;
 
+pub use events::EventSettings;
 pub use replicas::{LeaseSettings, ReplicaSettings};
 pub use settings::{
     ApiKeyEntry, ApiKeySettings, AuthenticationSettings, DatabaseDriver, DatabaseSettings,

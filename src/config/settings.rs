@@ -110,6 +110,9 @@ pub struct InfrastructureSettings {
     /// Replica safety: idempotency keys, shutdown grace period, leases.
     #[serde(default)]
     pub replicas: super::replicas::ReplicaSettings,
+    /// The event outbox: retention, dead letters, polling.
+    #[serde(default)]
+    pub events: super::events::EventSettings,
 }
 
 /// `infrastructure.redis.*`.

@@ -8,46 +8,62 @@
 //! gone or already answered, the Backbone refuses the second answer) logs that at info level.
 
 use connector_store::Filter;
+use connector_transport::outbox::consumer::{self, Backoff, Outcome};
 use connector_transport::{Transport, TransportError};
 use serde_json::Value;
 
 use crate::config::Settings;
-use crate::modules::events::next_event;
 
 const RELATIONSHIP_CHANGED: &str = "transport.relationshipChanged";
 const AUTO_ACCEPT: &str = "autoAcceptPendingRelationships";
 const AUTO_DECOMPOSE: &str = "autoDecomposeDeletionProposedRelationships";
 
-/// Starts the enabled modules' listeners (and the decompose module's sweep at start).
+/// Starts the enabled modules as consumers of the event outbox (and the decompose module's sweep
+/// at start), each with its own cursor, so no relationship change is missed.
 pub fn start(settings: &Settings, transport: &Transport) {
+    let Some(outbox) = transport.events().outbox().cloned() else {
+        return;
+    };
     if super::module(settings, AUTO_ACCEPT).is_some() {
         let transport = transport.clone();
-        let mut receiver = transport.events().subscribe();
-        tokio::spawn(async move {
-            while let Some(event) = next_event(AUTO_ACCEPT, &mut receiver).await {
-                if event.namespace == RELATIONSHIP_CHANGED
-                    && is_incoming_request(&event.data, transport.address())
-                {
-                    accept(&transport, &event.data).await;
+        consumer::spawn(
+            outbox.clone(),
+            AUTO_ACCEPT.to_owned(),
+            Backoff::default(),
+            move |event| {
+                let transport = transport.clone();
+                async move {
+                    if event.name() == RELATIONSHIP_CHANGED
+                        && is_incoming_request(&event.data, transport.address())
+                    {
+                        accept(&transport, &event.data).await;
+                    }
+                    Outcome::Done
                 }
-            }
-        });
+            },
+        );
     }
     if super::module(settings, AUTO_DECOMPOSE).is_some() {
+        let sweeping = transport.clone();
+        tokio::spawn(async move { decompose_all_proposed(&sweeping).await });
         let transport = transport.clone();
-        // Subscribed before the sweep, so nothing proposed in between is missed.
-        let mut receiver = transport.events().subscribe();
-        tokio::spawn(async move {
-            decompose_all_proposed(&transport).await;
-            while let Some(event) = next_event(AUTO_DECOMPOSE, &mut receiver).await {
-                if event.namespace == RELATIONSHIP_CHANGED
-                    && status(&event.data) == Some("DeletionProposed")
-                    && let Some(id) = id(&event.data)
-                {
-                    decompose(&transport, id).await;
+        consumer::spawn(
+            outbox,
+            AUTO_DECOMPOSE.to_owned(),
+            Backoff::default(),
+            move |event| {
+                let transport = transport.clone();
+                async move {
+                    if event.name() == RELATIONSHIP_CHANGED
+                        && status(&event.data) == Some("DeletionProposed")
+                        && let Some(id) = id(&event.data)
+                    {
+                        decompose(&transport, id).await;
+                    }
+                    Outcome::Done
                 }
-            }
-        });
+            },
+        );
     }
 }
 

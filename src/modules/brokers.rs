@@ -3,9 +3,12 @@
 //! `runtime.*` lifecycle events; a data event without data is logged, not published), under the
 //! event's namespace.
 //!
-//! Publishing never holds up the API or the sync: the event fan-out hands each event to a bounded
-//! queue per broker and moves on (a full queue drops the event with a warning); one task per
-//! broker drains its queue, and reconnects with backoff when publishing fails.
+//! Each broker is a consumer of the transport's event outbox ([`connector_transport::outbox`]):
+//! one replica at a time holds its lease and publishes the events in order, moving the broker's
+//! cursor past each, so publishing never holds up the API or the sync, and a broker that is down
+//! or a replica that dies loses nothing. A failed publish reconnects and is retried with backoff
+//! until the event is `infrastructure.events.deadLetterAfterSeconds` old (then it is kept as a
+//! dead letter).
 //!
 //! The event's id travels where the protocol has a place for it: AMQP's `message_id` property
 //! (with the emission time as `timestamp`). MQTT 3.1.1 (this client, QoS 0) has no message
@@ -15,23 +18,30 @@ mod amqp;
 mod mqtt;
 mod redis;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use connector_transport::outbox::Outbox;
+use connector_transport::outbox::consumer::{self, Backoff, Outcome};
+use connector_transport::outbox::cursor::Cursor;
 use connector_transport::{EventId, TransportEvent, TransportEvents};
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::Mutex;
 
-use super::events::{broker_payload, next_event};
+use super::events::broker_payload;
 
 use crate::config::Settings;
 
-/// Events waiting for one broker before new ones are dropped.
-const QUEUE_CAPACITY: usize = 1024;
-/// First and longest pause between reconnection attempts.
+/// First and longest pause between reconnection attempts (the MQTT event loop).
 const BACKOFF_START: Duration = Duration::from_millis(200);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
+/// Pauses between attempts to publish an event again: 200 ms, doubled up to about 13 s.
+const BACKOFF: Backoff = Backoff {
+    initial: Duration::from_millis(200),
+    doublings: 6,
+};
 
 /// `modules.messageBrokerPublisher.brokers[]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -75,33 +85,52 @@ pub fn configured_brokers(settings: &Settings) -> Result<Option<Vec<BrokerConfig
     Ok(Some(brokers))
 }
 
-/// The running publisher. Its tasks end by themselves once the transport is gone and the queues
-/// are drained; [`Publisher::finish`] waits for that (for the short-lived CLI commands).
+/// The running publisher: one outbox consumer per broker.
 pub struct Publisher {
-    fan_out: tokio::task::JoinHandle<()>,
-    drains: Vec<tokio::task::JoinHandle<()>>,
+    outbox: Outbox,
+    consumers: Vec<String>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    brokers: Vec<Arc<Mutex<Box<dyn Broker>>>>,
 }
 
 impl Publisher {
-    /// Waits, at most `within`, until every event emitted so far is published. Call it after the
-    /// last clone of the transport is dropped (that ends the event stream).
+    /// Waits, at most `within`, until every event appended so far has passed every broker's
+    /// cursor (published by this process or by a replica holding a broker's lease), then closes
+    /// the connections (for the short-lived CLI commands). What is not published by then stays
+    /// in the outbox for the next holder.
     pub async fn finish(self, within: Duration) {
-        let all = async {
-            let _ = self.fan_out.await;
-            for drain in self.drains {
-                let _ = drain.await;
+        let caught_up = async {
+            let head = self.outbox.head().await.unwrap_or(0);
+            loop {
+                let mut behind = false;
+                for name in &self.consumers {
+                    let next = Cursor::load(self.outbox.store(), name, 0)
+                        .await
+                        .map_or(0, |c| c.next());
+                    behind |= next <= head;
+                }
+                if !behind {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         };
-        if tokio::time::timeout(within, all).await.is_err() {
+        if tokio::time::timeout(within, caught_up).await.is_err() {
             tracing::warn!(
-                "messageBrokerPublisher: events still queued at exit were not published"
+                "messageBrokerPublisher: events not yet published at exit stay in the outbox"
             );
+        }
+        for task in self.tasks {
+            task.abort();
+        }
+        for broker in self.brokers {
+            broker.lock().await.close().await;
         }
     }
 }
 
 /// Connects every configured broker (a broker that cannot be reached, or an AMQP exchange that
-/// does not exist, fails the start) and starts publishing the transport's events to them.
+/// does not exist, fails the start) and starts publishing the outbox's events to them.
 pub async fn start(
     settings: &Settings,
     events: &TransportEvents,
@@ -109,20 +138,37 @@ pub async fn start(
     let Some(configs) = configured_brokers(settings)? else {
         return Ok(None);
     };
-    // Subscribe before connecting, so nothing emitted meanwhile is missed.
-    let receiver = events.subscribe();
-    let mut queues = Vec::with_capacity(configs.len());
-    let mut drains = Vec::with_capacity(configs.len());
-    for config in &configs {
+    let outbox = events
+        .outbox()
+        .cloned()
+        .ok_or("messageBrokerPublisher: the transport has no event outbox")?;
+    let mut publisher = Publisher {
+        outbox: outbox.clone(),
+        consumers: vec![],
+        tasks: vec![],
+        brokers: vec![],
+    };
+    for (index, config) in configs.iter().enumerate() {
         let broker = connect(config)
             .await
             .map_err(|e| format!("messageBrokerPublisher ({}): {e}", config.kind))?;
-        let (sender, queue) = mpsc::channel(QUEUE_CAPACITY);
-        drains.push(tokio::spawn(drain(broker, queue)));
-        queues.push(sender);
+        let broker = Arc::new(Mutex::new(broker));
+        // The position names the broker: the same configuration gives the same cursors.
+        let name = format!("broker:{index}:{}", config.kind);
+        let handler_broker = Arc::clone(&broker);
+        publisher.tasks.push(consumer::spawn(
+            outbox.clone(),
+            name.clone(),
+            BACKOFF,
+            move |event| {
+                let broker = Arc::clone(&handler_broker);
+                async move { publish(&broker, &event).await }
+            },
+        ));
+        publisher.consumers.push(name);
+        publisher.brokers.push(broker);
     }
-    let fan_out = tokio::spawn(fan_out(receiver, queues));
-    Ok(Some(Publisher { fan_out, drains }))
+    Ok(Some(publisher))
 }
 
 async fn connect(config: &BrokerConfig) -> Result<Box<dyn Broker>, String> {
@@ -160,62 +206,36 @@ pub struct BrokerMessage {
     /// When the event was emitted (AMQP `timestamp`, unix seconds).
     pub time: time::OffsetDateTime,
     /// Routing key / topic / channel.
-    pub namespace: &'static str,
+    pub namespace: String,
     /// The JSON of the event's data, shared by all brokers.
     pub payload: std::sync::Arc<[u8]>,
 }
 
-type Queued = BrokerMessage;
-
-async fn fan_out(
-    mut receiver: broadcast::Receiver<TransportEvent>,
-    queues: Vec<mpsc::Sender<Queued>>,
-) {
-    while let Some(event) = next_event("messageBrokerPublisher", &mut receiver).await {
-        let Some(bytes) = broker_payload(&event) else {
-            tracing::error!(
-                namespace = event.namespace,
-                "the event carries no data to serialise; it is not published to the message brokers"
-            );
-            continue;
-        };
-        let message = BrokerMessage {
-            id: event.id.clone(),
-            time: event.time,
-            namespace: event.namespace,
-            payload: bytes.into(),
-        };
-        for queue in &queues {
-            if let Err(mpsc::error::TrySendError::Full(_)) = queue.try_send(message.clone()) {
-                tracing::warn!(
-                    namespace = event.namespace,
-                    "a message broker's queue is full; the event was not published to it"
-                );
-            }
-        }
+/// Publishes one event to one broker; after a failure, reconnects and leaves the retry to the
+/// consumer.
+async fn publish(broker: &Mutex<Box<dyn Broker>>, event: &TransportEvent) -> Outcome {
+    let Some(bytes) = broker_payload(event) else {
+        tracing::error!(
+            namespace = %event.namespace,
+            "the event carries no data to serialise; it is not published to the message brokers"
+        );
+        return Outcome::Done;
+    };
+    let message = BrokerMessage {
+        id: event.id.clone(),
+        time: event.time,
+        namespace: event.name().to_owned(),
+        payload: bytes.into(),
+    };
+    let mut broker = broker.lock().await;
+    let Err(error) = broker.publish(&message).await else {
+        return Outcome::Done;
+    };
+    tracing::error!(broker = broker.kind(), namespace = %message.namespace, %error, "Publishing the event failed");
+    if let Err(error) = broker.reconnect().await {
+        tracing::error!(broker = broker.kind(), %error, "Reconnecting to the message broker failed");
     }
-}
-
-/// Publishes the queued events to one broker; after a failure, reconnects (with backoff) and
-/// tries the event once more before giving up on it.
-async fn drain(mut broker: Box<dyn Broker>, mut queue: mpsc::Receiver<Queued>) {
-    while let Some(message) = queue.recv().await {
-        let namespace = message.namespace;
-        let Err(error) = broker.publish(&message).await else {
-            continue;
-        };
-        tracing::error!(broker = broker.kind(), namespace, %error, "Publishing the event failed");
-        let mut pause = BACKOFF_START;
-        while let Err(error) = broker.reconnect().await {
-            tracing::error!(broker = broker.kind(), %error, "Reconnecting to the message broker failed");
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(BACKOFF_MAX);
-        }
-        if let Err(error) = broker.publish(&message).await {
-            tracing::error!(broker = broker.kind(), namespace, %error, "Publishing the event failed again; it is dropped");
-        }
-    }
-    broker.close().await;
+    Outcome::Retry(error)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! What every event-consuming module (webhooks, message brokers) shares: which events a trigger
-//! selects, what an event's payload looks like, and listening to the transport's broadcast.
+//! selects and what an event's payload looks like.
 //!
 //! Triggers follow the runtime's event bus (EventEmitter2 with wildcards, `connector-operations.md`
 //! §2.6): namespaces are split on `.`, `*` matches exactly one segment, `**` any number of
@@ -7,7 +7,6 @@
 
 use connector_transport::events::TransportEvent;
 use serde_json::{Map, Value};
-use tokio::sync::broadcast;
 
 /// One trigger pattern, e.g. `transport.messageReceived`, `transport.*` or `**`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +62,7 @@ pub fn event_data(event: &TransportEvent) -> Option<&Value> {
 /// without data.
 pub fn webhook_body(event: &TransportEvent) -> Value {
     let mut body = Map::new();
-    body.insert("trigger".into(), Value::String(event.namespace.to_owned()));
+    body.insert("trigger".into(), Value::String(event.name().to_owned()));
     if let Some(data) = event_data(event) {
         body.insert("data".into(), data.clone());
     }
@@ -80,23 +79,6 @@ pub fn broker_payload(event: &TransportEvent) -> Option<Vec<u8>> {
         Some(data) => Some(serde_json::to_vec(data).unwrap_or_else(|_| b"{}".to_vec())),
         None if event.namespace.starts_with("runtime.") => Some(b"{}".to_vec()),
         None => None,
-    }
-}
-
-/// The next event of a module's subscription, `None` once the transport is gone. A module that
-/// fell behind the broadcast's buffer misses events; that is logged, not fatal.
-pub async fn next_event(
-    module: &str,
-    receiver: &mut broadcast::Receiver<TransportEvent>,
-) -> Option<TransportEvent> {
-    loop {
-        match receiver.recv().await {
-            Ok(event) => return Some(event),
-            Err(broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::warn!(module, missed, "the module fell behind and missed events");
-            }
-            Err(broadcast::error::RecvError::Closed) => return None,
-        }
     }
 }
 
@@ -180,26 +162,5 @@ mod tests {
             json!({"trigger": "runtime.initialized"})
         );
         assert_eq!(broker_payload(&lifecycle).unwrap(), b"{}");
-    }
-
-    #[tokio::test]
-    async fn next_event_survives_lagging_and_ends_with_the_sender() {
-        let (sender, mut receiver) = broadcast::channel(2);
-        for i in 0..5 {
-            sender
-                .send(TransportEvent::new(
-                    "transport.messageSent",
-                    json!({ "i": i }),
-                ))
-                .unwrap();
-        }
-        let first = next_event("test", &mut receiver).await.unwrap();
-        assert_eq!(first.data, json!({"i": 3}));
-        drop(sender);
-        assert_eq!(
-            next_event("test", &mut receiver).await.unwrap().data,
-            json!({"i": 4})
-        );
-        assert!(next_event("test", &mut receiver).await.is_none());
     }
 }

@@ -160,10 +160,13 @@ pub async fn load_peer(
         .ok_or_else(|| ConnectorError::validation("must have required property 'reference'"))?;
     let password = input::optional_string(body, "password")?;
     let template = transport.load_peer_template(reference, password).await?;
-    transport.events().publish(
-        "transport.peerRelationshipTemplateLoaded",
-        template_dto(transport, &template)?,
-    );
+    transport
+        .events()
+        .publish(
+            "transport.peerRelationshipTemplateLoaded",
+            template_dto(transport, &template)?,
+        )
+        .await;
     Ok(envelope::created(&template_dto(transport, &template)?))
 }
 

@@ -125,6 +125,11 @@ pub struct ReplicaSet {
     /// The identity all replicas serve.
     pub address: String,
     pub peer_address: String,
+    /// The Backbone, MongoDB and Redis, for [`spawn_replica`] (e.g. a restart).
+    pub urls: [String; 3],
+    /// The database of the set, unique per set: sets of tests running side by side share Redis,
+    /// and lease names are prefixed by it.
+    pub db_name: String,
     _backbone: devbackbone::RunningBackbone,
     _standin: KillOnDrop,
     _dir: tempfile::TempDir,
@@ -160,10 +165,16 @@ impl ReplicaSet {
         let (standin, mongo_port) = start_standin(dir.path()).await;
         let backbone = devbackbone::start(backbone).await.unwrap();
         let mongo = format!("mongodb://127.0.0.1:{mongo_port}/");
+        let urls = [backbone.base_url(), mongo.clone(), redis_url.to_owned()];
+        let db_name = format!(
+            "replicaset-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
         let replicas: Vec<Replica> = (0..3)
             .map(|i| {
-                let urls = [backbone.base_url(), mongo.clone(), redis_url.to_owned()];
-                spawn_replica(dir.path(), i, &urls, env(i))
+                let mut replica_env = vec![("database__dbName".to_owned(), db_name.clone())];
+                replica_env.extend(env(i));
+                spawn_replica(dir.path(), i, &urls, replica_env)
             })
             .collect();
         let mut addresses = Vec::new();
@@ -182,10 +193,17 @@ impl ReplicaSet {
             replicas,
             peer,
             peer_address,
+            urls,
+            db_name,
             _backbone: backbone,
             _standin: standin,
             _dir: dir,
         }
+    }
+
+    /// Where the set keeps its files (logs).
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
     }
 }
 

@@ -48,6 +48,8 @@ struct ReceiverState {
     token_requests: Vec<(Option<String>, Option<String>, String)>,
     tokens_issued: usize,
     token_lifetime_secs: u64,
+    /// Paths under these prefixes wait until their gate opens.
+    holds: Vec<(String, tokio::sync::watch::Receiver<bool>)>,
 }
 
 /// A webhook receiver and OAuth2 token endpoint (`POST /token`, client `c`/`s`, scope `hooks`).
@@ -59,12 +61,16 @@ pub struct Receiver {
 
 impl Receiver {
     pub fn start() -> Self {
+        Self::start_on(free_port())
+    }
+
+    /// A receiver on `port` (e.g. one a Connector was already failing to reach).
+    pub fn start_on(port: u16) -> Self {
         let state = Arc::new(Mutex::new(ReceiverState {
             token_lifetime_secs: 3600,
             ..ReceiverState::default()
         }));
         let data = web::Data::new(Arc::clone(&state));
-        let port = free_port();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -93,6 +99,15 @@ impl Receiver {
     pub fn delay(&self, prefix: &str, delay: Duration) {
         let mut state = self.state.lock().unwrap();
         state.delays.push((prefix.to_owned(), delay));
+    }
+
+    /// Requests under `prefix` are recorded but not answered until the returned gate opens
+    /// (`send(true)`): a receiver that stalls.
+    pub fn hold(&self, prefix: &str) -> tokio::sync::watch::Sender<bool> {
+        let (open, gate) = tokio::sync::watch::channel(false);
+        let mut state = self.state.lock().unwrap();
+        state.holds.push((prefix.to_owned(), gate));
+        open
     }
 
     pub fn token_lifetime(&self, secs: u64) {
@@ -153,7 +168,7 @@ async fn hook(
     state: web::Data<Arc<Mutex<ReceiverState>>>,
 ) -> HttpResponse {
     let path = req.path().to_owned();
-    let (status, delay) = {
+    let (status, delay, hold) = {
         let mut state = state.lock().unwrap();
         state.hits.push(Hit {
             path: path.clone(),
@@ -177,8 +192,16 @@ async fn hook(
             .iter()
             .find(|(p, _)| path.starts_with(p.as_str()))
             .map(|(_, d)| *d);
-        (status, delay)
+        let hold = state
+            .holds
+            .iter()
+            .find(|(p, _)| path.starts_with(p.as_str()))
+            .map(|(_, gate)| gate.clone());
+        (status, delay, hold)
     };
+    if let Some(mut gate) = hold {
+        let _ = gate.wait_for(|open| *open).await;
+    }
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }

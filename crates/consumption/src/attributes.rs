@@ -136,7 +136,8 @@ impl Consumption {
         attribute: LocalAttribute,
     ) -> Result<LocalAttribute> {
         let stored = documents::insert(self.store(), &attribute).await?.record;
-        self.publish(crate::events::ATTRIBUTE_CREATED, stored.to_dto());
+        self.publish(crate::events::ATTRIBUTE_CREATED, stored.to_dto())
+            .await;
         Ok(stored)
     }
 
@@ -271,7 +272,8 @@ impl Consumption {
         self.publish(
             crate::events::ATTRIBUTE_SUCCEEDED,
             json!({"predecessor": linked.to_dto(), "successor": successor.to_dto()}),
-        );
+        )
+        .await;
         Ok((linked, successor))
     }
 
@@ -385,7 +387,8 @@ impl Consumption {
             self.publish(
                 crate::events::ATTRIBUTE_FORWARDING_DETAILS_CHANGED,
                 attribute.record.to_dto(),
-            );
+            )
+            .await;
         }
         Ok(stored)
     }
@@ -654,7 +657,8 @@ impl Consumption {
             self.store()
                 .delete(<LocalAttribute as Record>::COLLECTION, &version.id, None)
                 .await?;
-            self.publish(crate::events::ATTRIBUTE_DELETED, version.to_dto());
+            self.publish(crate::events::ATTRIBUTE_DELETED, version.to_dto())
+                .await;
         }
         if let Some(successor) = &attribute.succeeded_by {
             let _ = documents::update::<LocalAttribute>(self.store(), successor, |s| {

@@ -273,7 +273,7 @@ impl Consumption {
         })
         .await?
         .record;
-        self.publish_status_change(&decided, old);
+        self.publish_status_change(&decided, old).await;
         let wrapper = response_wrapper(&decided);
         Ok((decided, wrapper))
     }
@@ -315,7 +315,8 @@ impl Consumption {
         .await?
         .record;
         if changed {
-            self.publish_status_change(&updated, RequestStatus::Decided);
+            self.publish_status_change(&updated, RequestStatus::Decided)
+                .await;
         }
         Ok(updated)
     }

@@ -5,9 +5,9 @@
 
 use connector_store::{Condition, Filter};
 use connector_transport::documents;
+use connector_transport::outbox::consumer::{Backoff, Outcome};
 use connector_transport::{Result, TransportError, TransportEvent};
 use serde_json::{Value, json};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::events;
 use crate::items::{self, content};
@@ -15,11 +15,17 @@ use crate::records::{LocalAttribute, LocalRequest, LocalResponse, RequestStatus,
 use crate::templates::TemplateOutcome;
 use crate::{Consumption, now};
 
-/// Starts listening to the transport's events. The subscription is taken before this returns,
-/// so no event published afterwards is missed.
+/// The outbox consumer of the consumption reactions.
+pub const CONSUMER: &str = "consumption";
+
+/// Starts the consumption reactions as a consumer of the outbox with a cursor of its own, so a
+/// lagging or crashed listener misses no event: what it had not handled is handled by the next
+/// holder of its lease (this or another replica). Reactions are idempotent; events they publish
+/// get ids derived from the event they react to, so a reaction run twice emits them once.
 pub fn spawn_listener(consumption: Consumption) -> tokio::task::JoinHandle<()> {
-    let mut events = consumption.transport().events().subscribe();
     tokio::spawn(async move {
+        // The stored messages first, as before any event (both are idempotent, but not meant to
+        // race on one message).
         if let Err(e) = consumption.catch_up().await {
             tracing::warn!(error = %e, "consumption catch-up over stored messages failed");
         }
@@ -30,27 +36,32 @@ pub fn spawn_listener(consumption: Consumption) -> tokio::task::JoinHandle<()> {
                 tracing::warn!(error = %e, "resuming unfinished requests failed");
             }
         });
-        loop {
-            match events.recv().await {
-                Ok(event) => consumption.on_event(&event).await,
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "consumption listener fell behind; catching up");
-                    if let Err(e) = consumption.catch_up().await {
-                        tracing::warn!(error = %e, "consumption catch-up failed");
-                    }
+        let Some(outbox) = consumption.transport().events().outbox().cloned() else {
+            tracing::error!("the transport has no outbox; the consumption reactions do not run");
+            return;
+        };
+        let consumer = connector_transport::outbox::consumer::spawn(
+            outbox,
+            CONSUMER.to_owned(),
+            Backoff::default(),
+            move |event| {
+                let consumption = consumption.clone();
+                async move {
+                    consumption.on_event(&event).await;
+                    Outcome::Done
                 }
-                Err(RecvError::Closed) => break,
-            }
-        }
+            },
+        );
+        let _ = consumer.await;
     })
 }
 
 impl Consumption {
     async fn on_event(&self, event: &TransportEvent) {
-        let outcome = match event.namespace {
+        let outcome = match event.name() {
             "transport.messageReceived" => {
                 let outcome = self.process_received_message(&event.data).await;
-                self.announce_message_without_request(&event.data);
+                self.announce_message_without_request(&event.data).await;
                 self.announce_mail(&event.data).await;
                 outcome
             }
@@ -99,7 +110,8 @@ impl Consumption {
                     self.publish(
                         events::MESSAGE_PROCESSED,
                         json!({"message": message, "result": result}),
-                    );
+                    )
+                    .await;
                     decided?;
                 }
             }
@@ -205,7 +217,8 @@ impl Consumption {
         self.publish(
             events::OUTGOING_REQUEST_CREATED_AND_COMPLETED,
             stored.to_dto(),
-        );
+        )
+        .await;
         Ok(())
     }
 
@@ -216,7 +229,7 @@ impl Consumption {
     /// As the runtime's RequestModule: every received message that is not a Request is processed
     /// with the result `NoRequest` (a Request's result comes once it was decided or left to a
     /// manual decision). Only on the live event, so the catch-up does not announce it again.
-    fn announce_message_without_request(&self, message: &Value) {
+    async fn announce_message_without_request(&self, message: &Value) {
         if message.get("isOwn") == Some(&Value::Bool(true))
             || message["content"].get("@type").and_then(Value::as_str) == Some("Request")
         {
@@ -225,7 +238,8 @@ impl Consumption {
         self.publish(
             events::MESSAGE_PROCESSED,
             json!({"message": message, "result": "NoRequest"}),
-        );
+        )
+        .await;
     }
 
     /// Offers a loaded peer template's request, lets the decider's automation config decide it
@@ -240,7 +254,8 @@ impl Consumption {
             Ok(outcome) => outcome.processed_event(template),
             Err(_) => json!({"template": template, "result": "Error"}),
         };
-        self.publish(events::RELATIONSHIP_TEMPLATE_PROCESSED, processed);
+        self.publish(events::RELATIONSHIP_TEMPLATE_PROCESSED, processed)
+            .await;
         outcome.map(|_| ())
     }
 

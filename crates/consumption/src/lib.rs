@@ -82,8 +82,12 @@ impl Consumption {
     }
 
     /// Publishes a consumption event (`consumption.*`) on the transport's event bus.
-    fn publish(&self, namespace: &'static str, data: serde_json::Value) {
-        self.transport.events().publish(namespace, data);
+    async fn publish(
+        &self,
+        namespace: impl Into<std::borrow::Cow<'static, str>>,
+        data: serde_json::Value,
+    ) {
+        self.transport.events().publish(namespace, data).await;
     }
 }
 

@@ -132,7 +132,8 @@ impl Consumption {
                     .await?;
             }
             if removed {
-                self.publish(events::ATTRIBUTE_DELETED, version.to_dto());
+                self.publish(events::ATTRIBUTE_DELETED, version.to_dto())
+                    .await;
             }
         }
         Ok(())
@@ -158,7 +159,8 @@ impl Consumption {
                 self.publish(
                     events::ATTRIBUTE_FORWARDING_DETAILS_CHANGED,
                     attribute.to_dto(),
-                );
+                )
+                .await;
             }
         }
         Ok(())

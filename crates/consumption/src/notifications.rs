@@ -297,7 +297,7 @@ impl Consumption {
             .await?
             .record;
             if changed {
-                self.publish(event, stored.to_dto());
+                self.publish(event, stored.to_dto()).await;
             }
         }
         Ok(())
@@ -326,7 +326,8 @@ impl Consumption {
             }
         }
         if changed {
-            self.publish(FORWARDED_ATTRIBUTE_DELETED_BY_PEER, attribute.to_dto());
+            self.publish(FORWARDED_ATTRIBUTE_DELETED_BY_PEER, attribute.to_dto())
+                .await;
         }
         Ok(())
     }

@@ -147,7 +147,8 @@ impl Consumption {
             status_log: Vec::new(),
         };
         let stored = documents::insert(self.store(), &local).await?.record;
-        self.publish(events::OUTGOING_REQUEST_CREATED, stored.to_dto());
+        self.publish(events::OUTGOING_REQUEST_CREATED, stored.to_dto())
+            .await;
         Ok(stored)
     }
 
@@ -192,11 +193,11 @@ impl Consumption {
         })
         .await?
         .record;
-        self.publish_status_change(&updated, old);
+        self.publish_status_change(&updated, old).await;
         Ok(updated)
     }
 
-    pub(crate) fn publish_status_change(&self, request: &LocalRequest, old: RequestStatus) {
+    pub(crate) async fn publish_status_change(&self, request: &LocalRequest, old: RequestStatus) {
         if old == request.status {
             return;
         }
@@ -208,7 +209,7 @@ impl Consumption {
         self.publish(
             namespace,
             json!({"request": request.to_dto(), "oldStatus": old.as_str(), "newStatus": request.status.as_str()}),
-        );
+        ).await;
     }
 
     /// The checks `POST /Messages` runs for a Request content (the runtime's `SendMessage`):
@@ -276,7 +277,8 @@ impl Consumption {
         .record;
         if changed {
             items::delete::sent(self, &updated).await?;
-            self.publish_status_change(&updated, RequestStatus::Draft);
+            self.publish_status_change(&updated, RequestStatus::Draft)
+                .await;
         }
         Ok(())
     }
@@ -346,8 +348,10 @@ impl Consumption {
             Err(TransportError::Store(e)) if e.is_conflict() => return Ok(None),
             Err(e) => return Err(e),
         };
-        self.publish(events::INCOMING_REQUEST_RECEIVED, received);
-        self.publish_status_change(&stored, RequestStatus::Open);
+        self.publish(events::INCOMING_REQUEST_RECEIVED, received)
+            .await;
+        self.publish_status_change(&stored, RequestStatus::Open)
+            .await;
         Ok(Some(stored))
     }
 
@@ -366,7 +370,8 @@ impl Consumption {
         .await?
         .record;
         if changed {
-            self.publish_status_change(&stored, RequestStatus::DecisionRequired);
+            self.publish_status_change(&stored, RequestStatus::DecisionRequired)
+                .await;
         }
         Ok(())
     }
@@ -424,7 +429,7 @@ impl Consumption {
         if !changed {
             return Ok(None);
         }
-        self.publish_status_change(&updated, old);
+        self.publish_status_change(&updated, old).await;
         Ok(Some(updated))
     }
 }

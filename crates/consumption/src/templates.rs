@@ -258,7 +258,8 @@ impl Consumption {
         self.publish(
             "consumption.outgoingRequestFromRelationshipCreationCreatedAndCompleted",
             stored.to_dto(),
-        );
+        )
+        .await;
         Ok(Some(stored))
     }
 

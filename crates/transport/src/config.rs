@@ -24,6 +24,8 @@ pub struct TransportConfig {
     pub leases: Option<Arc<dyn LeaseManager>>,
     /// Lease time-to-lives and waits (`infrastructure.replicas.leases`).
     pub lease_timings: LeaseTimings,
+    /// The event outbox (`infrastructure.events`).
+    pub outbox: crate::outbox::OutboxSettings,
 }
 
 /// How long leases live and how long a replica waits for another one's lease. A lease is
@@ -66,6 +68,7 @@ impl TransportConfig {
             timeout: Duration::from_secs(60),
             leases: None,
             lease_timings: LeaseTimings::default(),
+            outbox: crate::outbox::OutboxSettings::default(),
         }
     }
 

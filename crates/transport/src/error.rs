@@ -28,6 +28,9 @@ pub enum TransportError {
     /// Onboarding failed.
     #[error("onboarding failed: {0}")]
     Onboarding(String),
+    /// A write made under a lease was refused: a newer holder of the lease wrote since.
+    #[error("fenced out: {0}")]
+    Fenced(String),
     /// A stored document could not be read back.
     #[error("stored {collection} document is unreadable: {why}")]
     Corrupt {

@@ -419,12 +419,13 @@ impl Transport {
         .await?
         .record;
         self.publish_file_event("transport.fileOwnershipLocked", &updated)
+            .await
     }
 
     /// Publishes a file event with the FileDTO, as the runtime's external event processors do.
-    fn publish_file_event(&self, namespace: &'static str, file: &FileRecord) -> Result<()> {
+    async fn publish_file_event(&self, namespace: &'static str, file: &FileRecord) -> Result<()> {
         let dto = file.to_dto(&self.config().base_url)?;
-        self.events().publish(namespace, dto);
+        self.events().publish(namespace, dto).await;
         Ok(())
     }
 
@@ -441,6 +442,7 @@ impl Transport {
         };
         let updated = self.load_file(id, &stored.record.metadata_key()?).await?;
         self.publish_file_event("transport.fileOwnershipClaimed", &updated)
+            .await
     }
 
     /// Deletes a file: own files on the Backbone first, then the local record.

@@ -86,7 +86,9 @@ impl Transport {
             .map_err(|e| {
                 same_as_runtime(e, "onlyOneActiveDeletionProcessAllowed", already_exists)
             })?;
-        self.events().publish(STATUS_CHANGED, to_dto(&process));
+        self.events()
+            .publish(STATUS_CHANGED, to_dto(&process))
+            .await;
         Ok(process)
     }
 
@@ -111,7 +113,9 @@ impl Transport {
         process
             .cancelled_by_device
             .get_or_insert_with(|| self.account().device_id.clone());
-        self.events().publish(STATUS_CHANGED, to_dto(&process));
+        self.events()
+            .publish(STATUS_CHANGED, to_dto(&process))
+            .await;
         Ok(process)
     }
 

@@ -21,6 +21,7 @@ pub mod identity_metadata;
 mod indexes;
 pub mod messages;
 pub mod notifications;
+pub mod outbox;
 mod protection;
 pub mod relationship_lifecycle;
 pub mod relationships;
@@ -79,13 +80,19 @@ impl Transport {
         let anonymous = BackboneClient::new(config.client_config())?;
         let account = account::load_or_onboard(&config, store.as_ref(), &anonymous).await?;
         let backbone = anonymous.authenticated(account.device_credentials());
+        let outbox = outbox::Outbox::open(
+            Arc::clone(&store),
+            config.leases.clone(),
+            config.outbox.clone(),
+        )
+        .await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 store,
                 account,
                 backbone,
-                events: TransportEvents::default(),
+                events: TransportEvents::durable(outbox),
                 sync_lock: tokio::sync::Mutex::new(()),
                 stopping: std::sync::atomic::AtomicBool::new(false),
                 contexts: std::sync::Mutex::default(),

@@ -181,7 +181,8 @@ impl Transport {
         };
         let stored = documents::insert(self.store(), &record).await?;
         self.events()
-            .publish("transport.messageSent", stored.record.to_dto());
+            .publish("transport.messageSent", stored.record.to_dto())
+            .await;
         Ok(stored.record)
     }
 
@@ -279,10 +280,10 @@ impl Transport {
                 "MessageReceived without an id",
             )
         })?;
-        if documents::get::<MessageRecord>(self.store(), id)
-            .await?
-            .is_some()
-        {
+        if let Some(stored) = documents::get::<MessageRecord>(self.store(), id).await? {
+            // Stored by an earlier run that may have died before writing the event: written
+            // again under the same derived id, which the outbox ignores when it has it.
+            self.publish_message_received(&stored.record).await;
             return Ok(());
         }
         let record = self.receive_message(id).await?;
@@ -291,14 +292,34 @@ impl Transport {
                 // One line per stored message: across replicas the insert above happens once, so
                 // these lines (and the event) count each received message exactly once.
                 tracing::info!(event = "transport.messageReceived", message.id = %id, "message received");
-                self.events()
-                    .publish("transport.messageReceived", stored.record.to_dto());
+                self.publish_message_received(&stored.record).await;
                 Ok(())
             }
             // A concurrent sync of another replica stored it first.
             Err(TransportError::Store(e)) if e.is_conflict() => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// `transport.messageReceived` with its id derived from the message's id (`message:<id>`):
+    /// however often the message is applied, one event. Not for messages received before the
+    /// outbox's retention time, whose event may be pruned already and would be sent again.
+    async fn publish_message_received(&self, record: &MessageRecord) {
+        let retention = self
+            .events()
+            .outbox()
+            .map_or(std::time::Duration::ZERO, |o| o.settings().retention);
+        let oldest = time::OffsetDateTime::now_utc() - retention;
+        if record.created_at < connector_store::iso_timestamp(oldest) {
+            return;
+        }
+        self.events()
+            .publish_caused_by(
+                &format!("message:{}", record.id),
+                "transport.messageReceived",
+                record.to_dto(),
+            )
+            .await;
     }
 
     async fn receive_message(&self, id: &str) -> Result<MessageRecord> {

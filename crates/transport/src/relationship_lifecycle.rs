@@ -153,7 +153,7 @@ impl Transport {
         );
         record.set_request_secrets(&request_secrets);
         let stored = documents::insert(self.store(), &record).await?.record;
-        self.publish_changed(&stored);
+        self.publish_changed(&stored).await;
         Ok(stored)
     }
 
@@ -225,10 +225,12 @@ impl Transport {
             .delete(RelationshipRecord::COLLECTION, id, None)
             .await?;
         self.clean_up_decomposed(&stored).await?;
-        self.events().publish(
-            "transport.relationshipDecomposedBySelf",
-            json!({ "relationshipId": id }),
-        );
+        self.events()
+            .publish(
+                "transport.relationshipDecomposedBySelf",
+                json!({ "relationshipId": id }),
+            )
+            .await;
         Ok(())
     }
 
@@ -241,25 +243,31 @@ impl Transport {
         })
         .await?
         .record;
-        self.publish_changed(&stored);
+        self.publish_changed(&stored).await;
         Ok(stored)
     }
 
     /// After an own step: `transport.relationshipChanged`, plus the reactivation event when the
     /// step was one (as the runtime's RelationshipsController publishes them).
-    fn publish_changed(&self, record: &RelationshipRecord) {
+    async fn publish_changed(&self, record: &RelationshipRecord) {
         let dto = record.to_dto();
-        self.events().publish(RELATIONSHIP_CHANGED, dto.clone());
+        self.events()
+            .publish(RELATIONSHIP_CHANGED, dto.clone())
+            .await;
         let reason = record.audit_log.last().map(|e| e.reason.as_str());
         match reason {
-            Some("ReactivationRequested") => self
-                .events()
-                .publish("transport.relationshipReactivationRequested", dto),
+            Some("ReactivationRequested") => {
+                self.events()
+                    .publish("transport.relationshipReactivationRequested", dto)
+                    .await
+            }
             Some(
                 "AcceptanceOfReactivation" | "RejectionOfReactivation" | "RevocationOfReactivation",
-            ) => self
-                .events()
-                .publish("transport.relationshipReactivationCompleted", dto),
+            ) => {
+                self.events()
+                    .publish("transport.relationshipReactivationCompleted", dto)
+                    .await
+            }
             _ => {}
         }
     }
@@ -290,10 +298,10 @@ impl Transport {
         };
         let dto = stored.to_dto();
         if let Some(namespace) = announce {
-            self.events().publish(namespace, dto.clone());
+            self.events().publish(namespace, dto.clone()).await;
         }
         if grew {
-            self.events().publish(RELATIONSHIP_CHANGED, dto);
+            self.events().publish(RELATIONSHIP_CHANGED, dto).await;
         }
         Ok(())
     }
@@ -393,7 +401,7 @@ impl Transport {
             Err(TransportError::NotFound { .. }) => return Ok(()),
             other => other?.record,
         };
-        self.events().publish(namespace, stored.to_dto());
+        self.events().publish(namespace, stored.to_dto()).await;
         Ok(())
     }
 }

@@ -221,7 +221,14 @@ impl Transport {
                 // pause right here (GC, SIGSTOP) can outlast the lease. The fenced step catches it.
                 crate::test_hooks::stop_at("sync-event");
                 self.sync_step(held, Some(&event.id)).await?;
-                match self.apply_external_event(event).await {
+                // The events of applying it get ids derived from the external event's id, so
+                // applying it again after a crash (the run was not finalized) emits none twice.
+                let applied = crate::events::with_cause(
+                    format!("external:{}", event.id),
+                    self.apply_external_event(event),
+                )
+                .await;
+                match applied {
                     Ok(()) => {
                         summary.events_applied += 1;
                         results.push(ExternalEventResult::ok(&event.id));

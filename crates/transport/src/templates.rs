@@ -252,7 +252,8 @@ impl Transport {
         };
         let dto = stored.record.to_dto(&self.config().base_url)?;
         self.events()
-            .publish("transport.relationshipTemplateAllocationsExhausted", dto);
+            .publish("transport.relationshipTemplateAllocationsExhausted", dto)
+            .await;
         Ok(())
     }
 

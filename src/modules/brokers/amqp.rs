@@ -105,7 +105,7 @@ impl Broker for AmqpBroker {
         self.channel
             .basic_publish(
                 self.exchange.as_str().into(),
-                message.namespace.into(),
+                message.namespace.clone().into(),
                 BasicPublishOptions::default(),
                 &message.payload,
                 properties,

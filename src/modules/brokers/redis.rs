@@ -44,7 +44,7 @@ impl Broker for RedisBroker {
     async fn publish(&mut self, message: &BrokerMessage) -> Result<(), String> {
         // The payload alone, as the real Connector publishes it (no room for the event's id).
         let mut command = redis::cmd("PUBLISH");
-        command.arg(message.namespace).arg(&*message.payload);
+        command.arg(&message.namespace).arg(&*message.payload);
         let publish = command.query_async::<i64>(&mut self.connection);
         tokio::time::timeout(TIMEOUT, publish)
             .await

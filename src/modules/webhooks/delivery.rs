@@ -1,37 +1,35 @@
-//! Delivery to one target: a bounded queue drained by one task, so a slow or failing receiver
-//! never holds up the API, the sync or the other targets; events reach a target in the order they
-//! were emitted.
+//! Delivery to one target: one POST per attempt; the target's outbox consumer
+//! ([`super::start`]) calls it for each event in order, retries it and records progress, so a
+//! slow or failing receiver never holds up the API, the sync or the other targets.
 //!
-//! Retry policy (ours; the real Connector has none): network errors, 5xx and 429 are tried again
-//! after `initialDelay`, then twice as long each time, `count` times (default 3: 1 s, 2 s, 4 s);
-//! any other status (2xx done, 3xx not followed, 4xx refused) ends the delivery. A full queue
-//! drops the new event with a warning.
+//! What an answer means: 2xx delivered; network errors, 5xx and 429 are tried again (after
+//! `initialDelay`, then twice as long each time for `count` retries, then at that pause until
+//! the event is `infrastructure.events.deadLetterAfterSeconds` old); any other status (3xx not
+//! followed, 4xx refused) is final and the event becomes a dead letter for the target.
 //!
-//! Every attempt carries `webhook-id` (the event's id: equal across retries, so a receiver can
-//! de-duplicate) and `webhook-timestamp` (unix seconds of the attempt, so a receiver's replay
-//! window holds for late retries too), and `webhook-signature` when the target has a key.
+//! Every attempt carries `webhook-id` (the event's id: equal across retries, replicas and
+//! restarts, so a receiver can de-duplicate) and `webhook-timestamp` (unix seconds of the
+//! attempt, so a receiver's replay window holds for late retries too), and `webhook-signature`
+//! when the target has a key.
 
 use std::sync::Arc;
 
+use connector_transport::outbox::consumer::Outcome;
 use connector_transport::{EventId, TransportEvent};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 use super::auth::Authenticator;
-use super::config::{RetryPolicy, TargetConfig};
+use super::config::TargetConfig;
 use super::signature::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
-
-/// Deliveries waiting for one target before new ones are dropped.
-pub const QUEUE_CAPACITY: usize = 1024;
 
 /// One POST to make: the event's namespace (for the URL) and the body `{trigger, data}`.
 #[derive(Debug, Clone)]
 pub struct Delivery {
     /// The event's id, sent as `webhook-id` on every attempt.
     pub event_id: EventId,
-    pub trigger: &'static str,
+    pub trigger: String,
     /// The JSON body, serialised once: the signed bytes are the sent bytes.
     pub body: Arc<[u8]>,
     /// Sent as `x-correlation-id` (the request or sync run that caused the event).
@@ -43,114 +41,43 @@ impl Delivery {
     pub fn of(event: &TransportEvent, body: &Value) -> Self {
         Self {
             event_id: event.id.clone(),
-            trigger: event.namespace,
+            trigger: event.name().to_owned(),
             body: serde_json::to_vec(body).unwrap_or_default().into(),
             correlation_id: event.correlation_id.clone(),
         }
     }
 }
 
-/// The sending end of a target's queue.
-#[derive(Clone)]
-pub struct TargetQueue {
-    name: Arc<str>,
-    sender: mpsc::Sender<Delivery>,
-}
-
-impl TargetQueue {
-    /// Starts the target's task.
-    pub fn spawn(target: TargetConfig, client: reqwest::Client, retries: RetryPolicy) -> Self {
-        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let name: Arc<str> = target.name.clone().into();
-        let worker = Worker {
-            authenticator: target.authentication.clone().map(Authenticator::new),
-            target,
-            client,
-            retries,
-        };
-        tokio::spawn(worker.run(receiver));
-        Self { name, sender }
-    }
-
-    /// Queues a delivery without waiting.
-    pub fn push(&self, delivery: Delivery) {
-        if let Err(e) = self.sender.try_send(delivery) {
-            let trigger = match &e {
-                mpsc::error::TrySendError::Full(d) | mpsc::error::TrySendError::Closed(d) => {
-                    d.trigger
-                }
-            };
-            tracing::warn!(
-                target_name = %self.name,
-                trigger,
-                "webhook delivery dropped: the target's queue is full or closed"
-            );
-        }
-    }
-}
-
-struct Worker {
+/// Sends deliveries to one target.
+pub struct TargetSender {
     target: TargetConfig,
     authenticator: Option<Authenticator>,
     client: reqwest::Client,
-    retries: RetryPolicy,
 }
 
-/// What one attempt came to.
-enum Attempt {
-    Done,
-    Retry(String),
-    GiveUp(String),
-}
-
-impl Worker {
-    async fn run(self, mut receiver: mpsc::Receiver<Delivery>) {
-        while let Some(delivery) = receiver.recv().await {
-            self.deliver(&delivery).await;
+impl TargetSender {
+    pub fn new(target: TargetConfig, client: reqwest::Client) -> Self {
+        Self {
+            authenticator: target.authentication.clone().map(Authenticator::new),
+            target,
+            client,
         }
     }
 
-    async fn deliver(&self, delivery: &Delivery) {
-        let name = self.target.name.as_str();
-        let trigger = delivery.trigger;
-        let mut retry = 0;
-        loop {
-            match self.attempt(delivery).await {
-                Attempt::Done => return,
-                Attempt::GiveUp(why) => {
-                    tracing::warn!(target_name = name, trigger, "webhook not delivered: {why}");
-                    return;
-                }
-                Attempt::Retry(why) if retry < self.retries.count => {
-                    retry += 1;
-                    let delay = self.retries.delay(retry);
-                    tracing::warn!(
-                        target_name = name,
-                        trigger,
-                        retry,
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        "webhook delivery failed, retrying: {why}"
-                    );
-                    tokio::time::sleep(delay).await;
-                }
-                Attempt::Retry(why) => {
-                    tracing::error!(
-                        target_name = name,
-                        trigger,
-                        retries = retry,
-                        "webhook not delivered after its retries: {why}"
-                    );
-                    return;
-                }
-            }
-        }
+    /// The target's name (for logs and its consumer's name).
+    pub fn name(&self) -> &str {
+        &self.target.name
     }
 
-    async fn attempt(&self, delivery: &Delivery) -> Attempt {
-        let url = self.target.url.replacen("{{trigger}}", delivery.trigger, 1);
+    /// One POST of `delivery`.
+    pub async fn attempt(&self, delivery: &Delivery) -> Outcome {
+        let url = self
+            .target
+            .url
+            .replacen("{{trigger}}", &delivery.trigger, 1);
         let url = match reqwest::Url::parse(&url) {
             Ok(url) => url,
-            Err(e) => return Attempt::GiveUp(format!("'{url}' is not a valid URL: {e}")),
+            Err(e) => return Outcome::GiveUp(format!("'{url}' is not a valid URL: {e}")),
         };
         let id = delivery.event_id.as_str();
         let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -173,22 +100,22 @@ impl Worker {
         if let Some(authenticator) = &self.authenticator {
             match authenticator.header(&self.client).await {
                 Ok((name, value)) => request = request.header(name, value),
-                Err(e) => return Attempt::Retry(e.to_string()),
+                Err(e) => return Outcome::Retry(e.to_string()),
             }
         }
         match request.send().await {
-            Err(e) => Attempt::Retry(format!("the request failed: {e}")),
+            Err(e) => Outcome::Retry(format!("the request failed: {e}")),
             Ok(response) => classify(response.status()),
         }
     }
 }
 
-fn classify(status: StatusCode) -> Attempt {
+fn classify(status: StatusCode) -> Outcome {
     if status.is_success() {
-        Attempt::Done
+        Outcome::Done
     } else if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        Attempt::Retry(format!("the target answered {status}"))
+        Outcome::Retry(format!("the target answered {status}"))
     } else {
-        Attempt::GiveUp(format!("the target answered {status}"))
+        Outcome::GiveUp(format!("the target answered {status}"))
     }
 }

@@ -1,13 +1,13 @@
 //! The `webhooks` module (`connector-operations.md` §2.6): every transport event that fires a
 //! webhook's triggers is POSTed as `{trigger, data}` to the webhook's target.
 //!
-//! Once per target with several replicas: the transport publishes an event only on the replica
-//! that applied the change (a synced external event is applied once, under a Redis lease and a
-//! compare-and-set insert; a REST action on the replica that served it), and delivery happens in
-//! that replica's process. So every replica may run this module with the same targets, and each
-//! event still reaches each target once. The price of keeping delivery in memory: events still
-//! queued or between retries when their replica dies are lost (at most once), as in the real
-//! Connector, which has no queue at all.
+//! Once per target with several replicas, and nothing lost: each target is a consumer of the
+//! transport's event outbox ([`connector_transport::outbox`]). One replica at a time holds a
+//! target's lease and POSTs its events in order, moving the target's cursor past each; when it
+//! dies, another replica takes the lease over and resumes at the cursor. A receiver that is down
+//! gets every event once it is back (retries with backoff, the event dead-lettered only after
+//! `infrastructure.events.deadLetterAfterSeconds`). The one duplicate a crash can cause (the
+//! event being delivered when the holder died) carries the same `webhook-id`.
 //!
 //! Every POST carries the event's id and a timestamp as Standard Webhooks headers, signed when the
 //! target has a `signingSecret` (see [`signature`]), so receivers can verify and de-duplicate.
@@ -17,21 +17,25 @@ pub mod config;
 pub mod delivery;
 pub mod signature;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use connector_transport::TransportEvent;
 use connector_transport::events::TransportEvents;
+use connector_transport::outbox::consumer::{self, Backoff, Outcome};
 
-pub use config::{WebhooksConfig, WebhooksInitError};
-use delivery::{Delivery, TargetQueue};
+pub use config::{WebhookConfig, WebhooksConfig, WebhooksInitError};
+use delivery::{Delivery, TargetSender};
 
 use crate::config::Settings;
-use crate::modules::events::{any_matches, next_event, webhook_body};
+use crate::modules::events::{any_matches, webhook_body};
 
 /// Longest wait for one target's answer.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Reads `modules.webhooks` and, when enabled, starts a task per target and one that hands each
-/// event to the targets whose webhooks it fires. Must run inside the tokio runtime.
+/// Reads `modules.webhooks` and, when enabled, starts an outbox consumer per target that POSTs
+/// each event to it once per webhook of the target whose triggers it fires. Must run inside the
+/// tokio runtime.
 pub fn start(settings: &Settings, events: &TransportEvents) -> Result<(), WebhooksInitError> {
     let Some(module) = super::module(settings, "webhooks") else {
         return Ok(());
@@ -46,28 +50,49 @@ pub fn start(settings: &Settings, events: &TransportEvents) -> Result<(), Webhoo
             code: config::INVALID_CONFIGURATION,
             message: format!("the HTTP client cannot be built: {e}"),
         })?;
-    let queues: Vec<TargetQueue> = config
-        .targets
-        .iter()
-        .map(|target| TargetQueue::spawn(target.clone(), client.clone(), config.retries))
-        .collect();
-    let webhooks = config.webhooks;
-    tracing::info!(
-        targets = queues.len(),
-        webhooks = webhooks.len(),
-        "webhooks module started"
-    );
-    let mut receiver = events.subscribe();
-    tokio::spawn(async move {
-        while let Some(event) = next_event("webhooks", &mut receiver).await {
-            // One delivery per matching webhook (the real module subscribes each webhook).
-            for webhook in webhooks
-                .iter()
-                .filter(|w| any_matches(&w.triggers, event.namespace))
-            {
-                queues[webhook.target].push(Delivery::of(&event, &webhook_body(&event)));
-            }
-        }
-    });
+    let Some(outbox) = events.outbox() else {
+        return Err(WebhooksInitError {
+            code: config::INVALID_CONFIGURATION,
+            message: "the transport has no event outbox".into(),
+        });
+    };
+    let backoff = Backoff {
+        initial: config.retries.initial_delay,
+        doublings: config.retries.count.saturating_sub(1),
+    };
+    let webhooks: Arc<[WebhookConfig]> = config.webhooks.into();
+    for (index, target) in config.targets.into_iter().enumerate() {
+        let sender = Arc::new(TargetSender::new(target, client.clone()));
+        let webhooks = Arc::clone(&webhooks);
+        let name = format!("webhook:{}", sender.name());
+        consumer::spawn(outbox.clone(), name, backoff, move |event| {
+            let (sender, webhooks) = (Arc::clone(&sender), Arc::clone(&webhooks));
+            async move { deliver(&sender, &webhooks, index, &event).await }
+        });
+    }
+    tracing::info!(webhooks = webhooks.len(), "webhooks module started");
     Ok(())
+}
+
+/// One event to one target: a POST per webhook of the target that it fires (the real module
+/// subscribes each webhook on its own).
+async fn deliver(
+    sender: &TargetSender,
+    webhooks: &[WebhookConfig],
+    target: usize,
+    event: &TransportEvent,
+) -> Outcome {
+    let firing = webhooks
+        .iter()
+        .filter(|w| w.target == target && any_matches(&w.triggers, event.name()));
+    for _ in firing {
+        match sender
+            .attempt(&Delivery::of(event, &webhook_body(event)))
+            .await
+        {
+            Outcome::Done => {}
+            failed => return failed,
+        }
+    }
+    Outcome::Done
 }
