@@ -125,7 +125,13 @@ async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, ConnectorError> {
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ConnectorError::InvalidJsonInPayload)?;
+        let chunk = chunk.map_err(|e| {
+            if super::body_deadline::is_timeout(&e) {
+                super::request_timeout(req.request())
+            } else {
+                ConnectorError::InvalidJsonInPayload
+            }
+        })?;
         if body.len() + chunk.len() > MAX_BODY {
             return Err(ConnectorError::PayloadTooLarge { limit: MAX_BODY });
         }

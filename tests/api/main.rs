@@ -47,6 +47,7 @@ mod replicas;
 mod replicas_failover;
 mod replicas_messages;
 mod replicas_set;
+mod request_send_claim;
 mod requests;
 mod rest_peer;
 mod resume_requests;
