@@ -122,7 +122,7 @@ impl ConnectorError {
     /// `error.runtime.recordNotFound` for `entity` (e.g. `Token`), with the real message.
     pub fn record_not_found(entity: &str) -> Self {
         Self::application(
-            "error.runtime.recordNotFound",
+            ErrorCode::RuntimeRecordNotFound,
             format!("{entity} not found. Make sure the ID exists and the record is not expired."),
         )
     }
@@ -133,7 +133,7 @@ impl ConnectorError {
     /// status and code.
     pub fn from_backbone(status: u16, code: String, message: String) -> Self {
         if code == "error.platform.recordNotFound" {
-            Self::application("error.runtime.recordNotFound", message)
+            Self::application(ErrorCode::RuntimeRecordNotFound, message)
         } else if code.starts_with("error.platform.validation") {
             Self::application(code, message)
         } else {

@@ -6,6 +6,7 @@ use connector_content::{IqlQuery, iql};
 use serde_json::Value;
 
 use crate::error::ConnectorError;
+use crate::error_codes::ErrorCode;
 use crate::http::body::RequestBody;
 use crate::routes::attributes::address;
 use crate::routes::input;
@@ -214,7 +215,7 @@ fn iql_query_of(body: &Value, type_required: bool) -> Result<IqlQuery, Connector
     }
     let query_string = query["queryString"].as_str().unwrap_or_default();
     let deserialization = |message: String| {
-        ConnectorError::application("error.runtime.requestDeserialization", message)
+        ConnectorError::application(ErrorCode::RuntimeRequestDeserialization, message)
     };
     if query_string.encode_utf16().count() > 4096 {
         return Err(deserialization(

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::ids::RelationshipId;
 use crate::error::ConnectorError;
+use crate::error_codes::ErrorCode;
 use crate::http::body::RequestBody;
 use crate::routes::input;
 
@@ -57,7 +58,7 @@ fn create_request(body: &Value) -> Result<(ChallengeType, Option<&str>), Connect
         }
         _ => {
             return Err(ConnectorError::application(
-                "error.runtime.validation.invalidPayload",
+                ErrorCode::RuntimeValidationInvalidPayload,
                 "The given combination of properties in the payload is not supported.",
             ));
         }

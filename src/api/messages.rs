@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::ids::{FileId, IdentityAddress};
 use super::schema;
 use crate::error::ConnectorError;
+use crate::error_codes::ErrorCode;
 use crate::http::body::RequestBody;
 
 /// What a message carries (checked by the runtime, not by transport).
@@ -111,7 +112,7 @@ impl SendMessage {
         }
         let content = &self.content;
         let deserialization = |message: &str| {
-            ConnectorError::application("error.runtime.requestDeserialization", message)
+            ConnectorError::application(ErrorCode::RuntimeRequestDeserialization, message)
         };
         let list = |name: &str| -> Result<Vec<String>, ConnectorError> {
             match content.get(name) {

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::error::ConnectorError;
+use crate::error_codes::ErrorCode;
 use crate::http::body::RequestBody;
 use crate::routes::input;
 
@@ -53,7 +54,7 @@ impl RequestBody for DecideRequest {
         let map = input::object(&json)?;
         if map.get("decidedByAutomation") == Some(&Value::Bool(true)) {
             return Err(ConnectorError::application(
-                "error.connector.incomingRequests.decidedByAutomation",
+                ErrorCode::ConnectorIncomingRequestsDecidedByAutomation,
                 "The 'decidedByAutomation' flag is reserved for the automated decision of Requests and cannot be set manually.",
             ));
         }

@@ -4,6 +4,7 @@ use connector_transport::templates::NewTemplate;
 use serde_json::Value;
 
 use crate::error::ConnectorError;
+use crate::error_codes::ErrorCode;
 use crate::http::body::RequestBody;
 use crate::routes::input;
 
@@ -34,7 +35,7 @@ impl RequestBody for CreateOwnTemplate {
             // first missing property before the kind is checked.
             if let Some(message) = connector_content::registry::first_missing_property(&content) {
                 return Err(ConnectorError::application(
-                    "error.runtime.requestDeserialization",
+                    ErrorCode::RuntimeRequestDeserialization,
                     message,
                 ));
             }
@@ -131,7 +132,7 @@ fn set_request_expiry(
             })?;
             if expires_at.unix_millis() > template_expires_at.unix_millis() {
                 return Err(ConnectorError::application(
-                    "error.runtime.relationshipTemplates.requestCannotExpireAfterRelationshipTemplate",
+                    ErrorCode::RuntimeRelationshipTemplatesRequestCannotExpireAfterRelationshipTemplate,
                     "The expiration date of the Request within the onNewRelationship property of the RelationshipTemplateContent must be set such that the expiration date of the RelationshipTemplate is not exceeded.",
                 ));
             }

@@ -6,6 +6,7 @@ use nmshd_wire::token::TokenContent;
 use serde_json::Value;
 
 use crate::error::ConnectorError;
+use crate::error_codes::ErrorCode;
 use crate::http::body::RequestBody;
 use crate::routes::input;
 
@@ -42,7 +43,7 @@ impl RequestBody for CreateOwnToken {
 fn own_token_content(content: &Value) -> Result<TokenContent, ConnectorError> {
     let invalid = || {
         ConnectorError::application(
-            "error.runtime.invalidTokenContent",
+            ErrorCode::RuntimeInvalidTokenContent,
             "The given content is not a valid token content.",
         )
     };

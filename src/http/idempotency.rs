@@ -112,7 +112,7 @@ fn valid_key(value: &HeaderValue) -> Result<String, ConnectorError> {
     let key = value.to_str().unwrap_or_default().trim();
     if key.is_empty() || key.len() > MAX_KEY_LEN || !key.chars().all(|c| c.is_ascii_graphic()) {
         return Err(ConnectorError::application(
-            "error.connector.validation.invalidIdempotencyKey",
+            crate::error_codes::ErrorCode::ConnectorValidationInvalidIdempotencyKey,
             format!(
                 "The {HEADER} header must be 1-{MAX_KEY_LEN} visible ASCII characters (e.g. a UUID)."
             ),

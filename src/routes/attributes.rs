@@ -13,6 +13,7 @@ use crate::api::attributes::{
 };
 use crate::envelope;
 use crate::error::ConnectorError;
+use crate::error_codes::ErrorCode;
 use crate::http::body::Body;
 use crate::query::{QueryPairs, parse_query_string, translate};
 use crate::routes::input;
@@ -458,7 +459,7 @@ pub async fn execute_iql_query(
     let c = consumption(&state)?;
     let ExecuteIqlQuery(query) = body.into_inner()?;
     let expr = iql::parse(&query.query_string).map_err(|e| {
-        ConnectorError::application("error.runtime.requestDeserialization", e.message)
+        ConnectorError::application(ErrorCode::RuntimeRequestDeserialization, e.message)
     })?;
     let own = c
         .attributes(&Filter::eq("@type", "OwnIdentityAttribute").map_err(ConnectorError::from)?)
@@ -467,7 +468,7 @@ pub async fn execute_iql_query(
     // the library throws a TypeError for content it cannot walk; the runtime reports it as unknown
     let indices = iql::execute(&expr, &contents).map_err(|e| {
         ConnectorError::application(
-            "error.runtime.unknown",
+            ErrorCode::RuntimeUnknown,
             format!("An error was thrown in a UseCase: {e}"),
         )
     })?;

@@ -40,7 +40,7 @@ pub async fn validate(
     let outcome = match transport.validate_challenge(&signed).await {
         Err(TransportError::Rule { code, .. }) if code == "error.transport.notSupported" => {
             return Err(ConnectorError::application(
-                "error.runtime.notSupported",
+                crate::error_codes::ErrorCode::RuntimeNotSupported,
                 "Validating challenges of the type 'Device' is not yet supported.",
             ));
         }
