@@ -40,7 +40,7 @@ pub struct LeaseSettings {
     pub onboarding_wait_seconds: u64,
     /// The lease on deciding one incoming request (30 s).
     pub decide_ttl_seconds: u64,
-    /// The claim on sending one outgoing request by message (120 s): how long after a sender
+    /// The claim on sending one outgoing request by message (180 s): how long after a sender
     /// died another one may send the request.
     pub request_send_ttl_seconds: u64,
 }

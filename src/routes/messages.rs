@@ -103,16 +103,24 @@ pub async fn send(
     let claim = consumption.claim_request_send(&request_id).await?;
     connector_consumption::abort_at_test_hook("request-send-claimed");
     let sent = match state.send_message(new).await {
-        // Draft → Open (compare-and-set, idempotent), as the runtime does on `MessageSent`.
-        Ok(sent) => consumption
-            .outgoing_request_sent(&request_id, &sent.id)
-            .await
-            .map(|()| sent)
-            .map_err(ConnectorError::from),
-        Err(error) => Err(error),
+        Ok(sent) => sent,
+        Err(error) => {
+            // Refused (nothing left): the request may be sent again. An unexpected failure (e.g.
+            // the messaging actor did not answer in time) may still send it: the claim stays
+            // until it expires, and the sender taking it over finds the stored message.
+            if !matches!(error, ConnectorError::Unexpected(_)) {
+                consumption.release_request_send(claim).await;
+            }
+            return Err(error);
+        }
     };
+    // Draft → Open (compare-and-set, idempotent), as the runtime does on `MessageSent`. If this
+    // fails, the claim stays: its taker completes the request with the stored message.
+    consumption
+        .outgoing_request_sent(&request_id, &sent.id)
+        .await?;
     consumption.release_request_send(claim).await;
-    Ok(envelope::created(&sent?.to_dto()))
+    Ok(envelope::created(&sent.to_dto()))
 }
 
 /// `GET /Messages`.

@@ -38,7 +38,7 @@ impl Record for RequestSendClaim {
 }
 
 /// A held claim; give it back with [`Consumption::release_request_send`] once the request is
-/// `Open` or the send failed.
+/// `Open` or the send was refused. After an unexpected failure it is left to expire.
 #[derive(Debug)]
 #[must_use = "a claim is released after the send"]
 pub struct SendClaim {
