@@ -9,6 +9,8 @@ use serde_json::json;
 
 use connector_store::now_iso;
 
+use crate::error_codes::ErrorCode;
+
 /// Prefix of the documentation link; the anchor is the code verbatim.
 const DOCS_BASE: &str = "https://enmeshed.eu/integrate/error-codes#";
 /// Alphabet of error ids: no I, O, 0, 1.
@@ -48,6 +50,13 @@ pub enum ConnectorError {
     PayloadTooLarge {
         /// Limit in bytes.
         limit: usize,
+    },
+    /// The body did not arrive within the deadline (`http::body_deadline`); the connection is
+    /// closed after this answer.
+    #[error("The request body did not arrive within {seconds} seconds.")]
+    RequestTimeout {
+        /// The deadline in seconds.
+        seconds: u64,
     },
     /// A route of the real Connector that this build does not serve yet.
     #[error("The route {method} {path} is not implemented yet by this Connector.")]
@@ -99,7 +108,7 @@ pub enum ConnectorError {
 impl ConnectorError {
     /// `error.runtime.validation.invalidPropertyValue` with `message`.
     pub fn validation(message: impl Into<String>) -> Self {
-        Self::application("error.runtime.validation.invalidPropertyValue", message)
+        Self::application(ErrorCode::RuntimeValidationInvalidPropertyValue, message)
     }
 
     /// An application error with an explicit code.
@@ -113,7 +122,7 @@ impl ConnectorError {
     /// `error.runtime.recordNotFound` for `entity` (e.g. `Token`), with the real message.
     pub fn record_not_found(entity: &str) -> Self {
         Self::application(
-            "error.runtime.recordNotFound",
+            ErrorCode::RuntimeRecordNotFound,
             format!("{entity} not found. Make sure the ID exists and the record is not expired."),
         )
     }
@@ -124,7 +133,7 @@ impl ConnectorError {
     /// status and code.
     pub fn from_backbone(status: u16, code: String, message: String) -> Self {
         if code == "error.platform.recordNotFound" {
-            Self::application("error.runtime.recordNotFound", message)
+            Self::application(ErrorCode::RuntimeRecordNotFound, message)
         } else if code.starts_with("error.platform.validation") {
             Self::application(code, message)
         } else {
@@ -136,6 +145,16 @@ impl ConnectorError {
         }
     }
 
+    /// A write that lost a compare-and-set race or collided with another record (409): the
+    /// request changed nothing and may be retried.
+    pub fn concurrent_update(conflict: &connector_store::StoreError) -> Self {
+        tracing::debug!(error = %conflict, "store conflict reached the edge");
+        Self::application(
+            ErrorCode::TransportConcurrentUpdate,
+            "The record was changed by a concurrent request; nothing was changed, try again.",
+        )
+    }
+
     /// Wraps an unexpected failure.
     pub fn unexpected(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Unexpected(Box::new(cause))
@@ -144,18 +163,23 @@ impl ConnectorError {
     /// The enmeshed error code.
     pub fn code(&self) -> &str {
         match self {
-            Self::Unauthorized => "error.connector.unauthorized",
-            Self::Forbidden => "error.connector.forbidden",
-            Self::RouteDoesNotExist => "error.connector.http.routeDoesNotExist",
-            Self::MethodNotAllowed { .. } => "error.connector.http.methodNotAllowed",
-            Self::NotAcceptable => "error.connector.http.notAcceptable",
-            Self::InvalidJsonInPayload => "error.connector.validation.invalidJsonInPayload",
-            Self::PayloadTooLarge { .. } => "error.connector.http.payloadTooLarge",
-            Self::NotImplemented { .. } => "error.connector.notImplemented",
-            Self::IdempotencyKeyReused { .. } => "error.connector.idempotencyKeyReused",
-            Self::IdempotencyKeyInProgress { .. } => "error.connector.idempotencyKeyInProgress",
+            Self::Unauthorized => ErrorCode::ConnectorUnauthorized.as_str(),
+            Self::Forbidden => ErrorCode::ConnectorForbidden.as_str(),
+            Self::RouteDoesNotExist => ErrorCode::ConnectorHttpRouteDoesNotExist.as_str(),
+            Self::MethodNotAllowed { .. } => ErrorCode::ConnectorHttpMethodNotAllowed.as_str(),
+            Self::NotAcceptable => ErrorCode::ConnectorHttpNotAcceptable.as_str(),
+            Self::InvalidJsonInPayload => {
+                ErrorCode::ConnectorValidationInvalidJsonInPayload.as_str()
+            }
+            Self::PayloadTooLarge { .. } => ErrorCode::ConnectorHttpPayloadTooLarge.as_str(),
+            Self::RequestTimeout { .. } => ErrorCode::ConnectorHttpRequestTimeout.as_str(),
+            Self::NotImplemented { .. } => ErrorCode::ConnectorNotImplemented.as_str(),
+            Self::IdempotencyKeyReused { .. } => ErrorCode::ConnectorIdempotencyKeyReused.as_str(),
+            Self::IdempotencyKeyInProgress { .. } => {
+                ErrorCode::ConnectorIdempotencyKeyInProgress.as_str()
+            }
             Self::Application { code, .. } | Self::Backbone { code, .. } => code,
-            Self::Unexpected(_) => "error.connector.unexpected",
+            Self::Unexpected(_) => ErrorCode::ConnectorUnexpected.as_str(),
         }
     }
 }
@@ -172,6 +196,7 @@ impl From<connector_transport::TransportError> for ConnectorError {
             }) => Self::from_backbone(status, code, message),
             TransportError::NotFound { entity, .. } => Self::record_not_found(entity),
             TransportError::Rule { code, message } => Self::application(code, message),
+            TransportError::Store(store) => store.into(),
             other => Self::unexpected(other),
         }
     }
@@ -193,6 +218,9 @@ impl From<connector_actors::ActorError> for ConnectorError {
                     message,
                 }) => Self::from_backbone(*status, code.clone(), message.clone()),
                 TransportError::Rule { code, message } => Self::application(code, message),
+                TransportError::Store(store) if store.is_conflict() => {
+                    Self::concurrent_update(store)
+                }
                 _ => Self::unexpected(ActorError::Sync(e)),
             },
             other => Self::unexpected(other),
@@ -201,8 +229,13 @@ impl From<connector_actors::ActorError> for ConnectorError {
 }
 
 impl From<connector_store::StoreError> for ConnectorError {
+    /// A conflict that reached the edge is a lost race (409, retry); anything else is unexpected.
     fn from(error: connector_store::StoreError) -> Self {
-        Self::unexpected(error)
+        if error.is_conflict() {
+            Self::concurrent_update(&error)
+        } else {
+            Self::unexpected(error)
+        }
     }
 }
 
@@ -218,35 +251,15 @@ pub fn new_error_id() -> String {
 }
 
 impl ResponseError for ConnectorError {
+    /// The Backbone's own status for an error passed through, otherwise the error table's.
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::RouteDoesNotExist => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            Self::InvalidJsonInPayload => StatusCode::BAD_REQUEST,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
-            Self::IdempotencyKeyReused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::IdempotencyKeyInProgress { .. } => StatusCode::CONFLICT,
-            Self::Application { code, .. } => {
-                if code == "error.runtime.recordNotFound"
-                    || code == "error.transport.recordNotFound"
-                {
-                    StatusCode::NOT_FOUND
-                } else if code.starts_with("error.platform.") {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                } else {
-                    StatusCode::BAD_REQUEST
-                }
-            }
             // A Backbone status outside 100–599 is sanitised to 500, as the real handler does.
             Self::Backbone { status, .. } => StatusCode::from_u16(*status)
                 .ok()
                 .filter(|s| (100..=599).contains(&s.as_u16()))
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => crate::error_codes::status_of(self.code()),
         }
     }
 
@@ -277,6 +290,10 @@ impl ResponseError for ConnectorError {
             }
         }
         let mut response = HttpResponse::build(status);
+        if matches!(self, Self::RequestTimeout { .. }) {
+            // The rest of the body may still trickle in: do not keep reading it.
+            response.force_close();
+        }
         if let Self::MethodNotAllowed { allow } = self
             && let Ok(value) = HeaderValue::from_str(&allow.join(", "))
         {
@@ -418,6 +435,26 @@ mod tests {
             (403, "error.platform.forbidden".into(), "reason".into())
         );
         assert_eq!(backbone(42).status_code().as_u16(), 500);
+        // A lost compare-and-set race is a conflict, from the store as from the update loop.
+        let conflict = || connector_store::StoreError::Conflict {
+            collection: "Requests".into(),
+            id: "REQ".into(),
+            reason: connector_store::ConflictReason::VersionMismatch {
+                expected: 1,
+                actual: 2,
+            },
+        };
+        let from_store = ConnectorError::from(conflict());
+        assert_eq!(
+            (from_store.status_code().as_u16(), from_store.code()),
+            (409, "error.transport.concurrentUpdate")
+        );
+        let from_transport =
+            ConnectorError::from(connector_transport::TransportError::Store(conflict()));
+        assert_eq!(from_transport.status_code().as_u16(), 409);
+        assert_eq!(status("error.transport.concurrentUpdate"), 409);
+        let other = ConnectorError::from(connector_store::StoreError::Backend("disk".into()));
+        assert_eq!(other.status_code().as_u16(), 500);
         assert_eq!(backbone(700).status_code().as_u16(), 500);
     }
 }

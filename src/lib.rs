@@ -4,11 +4,13 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod control;
 pub mod envelope;
 pub mod error;
+pub mod error_codes;
 pub mod error_report;
 pub mod health;
 pub mod http;

@@ -296,6 +296,9 @@ impl Application {
         let grace = settings.infrastructure.replicas.shutdown_grace_period();
         let docs =
             crate::routes::openapi::docs_enabled(settings).map_err(StartupError::Unsupported)?;
+        let body_deadline = web::Data::new(crate::http::body_deadline::BodyDeadline(
+            std::time::Duration::from_secs(http.request_timeout_seconds.max(1)),
+        ));
         let gate_config = web::Data::new(GateConfig {
             authenticator: Authenticator::from_settings(settings),
             debug,
@@ -329,6 +332,7 @@ impl Application {
                 .app_data(counter.clone())
                 .app_data(stopping_data.clone())
                 .app_data(json_config())
+                .app_data(body_deadline.clone())
                 .configure(|cfg| {
                     if docs {
                         crate::routes::openapi::configure(cfg);
@@ -340,6 +344,7 @@ impl Application {
                 .wrap(from_fn(gate))
                 .wrap(Compress::default())
                 .wrap(security_headers())
+                .wrap(from_fn(crate::http::body_deadline::body_deadline))
                 .wrap(from_fn(telemetry))
                 .wrap(from_fn(crate::shutdown::close_when_stopping))
         })

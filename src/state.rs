@@ -143,7 +143,7 @@ impl AppState {
     ) -> Result<&connector_transport::Transport, crate::error::ConnectorError> {
         self.transport.as_ref().ok_or_else(|| {
             crate::error::ConnectorError::application(
-                "error.connector.transportUnavailable",
+                crate::error_codes::ErrorCode::ConnectorTransportUnavailable,
                 "This Connector was started without a connection to a Backbone.",
             )
         })

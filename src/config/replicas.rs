@@ -40,6 +40,9 @@ pub struct LeaseSettings {
     pub onboarding_wait_seconds: u64,
     /// The lease on deciding one incoming request (30 s).
     pub decide_ttl_seconds: u64,
+    /// The claim on sending one outgoing request by message (180 s): how long after a sender
+    /// died another one may send the request.
+    pub request_send_ttl_seconds: u64,
 }
 
 impl Default for LeaseSettings {
@@ -51,6 +54,7 @@ impl Default for LeaseSettings {
             onboarding_ttl_seconds: timings.onboarding_ttl.as_secs(),
             onboarding_wait_seconds: timings.onboarding_wait.as_secs(),
             decide_ttl_seconds: timings.decide_ttl.as_secs(),
+            request_send_ttl_seconds: timings.request_send_ttl.as_secs(),
         }
     }
 }
@@ -65,6 +69,7 @@ impl LeaseSettings {
             onboarding_ttl: ttl(self.onboarding_ttl_seconds),
             onboarding_wait: Duration::from_secs(self.onboarding_wait_seconds),
             decide_ttl: ttl(self.decide_ttl_seconds),
+            request_send_ttl: ttl(self.request_send_ttl_seconds),
         }
     }
 }

@@ -141,6 +141,11 @@ pub struct HttpServerSettings {
     /// interfaces, which stays the default).
     #[serde(default = "default_host")]
     pub host: String,
+    /// How long a request's body may take to arrive, in seconds (an addition of this
+    /// implementation: Node's `requestTimeout`, 300 s, which the real one inherits); a later
+    /// body is answered 408 and its connection closed.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_seconds: u64,
     /// CORS options (`{ "origin": false }` = no CORS headers).
     #[serde(default)]
     pub cors: Value,
@@ -218,6 +223,9 @@ fn default_max_redirects() -> u32 {
 }
 fn default_port() -> u16 {
     80
+}
+fn default_request_timeout() -> u64 {
+    300
 }
 fn default_host() -> String {
     "0.0.0.0".into()

@@ -190,10 +190,13 @@ pub enum Lookup {
         /// Path to hand to the router.
         canonical_path: String,
     },
-    /// The path is a business route, the method is not; methods declared for that path.
+    /// The path is a business route or a public one, the method is not; methods declared for
+    /// that path.
     MethodNotAllowed {
         /// Allowed methods, declaration order.
         allow: Vec<String>,
+        /// The path is public (`/health`): no authentication before the 405.
+        public: bool,
     },
     /// Nothing matches.
     NotFound,
@@ -228,6 +231,16 @@ fn match_template(template: &str, segments: &[&str]) -> Option<(Score, String)> 
     Some((score, canonical))
 }
 
+/// Whether two templates match the same paths (they differ at most in parameter names).
+fn same_shape(a: &str, b: &str) -> bool {
+    let shape = |t: &str| -> Vec<String> {
+        t.split('/')
+            .map(|p| if p.starts_with('{') { "{}" } else { p }.to_owned())
+            .collect()
+    };
+    shape(a) == shape(b)
+}
+
 /// Matches like Express: case-insensitive literals, one trailing slash tolerated.
 pub fn lookup(method: &str, path: &str, debug: bool) -> Lookup {
     let trimmed = if path.len() > 1 {
@@ -254,13 +267,20 @@ pub fn lookup(method: &str, path: &str, debug: bool) -> Lookup {
             route,
             canonical_path,
         },
-        (None, Some((_, route))) if route.path.starts_with(API_BASE) => Lookup::MethodNotAllowed {
-            allow: ROUTES
-                .iter()
-                .filter(|r| r.path == route.path && (debug || !r.debug_only))
-                .map(|r| r.method.to_owned())
-                .collect(),
-        },
+        (None, Some((_, route)))
+            if route.path.starts_with(API_BASE) || route.access == Access::Public =>
+        {
+            Lookup::MethodNotAllowed {
+                // Every template of this shape (`/Files/{idOrReference}` and `/Files/{id}` are
+                // one path to a client).
+                allow: ROUTES
+                    .iter()
+                    .filter(|r| same_shape(r.path, route.path) && (debug || !r.debug_only))
+                    .map(|r| r.method.to_owned())
+                    .collect(),
+                public: route.access == Access::Public,
+            }
+        }
         _ => Lookup::NotFound,
     }
 }
@@ -327,20 +347,37 @@ mod tests {
         assert_eq!(
             lookup("PATCH", "/api/core/v1/Files", false),
             Lookup::MethodNotAllowed {
-                allow: vec!["GET".into()]
+                allow: vec!["GET".into()],
+                public: false,
             }
         );
         assert_eq!(
             lookup("PUT", "/api/core/v1/Tokens/Own", false),
             Lookup::MethodNotAllowed {
-                allow: vec!["POST".into(), "GET".into()]
+                allow: vec!["POST".into(), "GET".into()],
+                public: false,
             }
         );
         assert_eq!(
             lookup("GET", "/api/core/v1/Tokens", false),
             Lookup::NotFound
         );
-        assert_eq!(lookup("POST", "/health", false), Lookup::NotFound);
+        // `/health` is public: a wrong method is a 405 without authentication.
+        assert_eq!(
+            lookup("TRACE", "/health", false),
+            Lookup::MethodNotAllowed {
+                allow: vec!["GET".into()],
+                public: true,
+            }
+        );
+        // One path, two templates: `GET /Files/{idOrReference}` and `DELETE /Files/{id}`.
+        assert_eq!(
+            lookup("OPTIONS", "/api/core/v1/Files/FILaaaaaaaaaaaaaaaaa", false),
+            Lookup::MethodNotAllowed {
+                allow: vec!["GET".into(), "DELETE".into()],
+                public: false,
+            }
+        );
         assert_eq!(
             lookup("GET", "/api/core/v1/IdentityDeletionProcess", false),
             Lookup::NotFound

@@ -68,7 +68,11 @@ async fn checked(
     }
     let found = lookup(req.method().as_str(), req.path(), config.debug);
 
-    let public = matches!(&found, Lookup::Found { route, .. } if route.access == Access::Public);
+    let public = match &found {
+        Lookup::Found { route, .. } => route.access == Access::Public,
+        Lookup::MethodNotAllowed { public, .. } => *public,
+        Lookup::NotFound => false,
+    };
     let principal = if public {
         None
     } else {
@@ -96,7 +100,7 @@ async fn checked(
             route,
             canonical_path,
         } => (route, canonical_path),
-        Lookup::MethodNotAllowed { allow } => {
+        Lookup::MethodNotAllowed { allow, .. } => {
             return refuse(req, ConnectorError::MethodNotAllowed { allow });
         }
         Lookup::NotFound => return refuse(req, ConnectorError::RouteDoesNotExist),

@@ -112,7 +112,7 @@ fn valid_key(value: &HeaderValue) -> Result<String, ConnectorError> {
     let key = value.to_str().unwrap_or_default().trim();
     if key.is_empty() || key.len() > MAX_KEY_LEN || !key.chars().all(|c| c.is_ascii_graphic()) {
         return Err(ConnectorError::application(
-            "error.connector.validation.invalidIdempotencyKey",
+            crate::error_codes::ErrorCode::ConnectorValidationInvalidIdempotencyKey,
             format!(
                 "The {HEADER} header must be 1-{MAX_KEY_LEN} visible ASCII characters (e.g. a UUID)."
             ),
@@ -125,7 +125,13 @@ async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, ConnectorError> {
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ConnectorError::InvalidJsonInPayload)?;
+        let chunk = chunk.map_err(|e| {
+            if super::body_deadline::is_timeout(&e) {
+                super::request_timeout(req.request())
+            } else {
+                ConnectorError::InvalidJsonInPayload
+            }
+        })?;
         if body.len() + chunk.len() > MAX_BODY {
             return Err(ConnectorError::PayloadTooLarge { limit: MAX_BODY });
         }

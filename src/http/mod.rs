@@ -3,6 +3,8 @@
 
 pub mod accept;
 pub mod auth;
+pub mod body;
+pub mod body_deadline;
 pub mod catalog;
 pub mod extract;
 pub mod gate;
@@ -29,12 +31,23 @@ pub fn json_config() -> web::JsonConfig {
         .error_handler(json_error)
 }
 
-fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+fn json_error(error: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
     match error {
         JsonPayloadError::OverflowKnownLength { limit, .. }
         | JsonPayloadError::Overflow { limit } => ConnectorError::PayloadTooLarge { limit }.into(),
+        JsonPayloadError::Payload(ref payload) if body_deadline::is_timeout(payload) => {
+            request_timeout(req).into()
+        }
         _ => ConnectorError::InvalidJsonInPayload.into(),
     }
+}
+
+/// The answer to a body that missed [`body_deadline::BodyDeadline`].
+pub fn request_timeout(req: &HttpRequest) -> ConnectorError {
+    let seconds = req
+        .app_data::<web::Data<body_deadline::BodyDeadline>>()
+        .map_or(0, |d| d.0.as_secs());
+    ConnectorError::RequestTimeout { seconds }
 }
 
 /// helmet's default security headers, which the real Connector sends in production mode.

@@ -2,12 +2,19 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use connector_consumption::Consumption;
-use connector_content::{IqlQuery, iql};
+use connector_content::iql;
 use connector_store::Filter;
 use serde_json::{Value, json};
 
+use crate::api::attributes::{
+    AttributeQuery, CreateAttribute, ExecuteIqlQuery, IdentityAttributeQuery, NotifyPeer,
+    RelationshipAttributeQuery, SucceedAttribute, ThirdPartyRelationshipAttributeQuery,
+    ValidateIqlQuery,
+};
 use crate::envelope;
 use crate::error::ConnectorError;
+use crate::error_codes::ErrorCode;
+use crate::http::body::Body;
 use crate::query::{QueryPairs, parse_query_string, translate};
 use crate::routes::input;
 use crate::state::AppState;
@@ -77,7 +84,7 @@ fn take_flag(pairs: &mut QueryPairs, name: &str, default: bool) -> Result<bool, 
     }
 }
 
-fn address(text: &str) -> Result<&str, ConnectorError> {
+pub(crate) fn address(text: &str) -> Result<&str, ConnectorError> {
     let ok = text
         .strip_prefix("did:e:")
         .and_then(|rest| rest.split_once(":dids:"))
@@ -96,12 +103,11 @@ fn address(text: &str) -> Result<&str, ConnectorError> {
 /// `PUT /Attributes/CanCreate`.
 pub async fn can_create(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<CreateAttribute>,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
-    let body = input::object(&body)?;
-    let content = input::required_object(body, "content")?;
-    match c.can_create_own_identity_attribute(content).await {
+    let CreateAttribute { content } = body.into_inner()?;
+    match c.can_create_own_identity_attribute(&content).await {
         Ok(_) => Ok(envelope::ok(&json!({"isSuccess": true}))),
         Err(error) => {
             let error = ConnectorError::from(error);
@@ -120,12 +126,11 @@ pub async fn can_create(
 /// `POST /Attributes`.
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<CreateAttribute>,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
-    let body = input::object(&body)?;
-    let content = input::required_object(body, "content")?;
-    let attribute = c.create_own_identity_attribute(content).await?;
+    let CreateAttribute { content } = body.into_inner()?;
+    let attribute = c.create_own_identity_attribute(&content).await?;
     Ok(envelope::created(&c.attribute_dto(&attribute).await?))
 }
 
@@ -308,17 +313,18 @@ pub async fn get_forwarding_details(
 pub async fn succeed(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<Value>,
+    body: Body<SucceedAttribute>,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
     let id = attribute_id(&req, "predecessorId")?;
-    let body = input::object(&body)?;
-    let successor = input::required_object(body, "successorContent")?;
+    let SucceedAttribute { successor_content } = body.into_inner()?;
     let predecessor = c.attribute(&id).await?;
     if predecessor.content_type() != "IdentityAttribute" {
-        return succeed_relationship_attribute(&state, &c, &id, successor).await;
+        return succeed_relationship_attribute(&state, &c, &id, &successor_content).await;
     }
-    let (predecessor, successor) = c.succeed_own_identity_attribute(&id, successor).await?;
+    let (predecessor, successor) = c
+        .succeed_own_identity_attribute(&id, &successor_content)
+        .await?;
     Ok(envelope::created(&json!({
         "predecessor": c.attribute_dto(&predecessor).await?,
         "successor": c.attribute_dto(&successor).await?,
@@ -378,12 +384,12 @@ pub async fn delete(
 pub async fn notify_peer(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<Value>,
+    body: Body<NotifyPeer>,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
     let id = attribute_id(&req, "id")?;
-    let body = input::object(&body)?;
-    let peer = address(body.get("peer").and_then(Value::as_str).unwrap_or_default())?;
+    let NotifyPeer { peer } = body.into_inner()?;
+    let peer = peer.as_str();
     let (predecessor, successor, notification) = c
         .notify_peer_about_own_identity_attribute_succession(&id, peer)
         .await?;
@@ -402,29 +408,13 @@ pub async fn notify_peer(
     })))
 }
 
-fn query_of(body: &Value, expected: &str) -> Result<Value, ConnectorError> {
-    let body = input::object(body)?;
-    let query = input::required_object(body, "query")?;
-    match query.get("@type").and_then(Value::as_str) {
-        None => {
-            let mut query = query.clone();
-            query["@type"] = expected.into();
-            Ok(query)
-        }
-        Some(kind) if kind == expected => Ok(query.clone()),
-        Some(_) => Err(ConnectorError::validation(format!(
-            "query must be a {expected}"
-        ))),
-    }
-}
-
 /// `POST /Attributes/ExecuteIdentityAttributeQuery`.
 pub async fn execute_identity_query(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<AttributeQuery<IdentityAttributeQuery>>,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
-    let query = query_of(&body, "IdentityAttributeQuery")?;
+    let query = body.into_inner()?.query;
     Ok(envelope::ok(
         &c.attribute_dtos(&c.execute_identity_attribute_query(&query).await?)
             .await?,
@@ -434,10 +424,10 @@ pub async fn execute_identity_query(
 /// `POST /Attributes/ExecuteRelationshipAttributeQuery`.
 pub async fn execute_relationship_query(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<AttributeQuery<RelationshipAttributeQuery>>,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
-    let query = query_of(&body, "RelationshipAttributeQuery")?;
+    let query = body.into_inner()?.query;
     Ok(envelope::ok(
         &c.attribute_dto(&c.execute_relationship_attribute_query(&query).await?)
             .await?,
@@ -447,10 +437,10 @@ pub async fn execute_relationship_query(
 /// `POST /Attributes/ExecuteThirdPartyRelationshipAttributeQuery`.
 pub async fn execute_third_party_query(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<AttributeQuery<ThirdPartyRelationshipAttributeQuery>>,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
-    let query = query_of(&body, "ThirdPartyRelationshipAttributeQuery")?;
+    let query = body.into_inner()?.query;
     Ok(envelope::ok(
         &c.attribute_dtos(
             &c.execute_third_party_relationship_attribute_query(&query)
@@ -460,110 +450,16 @@ pub async fn execute_third_party_query(
     ))
 }
 
-/// The body of `ExecuteIQLQuery` / `ValidateIQLQuery`, checked in the order and with the messages of the
-/// runtime's request schemas (`@type` optional for Execute, required for Validate), then read as an
-/// `IQLQuery`, whose validator rejects over-long and syntactically invalid IQL (ts-serval errors, hence
-/// `error.runtime.requestDeserialization`, in the runtime's wording).
-fn iql_query_of(body: &Value, type_required: bool) -> Result<IqlQuery, ConnectorError> {
-    let invalid = |message: &str| Err(ConnectorError::validation(message));
-    let body = input::object(body)?;
-    if !body.contains_key("query") {
-        return invalid("must have required property 'query'");
-    }
-    if body.keys().any(|k| k != "query") {
-        return invalid("must NOT have additional properties");
-    }
-    let Some(query) = body["query"].as_object() else {
-        return invalid("query must be object");
-    };
-    let required: &[&str] = if type_required {
-        &["@type", "queryString"]
-    } else {
-        &["queryString"]
-    };
-    if let Some(name) = required.iter().find(|n| !query.contains_key(**n)) {
-        return invalid(&format!("query must have required property '{name}'"));
-    }
-    const KNOWN: &[&str] = &[
-        "@type",
-        "@context",
-        "@version",
-        "queryString",
-        "attributeCreationHints",
-    ];
-    if query.keys().any(|k| !KNOWN.contains(&k.as_str())) {
-        return invalid("query must NOT have additional properties");
-    }
-    // properties in the order the two schemas list them (the first failure is reported)
-    let order: &[&str] = if type_required {
-        &[
-            "@type",
-            "@context",
-            "@version",
-            "queryString",
-            "attributeCreationHints",
-        ]
-    } else {
-        &[
-            "@type",
-            "queryString",
-            "attributeCreationHints",
-            "@context",
-            "@version",
-        ]
-    };
-    for name in order {
-        let Some(value) = query.get(*name) else {
-            continue;
-        };
-        if *name != "attributeCreationHints" {
-            if !value.is_string() {
-                return invalid(&format!("query/{name} must be string"));
-            }
-            if *name == "@type" && value != "IQLQuery" {
-                return invalid("query/@type must be equal to constant");
-            }
-            continue;
-        }
-        let Some(hints) = value.as_object() else {
-            return invalid("query/attributeCreationHints must be object");
-        };
-        if !hints.contains_key("valueType") {
-            return invalid("query/attributeCreationHints must have required property 'valueType'");
-        }
-        if hints.keys().any(|k| k != "valueType" && k != "tags") {
-            return invalid("query/attributeCreationHints must NOT have additional properties");
-        }
-    }
-    let query_string = query["queryString"].as_str().unwrap_or_default();
-    let deserialization = |message: String| {
-        ConnectorError::application("error.runtime.requestDeserialization", message)
-    };
-    if query_string.encode_utf16().count() > 4096 {
-        return Err(deserialization(
-            "IQLQuery.queryString :: Value is longer than 4096 characters".to_owned(),
-        ));
-    }
-    if let Err(offset) = iql::validate(query_string) {
-        return Err(deserialization(format!(
-            "IQLQuery.queryString:String :: invalid IQL query at character offset {offset}"
-        )));
-    }
-    let mut typed = Value::Object(query.clone());
-    typed["@type"] = "IQLQuery".into();
-    IqlQuery::from_json(&typed).map_err(|e| ConnectorError::application(e.code, e.message))
-}
-
 /// `POST /Attributes/ExecuteIQLQuery`: the query evaluated over the contents of all
 /// OwnIdentityAttributes (every version, oldest first), as the runtime's `executeIQLQuery`.
 pub async fn execute_iql_query(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<ExecuteIqlQuery>,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
-    let query = iql_query_of(&body, false)?;
+    let ExecuteIqlQuery(query) = body.into_inner()?;
     let expr = iql::parse(&query.query_string).map_err(|e| {
-        ConnectorError::application("error.runtime.requestDeserialization", e.message)
+        ConnectorError::application(ErrorCode::RuntimeRequestDeserialization, e.message)
     })?;
     let own = c
         .attributes(&Filter::eq("@type", "OwnIdentityAttribute").map_err(ConnectorError::from)?)
@@ -572,7 +468,7 @@ pub async fn execute_iql_query(
     // the library throws a TypeError for content it cannot walk; the runtime reports it as unknown
     let indices = iql::execute(&expr, &contents).map_err(|e| {
         ConnectorError::application(
-            "error.runtime.unknown",
+            ErrorCode::RuntimeUnknown,
             format!("An error was thrown in a UseCase: {e}"),
         )
     })?;
@@ -583,8 +479,10 @@ pub async fn execute_iql_query(
 /// `POST /Attributes/ValidateIQLQuery`: `@nmshd/iql`'s `validate` result for the query string. As in the
 /// runtime, the body is read as an `IQLQuery` first, so an invalid query string is refused there
 /// (`error.runtime.requestDeserialization`) and only valid ones reach the library.
-pub async fn validate_iql_query(body: web::Json<Value>) -> Result<HttpResponse, ConnectorError> {
-    let query = iql_query_of(&body, true)?;
+pub async fn validate_iql_query(
+    body: Body<ValidateIqlQuery>,
+) -> Result<HttpResponse, ConnectorError> {
+    let ValidateIqlQuery(query) = body.into_inner()?;
     Ok(envelope::ok(&iql::validation_result(&query.query_string)))
 }
 

@@ -4,17 +4,19 @@ use actix_multipart::Multipart;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use connector_store::Filter;
+use connector_transport::Transport;
 use connector_transport::files::{FileRecord, FileTokenOptions, MAX_FILE_SIZE, NewFile};
 use connector_transport::tokens::TokenRecord;
-use connector_transport::{PasswordProtectionInput, Transport};
 use futures_util::StreamExt;
 use nmshd_crypto::Reference;
 use nmshd_wire::CoreDate;
 use serde_json::{Map, Value, json};
 
 use super::{input, qr};
+use crate::api::files::{CreateFileToken, LoadPeerFile};
 use crate::envelope;
 use crate::error::ConnectorError;
+use crate::http::body::Body;
 use crate::http::extract::ListQuery;
 use crate::query::translate;
 use crate::state::AppState;
@@ -89,7 +91,7 @@ pub(crate) fn download_response(file: &FileRecord, bytes: Vec<u8>) -> HttpRespon
         .body(bytes)
 }
 
-fn parse_future_date(name: &str, text: &str) -> Result<CoreDate, ConnectorError> {
+pub(crate) fn parse_future_date(name: &str, text: &str) -> Result<CoreDate, ConnectorError> {
     let date = CoreDate::parse(text).map_err(|_| {
         ConnectorError::validation(format!("{name} must match ISO8601 datetime format"))
     })?;
@@ -114,7 +116,22 @@ struct UploadForm {
     tags_bracket: bool,
 }
 
-async fn read_form(mut multipart: Multipart) -> Result<UploadForm, ConnectorError> {
+/// A multipart error as the client hears it: a body that missed its deadline is a 408.
+fn form_error(error: &actix_multipart::MultipartError, req: &HttpRequest) -> ConnectorError {
+    match error {
+        actix_multipart::MultipartError::Payload(payload)
+            if crate::http::body_deadline::is_timeout(payload) =>
+        {
+            crate::http::request_timeout(req)
+        }
+        other => ConnectorError::validation(other.to_string()),
+    }
+}
+
+async fn read_form(
+    mut multipart: Multipart,
+    req: &HttpRequest,
+) -> Result<UploadForm, ConnectorError> {
     let mut form = UploadForm::default();
     while let Some(field) = multipart.next().await {
         let mut field = match field {
@@ -126,7 +143,7 @@ async fn read_form(mut multipart: Multipart) -> Result<UploadForm, ConnectorErro
                 | actix_multipart::MultipartError::ContentTypeIncompatible
                 | actix_multipart::MultipartError::BoundaryMissing,
             ) => break,
-            Err(e) => return Err(ConnectorError::validation(e.to_string())),
+            Err(e) => return Err(form_error(&e, req)),
         };
         let name = field.name().unwrap_or_default().to_owned();
         let filename = field
@@ -138,7 +155,7 @@ async fn read_form(mut multipart: Multipart) -> Result<UploadForm, ConnectorErro
         );
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| ConnectorError::validation(e.to_string()))?;
+            let chunk = chunk.map_err(|e| form_error(&e, req))?;
             bytes.extend_from_slice(&chunk);
             if bytes.len() > MAX_FILE_SIZE {
                 return Err(ConnectorError::validation("'content' is too large"));
@@ -166,10 +183,11 @@ async fn read_form(mut multipart: Multipart) -> Result<UploadForm, ConnectorErro
 /// `POST /Files/Own` (multipart, §6.3).
 pub async fn upload_own(
     state: web::Data<AppState>,
+    req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let form = read_form(multipart).await?;
+    let form = read_form(multipart, &req).await?;
     let Some((filename, mimetype, content)) = form.file else {
         return Err(ConnectorError::validation(
             "must have required property 'content'",
@@ -209,49 +227,15 @@ pub async fn upload_own(
     Ok(envelope::created(&file_dto(transport, &file)?))
 }
 
-fn object_body(body: &Value, allowed: &[&str]) -> Result<Map<String, Value>, ConnectorError> {
-    let map = match body {
-        Value::Null => Map::new(),
-        Value::Object(map) => map.clone(),
-        _ => return Err(ConnectorError::validation("must be object")),
-    };
-    if map.keys().any(|k| !allowed.contains(&k.as_str())) {
-        return Err(ConnectorError::validation(
-            "must NOT have additional properties",
-        ));
-    }
-    Ok(map)
-}
-
-fn optional_string(map: &Map<String, Value>, name: &str) -> Result<Option<String>, ConnectorError> {
-    match map.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ConnectorError::validation(format!("{name} must be string"))),
-    }
-}
-
 /// `POST /Files/Peer`: `{reference, password?}`.
 pub async fn load_peer(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<LoadPeerFile>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let map = object_body(&body, &["reference", "password"])?;
-    // The runtime's custom message covers a missing, null or malformed reference alike.
-    let invalid = || ConnectorError::validation("token / file reference invalid");
-    let reference = map
-        .get("reference")
-        .and_then(Value::as_str)
-        .ok_or_else(invalid)?
-        .to_owned();
-    let password = optional_string(&map, "password")?;
-    let parsed = Reference::parse(&reference)
-        .ok()
-        .filter(|r| r.id.starts_with("FIL") || r.id.starts_with("TOK"))
-        .ok_or_else(invalid)?;
+    let body = body.into_inner()?;
     let file = transport
-        .load_peer_file(&parsed, password.as_deref())
+        .load_peer_file(&body.reference, body.password.as_deref())
         .await?;
     Ok(envelope::created(&file_dto(transport, &file)?))
 }
@@ -357,81 +341,6 @@ pub async fn download(
     Ok(download_response(&file, bytes))
 }
 
-fn password_protection(
-    map: &Map<String, Value>,
-) -> Result<Option<PasswordProtectionInput>, ConnectorError> {
-    let Some(value) = map.get("passwordProtection") else {
-        return Ok(None);
-    };
-    let inner = object_body(
-        value,
-        &["password", "passwordIsPin", "passwordLocationIndicator"],
-    )
-    .map_err(|e| ConnectorError::validation(format!("passwordProtection {e}")))?;
-    let password = match inner.get("password") {
-        Some(Value::String(p)) if !p.is_empty() => p.clone(),
-        Some(Value::String(_)) => {
-            return Err(ConnectorError::validation(
-                "passwordProtection/password must NOT have fewer than 1 characters",
-            ));
-        }
-        Some(_) => {
-            return Err(ConnectorError::validation(
-                "passwordProtection/password must be string",
-            ));
-        }
-        None => {
-            return Err(ConnectorError::validation(
-                "passwordProtection must have required property 'password'",
-            ));
-        }
-    };
-    let password_is_pin = match inner.get("passwordIsPin") {
-        None => false,
-        Some(Value::Bool(true)) => {
-            let digits = password.bytes().all(|b| b.is_ascii_digit());
-            if !(4..=16).contains(&password.len()) || !digits {
-                return Err(ConnectorError::validation(
-                    "'passwordProtection.passwordIsPin' is true, hence 'passwordProtection.password' must consist of 4 to 16 digits from 0 to 9.",
-                ));
-            }
-            true
-        }
-        Some(_) => {
-            return Err(ConnectorError::validation(
-                "passwordProtection/passwordIsPin must be equal to constant",
-            ));
-        }
-    };
-    const NAMES: &[(&str, u8)] = &[
-        ("Self", 1),
-        ("Letter", 2),
-        ("RegistrationLetter", 3),
-        ("Email", 4),
-        ("SMS", 5),
-        ("Website", 6),
-    ];
-    let indicator = match inner.get("passwordLocationIndicator") {
-        None => None,
-        Some(Value::Number(n)) if n.as_u64().is_some_and(|n| (50..=99).contains(&n)) => {
-            n.as_u64().and_then(|n| u8::try_from(n).ok())
-        }
-        Some(Value::String(s)) if NAMES.iter().any(|(name, _)| name == s) => {
-            NAMES.iter().find(|(name, _)| name == s).map(|(_, n)| *n)
-        }
-        Some(_) => {
-            return Err(ConnectorError::validation(
-                "must be a number from 50 to 99 or one of the following strings: Self, Letter, RegistrationLetter, Email, SMS, Website",
-            ));
-        }
-    };
-    Ok(Some(PasswordProtectionInput {
-        password,
-        password_is_pin,
-        password_location_indicator: indicator,
-    }))
-}
-
 /// The `TokenDTO` (connector-api §10).
 fn token_dto(
     transport: &Transport,
@@ -468,38 +377,18 @@ fn token_dto(
 pub async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Option<web::Json<Value>>,
+    body: Option<Body<CreateFileToken>>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let body = body.map(web::Json::into_inner).unwrap_or(Value::Null);
-    let map = object_body(
-        &body,
-        &[
-            "expiresAt",
-            "ephemeral",
-            "forIdentity",
-            "passwordProtection",
-        ],
-    )?;
-    let expires_at = optional_string(&map, "expiresAt")?
-        .map(|text| parse_future_date("expiresAt", &text))
-        .transpose()?;
-    let ephemeral = match map.get("ephemeral") {
-        // The QR code variant always makes an ephemeral token.
-        _ if qr::wants_png(&req) => true,
-        None => true,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(ConnectorError::validation("ephemeral must be boolean")),
-    };
-    let for_identity = optional_string(&map, "forIdentity")?;
-    if let Some(address) = &for_identity
-        && !address.starts_with("did:e:")
-    {
-        return Err(ConnectorError::validation(
-            "forIdentity must match pattern ^did:e:",
-        ));
-    }
-    let password_protection = password_protection(&map)?;
+    let options = Body::optional(body)?;
+    // The QR code variant always makes an ephemeral token.
+    let ephemeral = qr::wants_png(&req) || options.ephemeral.unwrap_or(true);
+    let CreateFileToken {
+        expires_at,
+        for_identity,
+        password_protection,
+        ..
+    } = options;
     let id = path_param(&req, "id");
     transport
         .file(&id)

@@ -6,9 +6,11 @@ use connector_transport::messages::NewMessage;
 use serde_json::{Value, json};
 
 use super::files::{download_response, file_dto};
-use super::input;
+use crate::api::ids::{FileId, MessageId};
+use crate::api::messages::{MessageKind, SendMessage};
 use crate::envelope;
 use crate::error::ConnectorError;
+use crate::http::body::Body;
 use crate::http::extract::ListQuery;
 use crate::query::translate;
 use crate::state::AppState;
@@ -31,260 +33,94 @@ const MESSAGE_QUERY: &[(&str, &str)] = &[
     ("participant", "participants"),
 ];
 
-/// Content types a message may carry (checked by the runtime, not by transport).
-const CONTENT_TYPES: &[&str] = &[
-    "Mail",
-    "Request",
-    "ResponseWrapper",
-    "Notification",
-    "ArbitraryMessageContent",
-];
-
 fn path_param(req: &HttpRequest, name: &str) -> String {
     req.match_info().get(name).unwrap_or_default().to_owned()
 }
 
-fn is_address(text: &str) -> bool {
-    text.strip_prefix("did:e:")
-        .and_then(|rest| rest.split_once(":dids:"))
-        .is_some_and(|(host, hex)| {
-            !host.is_empty() && hex.len() == 22 && hex.bytes().all(|b| b.is_ascii_hexdigit())
-        })
-}
-
-fn is_file_id(text: &str) -> bool {
-    text.len() == 20
-        && text.starts_with("FIL")
-        && text[3..].bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// A unique string array member with every item passing `valid` (`pattern` names the check).
-fn string_array(
-    value: &Value,
-    name: &str,
-    valid: fn(&str) -> bool,
-    pattern: &str,
-) -> Result<Vec<String>, ConnectorError> {
-    let Value::Array(items) = value else {
-        return Err(ConnectorError::validation(format!("{name} must be array")));
-    };
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let Some(text) = item.as_str() else {
-            return Err(ConnectorError::validation(format!(
-                "{name}/{index} must be string"
-            )));
-        };
-        if !valid(text) {
-            return Err(ConnectorError::validation(format!(
-                "{name}/{index} must match pattern {pattern}"
-            )));
-        }
-        if let Some(first) = out.iter().position(|o| o == text) {
-            return Err(ConnectorError::validation(format!(
-                "{name} must NOT have duplicate items (items ## {index} and {first} are identical)"
-            )));
-        }
-        out.push(text.to_owned());
-    }
-    Ok(out)
-}
-
-/// Mail rules of the runtime (`SendMessage.validateMailRecipients`): `to` present and non-empty,
-/// no duplicates in `to` or `cc`, none in both, and `to` ∪ `cc` equal to the message recipients.
-/// With `shape_only`, only what deserialising the Mail checks (that comes before the
-/// relationship rules in the runtime).
-fn check_mail(
-    content: &Value,
-    recipients: &[String],
-    shape_only: bool,
-) -> Result<(), ConnectorError> {
-    if content.get("@type").and_then(Value::as_str) != Some("Mail") {
-        return Ok(());
-    }
-    let deserialization = |message: &str| {
-        ConnectorError::application("error.runtime.requestDeserialization", message)
-    };
-    let list = |name: &str| -> Result<Vec<String>, ConnectorError> {
-        match content.get(name) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => Ok(items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_owned))
-                .collect()),
-            Some(_) => Err(deserialization(&format!(
-                "Mail.{name} :: Value is not an array"
-            ))),
-        }
-    };
-    if content.get("to").is_none_or(Value::is_null) {
-        return Err(deserialization("Mail.to :: Value is not defined"));
-    }
-    let to = list("to")?;
-    if to.is_empty() {
-        return Err(deserialization("Mail.to:Array :: may not be empty"));
-    }
-    for name in ["subject", "body"] {
-        if content.get(name).is_none_or(Value::is_null) {
-            return Err(deserialization(&format!(
-                "Mail.{name} :: Value is not defined"
-            )));
-        }
-    }
-    let cc = list("cc")?;
-    if shape_only {
-        return Ok(());
-    }
-    let has_duplicates = |items: &[String]| {
-        items
-            .iter()
-            .enumerate()
-            .any(|(i, a)| items[..i].contains(a))
-    };
-    if has_duplicates(&cc) {
-        return Err(ConnectorError::validation(
-            "Some recipients in 'cc' are listed multiple times.",
-        ));
-    }
-    if has_duplicates(&to) {
-        return Err(ConnectorError::validation(
-            "Some recipients in 'to' are listed multiple times.",
-        ));
-    }
-    let both: Vec<&String> = cc.iter().filter(|a| to.contains(a)).collect();
-    if !both.is_empty() {
-        let names: Vec<&str> = both.iter().map(|a| a.as_str()).collect();
-        return Err(ConnectorError::validation(format!(
-            "The recipients '{}' are put into both 'to' and 'cc'.",
-            names.join("', '")
-        )));
-    }
-    let mail: Vec<&String> = cc.iter().chain(&to).collect();
-    let mut mismatch: Vec<&str> = recipients
-        .iter()
-        .filter(|r| !mail.contains(r))
-        .map(String::as_str)
-        .collect();
-    mismatch.extend(
-        mail.iter()
-            .filter(|m| !recipients.contains(m))
-            .map(|m| m.as_str()),
-    );
-    if !mismatch.is_empty() {
-        return Err(ConnectorError::validation(format!(
-            "The identities '{}' are not listed among both the Message recipients and the recipients in 'to'/'cc'.",
-            mismatch.join("', '")
-        )));
-    }
-    Ok(())
+/// `/Messages/{id}/Attachments/{attachmentId}`: both ids.
+fn attachment_path(req: &HttpRequest) -> Result<(MessageId, FileId), ConnectorError> {
+    Ok((
+        MessageId::from_path(&path_param(req, "id"))?,
+        FileId::from_path(&path_param(req, "attachmentId"))?,
+    ))
 }
 
 /// Request contents need exactly one recipient and a Draft outgoing request with that content
 /// for that recipient (the runtime's `SendMessage` rules).
-async fn check_request(
-    state: &AppState,
-    content: &Value,
-    recipients: &[String],
-) -> Result<(), ConnectorError> {
-    if content.get("@type").and_then(Value::as_str) != Some("Request") {
+async fn check_request(state: &AppState, message: &SendMessage) -> Result<(), ConnectorError> {
+    if message.kind != MessageKind::Request {
         return Ok(());
     }
-    if recipients.len() != 1 {
+    let [recipient] = message.recipients.as_slice() else {
         return Err(ConnectorError::validation(
             "Only one recipient is allowed for sending Requests.",
         ));
-    }
+    };
     let consumption = super::attributes::consumption(state)?;
     Ok(consumption
-        .check_request_to_send(content, &recipients[0])
+        .check_request_to_send(&message.content, recipient)
         .await?)
 }
 
 /// `POST /Messages`: `{recipients, content, attachments?}`.
 pub async fn send(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<SendMessage>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let Value::Object(map) = body.into_inner() else {
-        return Err(ConnectorError::validation("must be object"));
-    };
-    if map
-        .keys()
-        .any(|k| !["recipients", "content", "attachments"].contains(&k.as_str()))
-    {
-        return Err(ConnectorError::validation(
-            "must NOT have additional properties",
-        ));
-    }
-    let recipients = map
-        .get("recipients")
-        .ok_or_else(|| ConnectorError::validation("must have required property 'recipients'"))?;
-    let content = map
-        .get("content")
-        .ok_or_else(|| ConnectorError::validation("must have required property 'content'"))?;
-    let recipients = string_array(
-        recipients,
-        "recipients",
-        is_address,
-        "^did:e:((([A-Za-z0-9]+(-[A-Za-z0-9]+)*)\\.)+[a-z]{2,}|localhost):dids:[0-9a-f]{22}$",
-    )?;
-    if recipients.is_empty() {
-        return Err(ConnectorError::validation(
-            "recipients must NOT have fewer than 1 items",
-        ));
-    }
-    if !content.is_object() {
-        return Err(ConnectorError::validation("content must be object"));
-    }
-    let kind = content
-        .get("@type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    super::input::refuse_unregistered_type(kind)?;
-    if !CONTENT_TYPES.contains(&kind) {
-        return Err(ConnectorError::application(
-            "error.runtime.validation.invalidPropertyValue",
-            "The content of a Message must either be a Mail, Request, ResponseWrapper, Notification or an ArbitraryMessageContent.",
-        ));
-    }
-    let attachments = match map.get("attachments") {
-        None => Vec::new(),
-        Some(value) => string_array(value, "attachments", is_file_id, "FIL[A-Za-z0-9]{17}")?,
-    };
-    check_mail(content, &recipients, true)?;
-    if kind == "Request" && recipients.len() != 1 {
-        check_request(&state, content, &recipients).await?;
+    let message = body.into_inner()?;
+    let recipients = message.recipient_strings();
+    if message.kind == MessageKind::Request && recipients.len() != 1 {
+        check_request(&state, &message).await?;
     }
     transport
-        .check_recipients(&recipients, kind == "Notification")
+        .check_recipients(&recipients, message.kind == MessageKind::Notification)
         .await?;
-    check_mail(content, &recipients, false)?;
-    check_request(&state, content, &recipients).await?;
-    for id in &attachments {
+    message.check_mail(false)?;
+    check_request(&state, &message).await?;
+    for id in &message.attachments {
         transport
             .file(id)
             .await
             .map_err(|_| ConnectorError::record_not_found("File"))?;
     }
-    let message = state
-        .send_message(NewMessage {
-            recipients,
-            content: content.clone(),
-            attachments,
-        })
+    let request_id = message.request_id().map(str::to_owned);
+    let new = NewMessage {
+        recipients,
+        content: message.content,
+        attachments: message
+            .attachments
+            .into_iter()
+            .map(FileId::into_string)
+            .collect(),
+    };
+    let Some(request_id) = request_id else {
+        let sent = state.send_message(new).await?;
+        return Ok(envelope::created(&sent.to_dto()));
+    };
+    // Claim before the side effect: of concurrent sends of one request, one gets the claim.
+    let consumption = super::attributes::consumption(&state)?;
+    let claim = consumption.claim_request_send(&request_id).await?;
+    connector_consumption::abort_at_test_hook("request-send-claimed");
+    let sent = match state.send_message(new).await {
+        Ok(sent) => sent,
+        Err(error) => {
+            // Refused (nothing left): the request may be sent again. An unexpected failure (e.g.
+            // the messaging actor did not answer in time) may still send it: the claim stays
+            // until it expires, and the sender taking it over finds the stored message.
+            if !matches!(error, ConnectorError::Unexpected(_)) {
+                consumption.release_request_send(claim).await;
+            }
+            return Err(error);
+        }
+    };
+    // Draft → Open (compare-and-set, idempotent), as the runtime does on `MessageSent`. If this
+    // fails, the claim stays: its taker completes the request with the stored message.
+    consumption
+        .outgoing_request_sent(&request_id, &sent.id)
         .await?;
-    if kind == "Request" {
-        // Draft → Open (compare-and-set, idempotent), as the runtime does on `MessageSent`.
-        let request_id = content
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        super::attributes::consumption(&state)?
-            .outgoing_request_sent(request_id, &message.id)
-            .await?;
-    }
-    Ok(envelope::created(&message.to_dto()))
+    consumption.release_request_send(claim).await;
+    Ok(envelope::created(&sent.to_dto()))
 }
 
 /// `GET /Messages`.
@@ -326,7 +162,7 @@ pub async fn get_one(
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
     let id = path_param(&req, "id");
-    let message = transport.message(input::id(&id, "MSG")?).await?;
+    let message = transport.message(&MessageId::from_path(&id)?).await?;
     let mut files = Vec::with_capacity(message.attachments.len());
     for id in &message.attachments {
         files.push(file_dto(transport, &transport.file(id).await?)?);
@@ -344,12 +180,8 @@ pub async fn attachment(
     req: HttpRequest,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let file = transport
-        .message_attachment(
-            input::id(&path_param(&req, "id"), "MSG")?,
-            input::id(&path_param(&req, "attachmentId"), "FIL")?,
-        )
-        .await?;
+    let (message, attachment) = attachment_path(&req)?;
+    let file = transport.message_attachment(&message, &attachment).await?;
     Ok(envelope::ok(&file_dto(transport, &file)?))
 }
 
@@ -359,12 +191,8 @@ pub async fn download_attachment(
     req: HttpRequest,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let file = transport
-        .message_attachment(
-            input::id(&path_param(&req, "id"), "MSG")?,
-            input::id(&path_param(&req, "attachmentId"), "FIL")?,
-        )
-        .await?;
+    let (message, attachment) = attachment_path(&req)?;
+    let file = transport.message_attachment(&message, &attachment).await?;
     let (file, bytes) = transport.download_file(&file.id).await?;
     Ok(download_response(&file, bytes))
 }

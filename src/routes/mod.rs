@@ -7,7 +7,7 @@ pub mod docs_ui;
 pub mod files;
 pub mod health;
 pub mod identity_deletion;
-mod input;
+pub(crate) mod input;
 pub mod messages;
 pub mod monitoring;
 pub mod openapi;

@@ -157,8 +157,13 @@ fn operation(route: &RouteSpec) -> Value {
         }
         ok["content"] = content.into();
     } else if relative.ends_with("/Download") {
-        ok["content"] =
-            json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}});
+        // The file's bytes with the media type it was uploaded with, whatever that is.
+        ok["description"] = "The file's content, with the media type it was uploaded with".into();
+        ok["content"] = json!({"*/*": {"schema": {"type": "string", "format": "binary"}}});
+        ok["headers"] = json!({"Content-Disposition": {
+            "description": "attachment;filename=<the file name, URI-encoded>",
+            "schema": {"type": "string"}
+        }});
     }
     responses.insert(status.to_string(), ok);
     for code in error_statuses(route) {

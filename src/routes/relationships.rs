@@ -4,16 +4,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use connector_transport::relationship_lifecycle::RelationshipAction;
 use serde_json::{Value, json};
 
+use crate::api::relationships::{CanCreateRelationship, CreateRelationship};
 use crate::envelope;
 use crate::error::ConnectorError;
+use crate::http::body::Body;
 use crate::query::{parse_query_string, translate};
 use crate::routes::input;
 use crate::state::AppState;
-
-const CREATION_CONTENT_TYPES: [&str; 2] = [
-    "RelationshipCreationContent",
-    "ArbitraryRelationshipCreationContent",
-];
 
 const LIST_FILTERS: &[(&str, &str)] = &[
     ("peer", "peer"),
@@ -21,21 +18,14 @@ const LIST_FILTERS: &[(&str, &str)] = &[
     ("templateId", "templateId"),
 ];
 
-fn template_id(body: &serde_json::Map<String, Value>) -> Result<&str, ConnectorError> {
-    let id = input::optional_string(body, "templateId")?
-        .ok_or_else(|| ConnectorError::validation("must have required property 'templateId'"))?;
-    input::id(id, "RLT")
-}
-
 /// `PUT /Relationships/CanCreate`: business failures as `{isSuccess: false, code, message}`.
 pub async fn can_create(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<CanCreateRelationship>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let body = input::object(&body)?;
-    let id = template_id(body)?;
-    match transport.can_create_relationship(id).await {
+    let CanCreateRelationship { template_id } = body.into_inner()?;
+    match transport.can_create_relationship(&template_id).await {
         Ok(()) => Ok(envelope::ok(&json!({ "isSuccess": true }))),
         Err(error) => {
             let error = ConnectorError::from(error);
@@ -54,19 +44,16 @@ pub async fn can_create(
 /// `POST /Relationships`.
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<CreateRelationship>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let body = input::object(&body)?;
-    let id = template_id(body)?;
-    let content = input::required_object(body, "creationContent")?.clone();
-    let ty = content.get("@type").and_then(Value::as_str).unwrap_or("");
-    if !CREATION_CONTENT_TYPES.contains(&ty) {
-        return Err(ConnectorError::validation(
-            "The creationContent of a Relationship must either be an ArbitraryRelationshipCreationContent or a RelationshipCreationContent.",
-        ));
-    }
-    let relationship = transport.create_relationship(id, content).await?;
+    let CreateRelationship {
+        template_id,
+        creation_content,
+    } = body.into_inner()?;
+    let relationship = transport
+        .create_relationship(&template_id, creation_content)
+        .await?;
     Ok(envelope::created(&relationship.to_dto()))
 }
 

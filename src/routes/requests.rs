@@ -5,8 +5,10 @@ use connector_consumption::{Consumption, LocalRequest, Source};
 use serde_json::Value;
 
 use super::attributes::consumption;
+use crate::api::requests::{CreateOutgoingRequest, DecideRequest, ValidateOutgoingRequest};
 use crate::envelope;
 use crate::error::ConnectorError;
+use crate::http::body::Body;
 use crate::query::{parse_query_string, translate};
 use crate::routes::input;
 use crate::state::AppState;
@@ -45,24 +47,15 @@ fn dtos(requests: &[LocalRequest]) -> Vec<Value> {
     requests.iter().map(LocalRequest::to_dto).collect()
 }
 
-fn peer_of(body: &serde_json::Map<String, Value>) -> Result<Option<&str>, ConnectorError> {
-    input::optional_string(body, "peer")
-}
-
-fn content_of(body: &serde_json::Map<String, Value>) -> Result<Value, ConnectorError> {
-    Ok(input::required_object(body, "content")?.clone())
-}
-
 /// `POST /Requests/Outgoing/Validate` (201).
 pub async fn validate_outgoing(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<ValidateOutgoingRequest>,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
-    let body = input::object(&body)?;
-    let content = content_of(body)?;
+    let body = body.into_inner()?;
     let result = c
-        .can_create_outgoing_request(&content, peer_of(body)?)
+        .can_create_outgoing_request(&body.content, body.peer.as_deref())
         .await?;
     Ok(envelope::created(&result.to_dto()))
 }
@@ -70,14 +63,11 @@ pub async fn validate_outgoing(
 /// `POST /Requests/Outgoing` (201, Draft).
 pub async fn create_outgoing(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<CreateOutgoingRequest>,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(&state)?;
-    let body = input::object(&body)?;
-    let content = content_of(body)?;
-    let peer = peer_of(body)?
-        .ok_or_else(|| ConnectorError::validation("must have required property 'peer'"))?;
-    let request = c.create_outgoing_request(&content, peer).await?;
+    let body = body.into_inner()?;
+    let request = c.create_outgoing_request(&body.content, &body.peer).await?;
     Ok(envelope::created(&request.to_dto()))
 }
 
@@ -129,51 +119,34 @@ pub async fn get_incoming_one(
     ))
 }
 
-/// The decide body: an object with `items`; `decidedByAutomation: true` is refused.
-fn decide_body(body: &Value) -> Result<&Value, ConnectorError> {
-    let map = input::object(body)?;
-    if map.get("decidedByAutomation") == Some(&Value::Bool(true)) {
-        return Err(ConnectorError::application(
-            "error.connector.incomingRequests.decidedByAutomation",
-            "The 'decidedByAutomation' flag is reserved for the automated decision of Requests and cannot be set manually.",
-        ));
-    }
-    match map.get("items") {
-        Some(Value::Array(_)) => Ok(body),
-        None | Some(Value::Null) => Err(ConnectorError::validation(
-            "must have required property 'items'",
-        )),
-        Some(_) => Err(ConnectorError::validation("/items must be array")),
-    }
-}
-
 /// `PUT /Requests/Incoming/{id}/CanAccept`.
 pub async fn can_accept(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<Value>,
+    body: Body<DecideRequest>,
 ) -> Result<HttpResponse, ConnectorError> {
-    can_decide(&state, &req, &body, true).await
+    can_decide(&state, &req, body, true).await
 }
 
 /// `PUT /Requests/Incoming/{id}/CanReject`.
 pub async fn can_reject(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<Value>,
+    body: Body<DecideRequest>,
 ) -> Result<HttpResponse, ConnectorError> {
-    can_decide(&state, &req, &body, false).await
+    can_decide(&state, &req, body, false).await
 }
 
 async fn can_decide(
     state: &AppState,
     req: &HttpRequest,
-    body: &Value,
+    body: Body<DecideRequest>,
     accept: bool,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(state)?;
     let id = request_id(req)?;
-    let result = c.can_decide(&id, decide_body(body)?, accept).await?;
+    let DecideRequest(body) = body.into_inner()?;
+    let result = c.can_decide(&id, &body, accept).await?;
     Ok(envelope::ok(&result.to_dto()))
 }
 
@@ -181,18 +154,18 @@ async fn can_decide(
 pub async fn accept(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<Value>,
+    body: Body<DecideRequest>,
 ) -> Result<HttpResponse, ConnectorError> {
-    decide(&state, &req, &body, true).await
+    decide(&state, &req, body, true).await
 }
 
 /// `PUT /Requests/Incoming/{id}/Reject`.
 pub async fn reject(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<Value>,
+    body: Body<DecideRequest>,
 ) -> Result<HttpResponse, ConnectorError> {
-    decide(&state, &req, &body, false).await
+    decide(&state, &req, body, false).await
 }
 
 /// Decides, then answers the peer and completes the request (what the runtime's RequestModule
@@ -203,15 +176,15 @@ pub async fn reject(
 async fn decide(
     state: &AppState,
     req: &HttpRequest,
-    body: &Value,
+    body: Body<DecideRequest>,
     accept: bool,
 ) -> Result<HttpResponse, ConnectorError> {
     let c = consumption(state)?;
     let id = request_id(req)?;
-    let body = decide_body(body)?;
+    let DecideRequest(body) = body.into_inner()?;
     // Held until the answer went out, so no second decision runs meanwhile.
     let _claim = c.claim_decision(&id).await?;
-    let (decided, wrapper) = c.decide(&id, body, accept).await?;
+    let (decided, wrapper) = c.decide(&id, &body, accept).await?;
     let source = if c.answers_by_relationship(&decided).await? {
         if accept {
             let template_id = decided

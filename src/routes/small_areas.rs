@@ -4,8 +4,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 
+use crate::api::identity::{PutIdentityMetadata, SendBackboneNotification};
 use crate::envelope;
 use crate::error::ConnectorError;
+use crate::http::body::Body;
 use crate::query::parse_query_string;
 use crate::routes::input;
 use crate::state::AppState;
@@ -30,7 +32,10 @@ fn query_members(
     Ok(members)
 }
 
-fn required_address(body: &Map<String, Value>, name: &str) -> Result<String, ConnectorError> {
+pub(crate) fn required_address(
+    body: &Map<String, Value>,
+    name: &str,
+) -> Result<String, ConnectorError> {
     input::required(body, name)?;
     input::optional_address(body, name)?
         .ok_or_else(|| ConnectorError::validation(format!("must have required property '{name}'")))
@@ -47,23 +52,16 @@ fn metadata_dto(metadata: &connector_transport::identity_metadata::IdentityMetad
 /// `PUT /IdentityMetadata`: upsert by (reference, key).
 pub async fn put_identity_metadata(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<PutIdentityMetadata>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let body = input::object(&body)?;
-    if let Some(extra) = body
-        .keys()
-        .find(|k| !["reference", "key", "value"].contains(&k.as_str()))
-    {
-        return Err(ConnectorError::validation(format!(
-            "must NOT have additional properties ('{extra}')"
-        )));
-    }
-    let reference = required_address(body, "reference")?;
-    let key = input::optional_string(body, "key")?;
-    let value = input::required(body, "value")?.clone();
+    let PutIdentityMetadata {
+        reference,
+        key,
+        value,
+    } = body.into_inner()?;
     let stored = transport
-        .upsert_identity_metadata(&reference, key, value)
+        .upsert_identity_metadata(&reference, key.as_deref(), value)
         .await?;
     Ok(envelope::ok(&metadata_dto(&stored)))
 }
@@ -140,25 +138,12 @@ pub async fn announcements(
 /// `POST /BackboneNotifications` `{recipients, code}`: 204.
 pub async fn backbone_notification(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<SendBackboneNotification>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let body = input::object(&body)?;
-    let recipients = input::required(body, "recipients")?
-        .as_array()
-        .ok_or_else(|| ConnectorError::validation("/recipients must be array"))?
-        .iter()
-        .map(|r| match r.as_str() {
-            Some(address) if address.starts_with("did:e:") => Ok(address.to_owned()),
-            _ => Err(ConnectorError::validation(
-                "/recipients/0 must match format \"address\"",
-            )),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    input::required(body, "code")?;
-    let code = input::optional_string(body, "code")?.unwrap_or_default();
+    let SendBackboneNotification { recipients, code } = body.into_inner()?;
     transport
-        .send_backbone_notification(&recipients, code)
+        .send_backbone_notification(&recipients, &code)
         .await?;
     Ok(envelope::no_content())
 }

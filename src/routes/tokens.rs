@@ -2,12 +2,13 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use connector_transport::Transport;
-use connector_transport::tokens::{NewToken, TokenRecord};
-use nmshd_wire::token::TokenContent;
+use connector_transport::tokens::TokenRecord;
 use serde_json::{Map, Value};
 
+use crate::api::tokens::{CreateOwnToken, LoadPeerToken};
 use crate::envelope;
 use crate::error::ConnectorError;
+use crate::http::body::Body;
 use crate::query::{parse_query_string, translate};
 use crate::routes::{input, qr};
 use crate::state::AppState;
@@ -109,66 +110,30 @@ pub async fn get_one(
 /// `POST /Tokens/Own`.
 pub async fn create_own(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<CreateOwnToken>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let body = input::object(&body)?;
-    let content = input::required_object(body, "content")?;
-    input::required(body, "expiresAt")?;
-    let expires_at = input::future_date(body, "expiresAt")?
-        .ok_or_else(|| ConnectorError::validation("must have required property 'expiresAt'"))?;
-    let ephemeral = input::optional_bool(body, "ephemeral")?.unwrap_or(false);
-    // As in the runtime: the request's own checks (password protection among them) come before
-    // the content is deserialised.
-    let for_identity = input::optional_address(body, "forIdentity")?;
-    let password_protection = input::password_protection(body)?;
-    let content = own_token_content(content)?;
-    let token = transport
-        .create_own_token(NewToken {
-            content,
-            expires_at,
-            ephemeral,
-            for_identity,
-            password_protection,
-        })
-        .await?;
+    let CreateOwnToken(new) = body.into_inner()?;
+    let ephemeral = new.ephemeral;
+    let token = transport.create_own_token(new).await?;
     Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
-}
-
-/// The content of a new own token, read as the runtime's `Serializable.fromUnknown` does: an
-/// object without `@type` is free JSON (kept as sent), an object with a `@type` the runtime has
-/// not registered cannot be read (`error.runtime.invalidTokenContent`).
-fn own_token_content(content: &Value) -> Result<TokenContent, ConnectorError> {
-    let invalid = || {
-        ConnectorError::application(
-            "error.runtime.invalidTokenContent",
-            "The given content is not a valid token content.",
-        )
-    };
-    match content.get("@type") {
-        None => Ok(TokenContent::Other(content.clone())),
-        Some(Value::String(ty)) if connector_content::registry::is_registered(ty) => {
-            TokenContent::from_value(content).map_err(|_| invalid())
-        }
-        Some(_) => Err(invalid()),
-    }
 }
 
 /// `POST /Tokens/Peer`.
 pub async fn load_peer(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: Body<LoadPeerToken>,
 ) -> Result<HttpResponse, ConnectorError> {
     let transport = state.transport()?;
-    let body = input::object(&body)?;
-    let reference = input::optional_string(body, "reference")?
-        .ok_or_else(|| ConnectorError::validation("must have required property 'reference'"))?;
-    let ephemeral = input::optional_bool(body, "ephemeral")?.unwrap_or(false);
-    let password = input::optional_string(body, "password")?;
+    let body = body.into_inner()?;
     let token = transport
-        .load_peer_token(reference, password, ephemeral)
+        .load_peer_token(&body.reference, body.password.as_deref(), body.ephemeral)
         .await?;
-    Ok(envelope::created(&token_dto(transport, &token, ephemeral)?))
+    Ok(envelope::created(&token_dto(
+        transport,
+        &token,
+        body.ephemeral,
+    )?))
 }
 
 /// `DELETE /Tokens/{id}`.

@@ -47,6 +47,102 @@ async fn wrong_method_is_405_with_allow() {
     );
 }
 
+/// One path, two templates (`GET /Files/{idOrReference}`, `DELETE /Files/{id}`): `Allow` names
+/// both, for `OPTIONS` as for any other undeclared method.
+#[tokio::test]
+async fn allow_of_a_file_lists_get_and_delete() {
+    let app = spawn_app().await;
+    for method in ["OPTIONS", "PUT"] {
+        let response = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url("/api/core/v1/Files/FILaaaaaaaaaaaaaaaaa"),
+            )
+            .header("X-API-KEY", FULL_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["allow"], "GET, DELETE", "{method}");
+        assert_error(response, 405, "error.connector.http.methodNotAllowed").await;
+    }
+}
+
+/// `/health` is public, so a wrong method on it is a 405 with `Allow: GET`, without a key.
+#[tokio::test]
+async fn wrong_method_on_health_is_405() {
+    let app = spawn_app().await;
+    for method in ["TRACE", "POST"] {
+        let response = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url("/health"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["allow"], "GET", "{method}");
+        assert_error(response, 405, "error.connector.http.methodNotAllowed").await;
+    }
+}
+
+/// A body that trickles in (one byte a second) is cut off at the request timeout: 408, and the
+/// connection is closed. Time itself is under test here: the deadline is 2 s and the client
+/// sends a byte every second.
+#[tokio::test]
+async fn a_body_slower_than_the_request_timeout_is_408_and_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(
+        |env| {
+            env.push((
+                "infrastructure__httpServer__requestTimeoutSeconds".into(),
+                "2".into(),
+            ));
+        },
+        "http://127.0.0.1:9",
+    )
+    .await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/core/v1/Tokens/Peer HTTP/1.1\r\nHost: {address}\r\nX-API-KEY: {FULL_KEY}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let (mut reader, mut writer) = stream.into_split();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..100 {
+            if writer.write_all(b" ").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+    let mut answer = Vec::new();
+    // Read to the end: the server closes the connection after its answer.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        reader.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the connection stayed open")
+    .ok();
+    trickle.abort();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("error.connector.http.requestTimeout"),
+        "{answer}"
+    );
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= std::time::Duration::from_secs(2)
+            && elapsed < std::time::Duration::from_secs(20),
+        "answered after {elapsed:?}"
+    );
+}
+
 #[tokio::test]
 async fn unsatisfiable_accept_is_406() {
     let app = spawn_app().await;

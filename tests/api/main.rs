@@ -50,6 +50,7 @@ mod replicas_failover;
 mod replicas_fencing;
 mod replicas_messages;
 mod replicas_set;
+mod request_send_claim;
 mod requests;
 mod rest_peer;
 mod resume_requests;

@@ -175,6 +175,23 @@ async fn docs_are_off_by_default_and_refused_in_production() {
     );
 }
 
+/// Downloads answer with the file's own media type, so the document allows any (`*/*`), not
+/// only `application/octet-stream`.
+#[test]
+fn downloads_are_documented_with_any_media_type() {
+    let doc = document();
+    for path in [
+        "/api/core/v1/Files/{id}/Download",
+        "/api/core/v1/Messages/{id}/Attachments/{attachmentId}/Download",
+    ] {
+        let ok = &doc["paths"][path]["get"]["responses"]["200"];
+        let content = ok["content"].as_object().unwrap();
+        assert_eq!(content.keys().collect::<Vec<_>>(), ["*/*"], "{path}");
+        assert_eq!(content["*/*"]["schema"]["format"], "binary", "{path}");
+        assert!(ok["headers"]["Content-Disposition"].is_object(), "{path}");
+    }
+}
+
 #[test]
 fn every_catalog_route_is_in_the_document() {
     let doc = document();

@@ -29,6 +29,7 @@ pub mod notifications;
 pub mod records;
 pub mod requests;
 pub mod resume;
+pub mod send_claim;
 pub mod templates;
 pub mod validation;
 
@@ -114,8 +115,9 @@ pub type ConsumptionResult<T> = Result<T>;
 /// Test hook (debug builds only): with `CONNECTOR_TEST_HOOK_ABORT_AT=<point>` the process aborts
 /// at that point, as a crash (kill -9) there would; for the tests of resuming unfinished work.
 /// Points: `incoming-request-stored` (before the decider runs), `request-decided` (before the
-/// answer is sent), `answer-sent` (before the request is completed).
-pub(crate) fn abort_at_test_hook(point: &str) {
+/// answer is sent), `answer-sent` (before the request is completed), `request-send-claimed`
+/// (an outgoing request claimed for sending, before its message leaves).
+pub fn abort_at_test_hook(point: &str) {
     #[cfg(debug_assertions)]
     if std::env::var("CONNECTOR_TEST_HOOK_ABORT_AT").is_ok_and(|at| at == point) {
         tracing::error!(point, "test hook: aborting");

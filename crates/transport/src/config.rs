@@ -44,6 +44,10 @@ pub struct LeaseTimings {
     pub onboarding_wait: Duration,
     /// The lease on deciding one incoming request (30 s).
     pub decide_ttl: Duration,
+    /// The claim on sending one outgoing request (180 s, beyond the 120 s a route waits for the
+    /// messaging actor, which may still send after that): a sender that died is taken over this
+    /// long after its claim.
+    pub request_send_ttl: Duration,
 }
 
 impl Default for LeaseTimings {
@@ -54,6 +58,7 @@ impl Default for LeaseTimings {
             onboarding_ttl: Duration::from_secs(120),
             onboarding_wait: Duration::from_secs(300),
             decide_ttl: Duration::from_secs(30),
+            request_send_ttl: Duration::from_secs(180),
         }
     }
 }
