@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::notifications::{non_empty, sync_until};
+use crate::notifications::non_empty;
+use crate::rest_peer::sync_until;
 use crate::rest_peer::{Connector, in_a_day, relate};
 use crate::webhooks::{Hit, Receiver, webhooks_env};
 
