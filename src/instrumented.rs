@@ -39,6 +39,10 @@ fn store_span(operation: &'static str, collection: &str) -> tracing::Span {
 
 #[async_trait]
 impl Store for TracedStore {
+    fn record_locks(&self) -> &connector_store::RecordLocks {
+        self.inner.record_locks()
+    }
+
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Value>> {
         self.inner
             .get(collection, id)

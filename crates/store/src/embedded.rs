@@ -49,6 +49,7 @@ const SEP: char = '\u{1f}';
 pub struct EmbeddedStore {
     db: Arc<Database>,
     location: String,
+    record_locks: Arc<crate::RecordLocks>,
 }
 
 impl std::fmt::Debug for EmbeddedStore {
@@ -119,6 +120,7 @@ impl EmbeddedStore {
         Ok(Self {
             db: Arc::new(db),
             location: path.display().to_string(),
+            record_locks: Arc::default(),
         })
     }
 
@@ -130,6 +132,7 @@ impl EmbeddedStore {
         Ok(Self {
             db: Arc::new(db),
             location: "memory".into(),
+            record_locks: Arc::default(),
         })
     }
 
@@ -497,6 +500,10 @@ fn sort_documents(documents: &mut [Value], keys: &[(String, SortOrder)]) {
 
 #[async_trait::async_trait]
 impl Store for EmbeddedStore {
+    fn record_locks(&self) -> &crate::RecordLocks {
+        &self.record_locks
+    }
+
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Value>> {
         validate_collection(collection)?;
         validate_id(id)?;

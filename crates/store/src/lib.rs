@@ -30,6 +30,7 @@ mod filter;
 mod index_key;
 mod mongo;
 mod plan;
+mod record_locks;
 mod timestamp;
 
 use async_trait::async_trait;
@@ -41,6 +42,7 @@ pub use error::{ConflictReason, Result, StoreError};
 pub use fencing::{FENCING_TOKEN_FIELD, fenced_update};
 pub use filter::{Condition, Filter, Pattern};
 pub use mongo::MongoStore;
+pub use record_locks::RecordLocks;
 pub use timestamp::{iso_timestamp, now_iso};
 
 /// Sort direction of one sort key.
@@ -76,6 +78,9 @@ pub struct FindOptions {
 /// several processes sharing one backend (for backends that allow sharing).
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
+    /// This store's turns for the in-process writers of one record (see [`RecordLocks`]).
+    fn record_locks(&self) -> &RecordLocks;
+
     /// The document with this id, if any.
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Value>>;
 

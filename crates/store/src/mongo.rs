@@ -42,6 +42,7 @@ const DUPLICATE_KEY: i32 = 11000;
 #[derive(Clone)]
 pub struct MongoStore {
     db: Database,
+    record_locks: std::sync::Arc<crate::RecordLocks>,
 }
 
 impl std::fmt::Debug for MongoStore {
@@ -71,6 +72,7 @@ impl MongoStore {
         validate_db_name(db_name)?;
         Ok(Self {
             db: client.database(db_name),
+            record_locks: std::sync::Arc::default(),
         })
     }
 
@@ -205,6 +207,10 @@ fn from_stored(mut stored: Document) -> Value {
 
 #[async_trait::async_trait]
 impl Store for MongoStore {
+    fn record_locks(&self) -> &crate::RecordLocks {
+        &self.record_locks
+    }
+
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Value>> {
         let coll = self.collection(collection)?;
         validate_id(id)?;

@@ -1,8 +1,5 @@
 //! Typed records in the document store: serde structs ↔ JSON documents with `id` and `version`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, PoisonError};
-
 use connector_store::{Filter, Store};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -114,13 +111,6 @@ fn conflict_backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_micros(base + nanos % base)
 }
 
-/// One lock per record being updated in this process (removed when nobody holds it), keyed by
-/// the store instance as well, so Connectors of different identities in one process (each with
-/// its own store) never wait for each other. The locks only make writers of one record take
-/// turns; correctness comes from the compare-and-set.
-type UpdateLocks = std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
-static UPDATE_LOCKS: LazyLock<UpdateLocks> = LazyLock::new(UpdateLocks::default);
-
 /// Read, change, compare-and-set, retried on lost races. `change` may run several times.
 ///
 /// Writers of one record in this process take turns (a per-record lock), so many concurrent
@@ -131,25 +121,11 @@ pub async fn update<T: Record>(
     id: &str,
     change: impl FnMut(&mut T) -> Result<()> + Send,
 ) -> Result<Stored<T>> {
-    let store_instance = std::ptr::from_ref(store).cast::<()>() as usize;
-    let key = format!("{store_instance:x}/{}/{id}", T::COLLECTION);
-    let lock = {
-        let mut locks = UPDATE_LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(locks.entry(key.clone()).or_default())
-    };
-    let result = {
-        let _turn = lock.lock().await;
-        update_unlocked(store, id, change).await
-    };
-    drop(lock);
-    let mut locks = UPDATE_LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
-    if locks
-        .get(&key)
-        .is_some_and(|lock| Arc::strong_count(lock) == 1)
-    {
-        locks.remove(&key);
-    }
-    result
+    let key = format!("{}/{id}", T::COLLECTION);
+    store
+        .record_locks()
+        .in_turn(&key, update_unlocked(store, id, change))
+        .await
 }
 
 async fn update_unlocked<T: Record>(
