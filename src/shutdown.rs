@@ -2,13 +2,18 @@
 //! (Ctrl-C), or when a test stops the server through its handle:
 //! 1. the HTTP server stops accepting connections; requests in flight finish, bounded by
 //!    `infrastructure.replicas.shutdownGracePeriodSeconds` (then their connections are closed);
-//! 2. syncs stop: none starts any more, a running one stops before its next event (events are
-//!    acknowledged only once applied, so the next sync, here or on another replica, resumes) and
-//!    releases the sync lease in place, so another replica can take it at once;
+//! 2. the shutdown token (created at start and handed to the transport, which hands it to the
+//!    event outbox) is cancelled, and the workers stop at a safe point, together bounded by
+//!    [`WORKERS_STOP_TIMEOUT`]: no sync starts any more and a running one stops before its next
+//!    event (events are acknowledged only once applied, so the next sync, here or on another
+//!    replica, resumes); the outbox consumers (webhooks, brokers, consumption reactions,
+//!    auto-relationship modules) and the retention pruner stop between deliveries, after the
+//!    cursor of the last one is stored. Each releases its lease in place, so another replica
+//!    takes the work over at once instead of after the lease's time-to-live;
 //! 3. the actors stop.
 //!
 //! Kubernetes: `terminationGracePeriodSeconds` must cover a preStop pause (so the endpoint is
-//! removed before the server stops accepting) + the grace period + [`SYNC_STOP_TIMEOUT`].
+//! removed before the server stops accepting) + the grace period + [`WORKERS_STOP_TIMEOUT`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,8 +25,9 @@ use actix_web::http::ConnectionType;
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
-/// Longest wait for a running sync to reach its next event boundary.
-pub const SYNC_STOP_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for a running sync and the event workers to reach a safe point (a webhook
+/// delivery in flight may take longer; then its lease runs out by itself).
+pub const WORKERS_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Set once shutdown began (shared by the HTTP workers as app data).
 #[derive(Debug, Clone, Default)]
@@ -108,11 +114,13 @@ pub async fn serve(
     };
     stopping.set();
     if let Some(transport) = transport
-        && tokio::time::timeout(SYNC_STOP_TIMEOUT, transport.stop_syncing())
+        && tokio::time::timeout(WORKERS_STOP_TIMEOUT, transport.stop())
             .await
             .is_err()
     {
-        tracing::warn!("a sync did not reach a safe point in time; its lease expires by itself");
+        tracing::warn!(
+            "a sync or an event worker did not reach a safe point in time; its lease runs out by itself"
+        );
     }
     if let Some(actors) = actors {
         actors.system.stop();

@@ -203,10 +203,14 @@ impl Application {
             DatabaseDriver::Mongodb => None,
         };
         crate::indexes::ensure_unique_indexes(store.as_ref()).await?;
+        // The one shutdown token: `shutdown::serve` cancels it (through `Transport::stop`), and
+        // the syncs and every event worker (outbox consumers, retention) stop on it.
+        let shutdown = tokio_util::sync::CancellationToken::new();
         let transport_config = connector_transport::TransportConfig {
             leases: open_leases(&config)
                 .await?
                 .map(crate::instrumented::TracedLeases::wrap),
+            shutdown,
             ..transport_config(&config)
         };
         let transport = connector_transport::Transport::open(transport_config, Arc::clone(&store))

@@ -120,8 +120,15 @@ impl Publisher {
                 "messageBrokerPublisher: events not yet published at exit stay in the outbox"
             );
         }
-        for task in self.tasks {
-            task.abort();
+        // Stop the consumers between deliveries and release their leases, so a server replica
+        // publishes on at once; abort those that do not get there in time (their leases run out).
+        if tokio::time::timeout(within, self.outbox.stop())
+            .await
+            .is_err()
+        {
+            for task in self.tasks {
+                task.abort();
+            }
         }
         for broker in self.brokers {
             broker.lock().await.close().await;

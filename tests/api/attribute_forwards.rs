@@ -4,7 +4,8 @@
 
 use serde_json::json;
 
-use crate::contract_attributes::{create_own, peers, request_accepted, sync_until};
+use crate::contract_attributes::{create_own, peers, request_accepted};
+use crate::rest_peer::sync_until;
 
 #[tokio::test]
 async fn sharing_again_after_the_peer_deleted_its_copy_adds_a_forwarding() {
@@ -25,10 +26,10 @@ async fn sharing_again_after_the_peer_deleted_its_copy_adds_a_forwarding() {
     p.b.ok("DELETE", &format!("/Attributes/{id}"), None, 200)
         .await;
     let details = sync_until(&p.a, &format!("/Attributes/{id}/ForwardingDetails"), |r| {
-        r["result"][0]["deletionInfo"]["deletionStatus"] == "DeletedByRecipient"
+        r[0]["deletionInfo"]["deletionStatus"] == "DeletedByRecipient"
     })
     .await;
-    assert_eq!(details["result"].as_array().unwrap().len(), 1);
+    assert_eq!(details.as_array().unwrap().len(), 1);
     let deleted_by_b = p.a.ok("GET", &format!("/Attributes/{id}"), None, 200).await;
     assert_eq!(
         deleted_by_b["numberOfForwards"], 1,

@@ -1,13 +1,12 @@
 //! `autoAcceptPendingRelationships` and `autoDecomposeDeletionProposedRelationships` (issue 8,
 //! `connector-operations.md` §2.4, §2.5) with two Connectors on a dev Backbone, over REST.
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::helpers::FULL_KEY;
-use crate::processes::{KillOnDrop, free_port};
+use crate::processes::{KillOnDrop, connector_start, free_port};
 use crate::rest_peer::{Connector, in_a_day, relate};
 
 fn enabled(module: &str) -> Vec<(String, String)> {
@@ -162,22 +161,8 @@ fn start_process(
     port: u16,
     extra: &[(&str, &str)],
 ) -> KillOnDrop {
-    let child = Command::new(env!("CARGO_BIN_EXE_connector"))
-        .arg("start")
-        .current_dir(dir)
-        .env("transportLibrary__baseUrl", backbone)
-        .env("transportLibrary__platformClientId", "test")
-        .env("transportLibrary__platformClientSecret", "test")
-        .env("database__folder", dir.join("data"))
-        .env("infrastructure__httpServer__host", "127.0.0.1")
-        .env("infrastructure__httpServer__port", port.to_string())
-        .env(
-            "infrastructure__httpServer__authentication__apiKey__keys__main",
-            format!(r#"{{"key":"{FULL_KEY}"}}"#),
-        )
+    let child = connector_start(dir, backbone, port)
         .envs(extra.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     KillOnDrop(child)

@@ -13,7 +13,8 @@ use crate::brokers::{
     AMQP_URL, REDIS_URL, amqp_consumer, broker_env, collect, delete_exchange, redis_consumer_on,
     unique,
 };
-use crate::notifications::{non_empty, sync_until};
+use crate::notifications::non_empty;
+use crate::rest_peer::sync_until;
 use crate::rest_peer::{Connector, in_a_day};
 use crate::webhooks::{Receiver, webhooks_env};
 

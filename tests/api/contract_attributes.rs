@@ -2,12 +2,10 @@
 //! it ports). Two (or three) Connectors on one dev Backbone, over REST only; the original's
 //! waits for webhook events become syncs until the state shows.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::query_conditions::QueryConditions;
-use crate::rest_peer::{Connector, relate};
+use crate::rest_peer::{Connector, relate, sync_until};
 
 /// Two related Connectors on a fresh dev Backbone (the original's `beforeAll`).
 pub struct Peers {
@@ -35,20 +33,6 @@ pub async fn peers() -> Peers {
     }
 }
 
-/// Syncs `c` until `GET path` answers something satisfying `done`.
-pub async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..80 {
-        c.ok("POST", "/Account/Sync", None, 204).await;
-        let response = c.call("GET", path, None).await;
-        let body: Value = response.json().await.unwrap_or_default();
-        if done(&body) {
-            return body;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("{path} never satisfied the condition");
-}
-
 /// `sender` sends a request with `items` to `recipient`, which accepts every item with
 /// `{accept: true}` once it needs a manual decision; returns the sender's completed request
 /// (the original's `executeFullCreateAndShare…Flow` steps).
@@ -72,7 +56,7 @@ pub async fn request_accepted(sender: &Connector, recipient: &Connector, items: 
         )
         .await;
     sync_until(recipient, &format!("/Requests/Incoming/{id}"), |r| {
-        r["result"]["status"] == "ManualDecisionRequired"
+        r["status"] == "ManualDecisionRequired"
     })
     .await;
     let decisions: Vec<Value> = (0..items.as_array().unwrap().len())
@@ -87,10 +71,9 @@ pub async fn request_accepted(sender: &Connector, recipient: &Connector, items: 
         )
         .await;
     sync_until(sender, &format!("/Requests/Outgoing/{id}"), |r| {
-        r["result"]["status"] == "Completed"
+        r["status"] == "Completed"
     })
-    .await["result"]
-        .clone()
+    .await
 }
 
 pub async fn create_own(c: &Connector, content: Value) -> Value {
@@ -291,11 +274,11 @@ async fn should_notify_peer_about_own_identity_attribute_succession() {
         .await;
     assert!(notified["notificationId"].is_string(), "{notified}");
     let at_b = sync_until(&p.b, &format!("/Attributes/{successor_id}"), |r| {
-        r["result"]["id"] == successor_id
+        r["id"] == successor_id
     })
     .await;
     assert_eq!(
-        at_b["result"]["content"]["value"],
+        at_b["content"]["value"],
         notified["successor"]["content"]["value"]
     );
 }
@@ -319,10 +302,10 @@ async fn should_succeed_an_own_relationship_attribute() {
         .await;
     let successor_id = succeeded["successor"]["id"].as_str().unwrap();
     let at_b = sync_until(&p.b, &format!("/Attributes/{successor_id}"), |r| {
-        r["result"]["id"] == successor_id
+        r["id"] == successor_id
     })
     .await;
-    assert_eq!(at_b["result"]["content"]["value"], successor_value);
+    assert_eq!(at_b["content"]["value"], successor_value);
 }
 
 // "Attributes Query": "should query attributes"
@@ -625,7 +608,7 @@ async fn should_delete_an_own_identity_attribute_and_notify_peer() {
             .await;
     assert_eq!(deleted["notificationIds"].as_array().unwrap().len(), 1);
     sync_until(&p.b, &format!("/Attributes/{id}"), |r| {
-        r["result"]["deletionInfo"]["deletionStatus"] == "DeletedByEmitter"
+        r["deletionInfo"]["deletionStatus"] == "DeletedByEmitter"
     })
     .await;
     let gone = p.a.call("GET", &format!("/Attributes/{id}"), None).await;
@@ -643,7 +626,7 @@ async fn should_delete_a_peer_identity_attribute_and_notify_owner() {
             .await;
     assert_eq!(deleted["notificationIds"].as_array().unwrap().len(), 1);
     sync_until(&p.a, &format!("/Attributes/{id}/ForwardingDetails"), |r| {
-        r["result"][0]["deletionInfo"]["deletionStatus"] == "DeletedByRecipient"
+        r[0]["deletionInfo"]["deletionStatus"] == "DeletedByRecipient"
     })
     .await;
     let gone = p.b.call("GET", &format!("/Attributes/{id}"), None).await;
@@ -694,7 +677,7 @@ async fn should_delete_a_third_party_relationship_attribute_and_notify_the_peer(
     )
     .await;
     sync_until(&p.b, &format!("/Requests/Incoming/{id}"), |r| {
-        r["result"]["status"] == "ManualDecisionRequired"
+        r["status"] == "ManualDecisionRequired"
     })
     .await;
     p.b.ok(
@@ -705,10 +688,10 @@ async fn should_delete_a_third_party_relationship_attribute_and_notify_the_peer(
     )
     .await;
     let completed = sync_until(&c, &format!("/Requests/Outgoing/{id}"), |r| {
-        r["result"]["status"] == "Completed"
+        r["status"] == "Completed"
     })
     .await;
-    let third_party_id = completed["result"]["response"]["content"]["items"][0]["attributeId"]
+    let third_party_id = completed["response"]["content"]["items"][0]["attributeId"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -733,7 +716,7 @@ async fn should_delete_a_third_party_relationship_attribute_and_notify_the_peer(
             own["id"].as_str().unwrap(),
             c.address().await
         ),
-        |r| r["result"][0]["deletionInfo"]["deletionStatus"] == "DeletedByRecipient",
+        |r| r[0]["deletionInfo"]["deletionStatus"] == "DeletedByRecipient",
     )
     .await;
     let gone = c

@@ -16,7 +16,8 @@ use crate::brokers::{
     redis_consumer_on, unique,
 };
 use crate::consumption_events::{Events, webhook_events};
-use crate::notifications::{non_empty, request_decided, sync_until};
+use crate::notifications::{non_empty, request_decided};
+use crate::rest_peer::sync_until;
 use crate::rest_peer::{Connector, in_a_day};
 use crate::webhooks::{Receiver, webhooks_env};
 

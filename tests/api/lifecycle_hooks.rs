@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::FULL_KEY;
-use crate::notifications::{non_empty, sync_until};
-use crate::processes::{KillOnDrop, free_port, wait_for_port};
+use crate::notifications::non_empty;
+use crate::processes::{KillOnDrop, connector_start, free_port, serving};
+use crate::rest_peer::sync_until;
 use crate::rest_peer::{Connector, in_a_day, relate};
 use crate::webhooks::{Hit, Receiver, webhooks_env};
 
@@ -339,30 +339,15 @@ async fn lagging_consumer_still_removes_the_exchanged_attributes_on_rejection() 
     // a is a process of its own: the hook reads the process environment.
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_connector"));
+    let mut command = connector_start(dir.path(), &backbone.base_url(), port);
     command
-        .arg("start")
-        .current_dir(dir.path())
-        .env("transportLibrary__baseUrl", backbone.base_url())
-        .env("transportLibrary__platformClientId", "test")
-        .env("transportLibrary__platformClientSecret", "test")
-        .env("database__folder", dir.path().join("data"))
-        .env("infrastructure__httpServer__host", "127.0.0.1")
-        .env("infrastructure__httpServer__port", port.to_string())
-        .env(
-            "infrastructure__httpServer__authentication__apiKey__keys__main",
-            format!(r#"{{"key":"{FULL_KEY}"}}"#),
-        )
         .env("CONNECTOR_TEST_HOOK_CONSUMPTION_DELAY_MS", "100")
         .envs(webhooks_env(&json!({"webhooks": [{
             "triggers": ["consumption.**"],
             "target": {"url": format!("{}/a/{{{{trigger}}}}", receiver.base)},
-        }]})))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+        }]})));
     let _a_process = KillOnDrop(command.spawn().unwrap());
-    wait_for_port(port, WAIT).await;
-    let a = Connector::remote(&format!("http://127.0.0.1:{port}"));
+    let a = serving(port).await;
     let b = connector(&backbone.base_url(), &receiver, "b").await;
     let (a_address, b_address) = (a.address().await, b.address().await);
     let onboarded = onboard(&a, &b).await;

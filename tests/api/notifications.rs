@@ -7,20 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, relate};
-
-/// Syncs `c` until `path` answers something satisfying `done`.
-pub async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..60 {
-        c.ok("POST", "/Account/Sync", None, 204).await;
-        let value = c.ok("GET", path, None, 200).await;
-        if done(&value) {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("{path} never satisfied the condition");
-}
+use crate::rest_peer::{Connector, in_a_day, relate, sync_until};
 
 pub fn non_empty(v: &Value) -> bool {
     v.as_array().is_some_and(|a| !a.is_empty())

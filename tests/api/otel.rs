@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::helpers::FULL_KEY;
-use crate::processes::{KillOnDrop, free_port};
+use crate::processes::{KillOnDrop, connector_start, free_port};
 
 /// What the receiver got, by OTLP path.
 #[derive(Default)]
@@ -255,20 +255,8 @@ fn start_connector_with(
     extra: &[(&str, &str)],
 ) -> KillOnDrop {
     let log = std::fs::File::create(dir.join("connector.log")).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+    let mut command = connector_start(dir, backbone_url, port);
     command
-        .arg("start")
-        .current_dir(dir)
-        .env("transportLibrary__baseUrl", backbone_url)
-        .env("transportLibrary__platformClientId", "test")
-        .env("transportLibrary__platformClientSecret", "test")
-        .env("database__folder", dir.join("data"))
-        .env("infrastructure__httpServer__host", "127.0.0.1")
-        .env("infrastructure__httpServer__port", port.to_string())
-        .env(
-            "infrastructure__httpServer__authentication__apiKey__keys__main",
-            format!(r#"{{"key":"{FULL_KEY}"}}"#),
-        )
         .env_remove("OTEL_SDK_DISABLED")
         .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         .env_remove("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")

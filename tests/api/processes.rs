@@ -83,3 +83,34 @@ impl RedisServer {
         wait_for_port(self.port, std::time::Duration::from_secs(20)).await;
     }
 }
+
+/// `connector start` as a child process of the test: in `dir`, on the embedded store in
+/// `dir/data`, against the Backbone at `backbone`, serving on 127.0.0.1:`port` with the test's API
+/// key, output discarded. Callers add their own environment (or pipes) and spawn it.
+pub fn connector_start(dir: &std::path::Path, backbone: &str, port: u16) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_connector"));
+    command
+        .arg("start")
+        .current_dir(dir)
+        .env("transportLibrary__baseUrl", backbone)
+        .env("transportLibrary__platformClientId", "test")
+        .env("transportLibrary__platformClientSecret", "test")
+        .env("database__folder", dir.join("data"))
+        .env("infrastructure__httpServer__host", "127.0.0.1")
+        .env("infrastructure__httpServer__port", port.to_string())
+        .env(
+            "infrastructure__httpServer__authentication__apiKey__keys__main",
+            format!(r#"{{"key":"{}"}}"#, crate::helpers::FULL_KEY),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+/// The Connector serving on 127.0.0.1:`port`, once it answers with its identity.
+pub async fn serving(port: u16) -> crate::rest_peer::Connector {
+    wait_for_port(port, std::time::Duration::from_secs(60)).await;
+    let api = crate::rest_peer::Connector::remote(&format!("http://127.0.0.1:{port}"));
+    api.address().await;
+    api
+}

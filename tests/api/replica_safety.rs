@@ -1,6 +1,6 @@
 //! Replica safety (issue 19): the unique indexes exist on MongoDB after a start, and SIGTERM
 //! during a burst of sends shuts down cleanly (every request completed or was refused before it
-//! started; no lease left behind).
+//! started; no lease left behind: neither the sync's nor an event consumer's).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -112,12 +112,17 @@ async fn sigterm_during_a_burst_of_sends_finishes_or_refuses_each_and_leaves_no_
         format!("mongodb://127.0.0.1:{port}/"),
         SHARED_REDIS.to_owned(),
     ];
-    // A long sync lease: one left behind by the stopped process would still be held at the end.
+    // Long leases: one left behind by the stopped process would still be held at the end, so
+    // finding them free proves they were released, not that they ran out.
     let env = vec![
         ("database__dbName".to_owned(), db.clone()),
         (
             "infrastructure__replicas__leases__syncTtlSeconds".to_owned(),
             "120".to_owned(),
+        ),
+        (
+            "infrastructure__events__leaseTtlSeconds".to_owned(),
+            "60".to_owned(),
         ),
     ];
     let mut replica = spawn_replica(dir.path(), 0, &urls, env);
@@ -176,14 +181,20 @@ async fn sigterm_during_a_burst_of_sends_finishes_or_refuses_each_and_leaves_no_
     let redis = redis::Client::open(SHARED_REDIS).unwrap();
     let mut redis = redis.get_multiplexed_async_connection().await.unwrap();
     let lease_key = format!("connector:{db}:{{sync}}");
+    // The consumption reactions' outbox consumer, busy with the synced messages' events.
+    let consumer_key = format!(
+        "connector:{db}:{{outbox.{}}}",
+        connector_consumption::flows::CONSUMER
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let held: i64 = redis::cmd("EXISTS")
             .arg(&lease_key)
+            .arg(&consumer_key)
             .query_async(&mut redis)
             .await
             .unwrap();
-        if held == 1 && created.load(Ordering::SeqCst) >= 5 {
+        if held == 2 && created.load(Ordering::SeqCst) >= 5 {
             break;
         }
         assert!(
@@ -211,6 +222,34 @@ async fn sigterm_during_a_burst_of_sends_finishes_or_refuses_each_and_leaves_no_
     assert!(
         lease.is_some(),
         "the stopped replica left the sync lease held"
+    );
+    // The outbox consumer stopped between deliveries and released its lease (its 60 s TTL has
+    // not run out), so another replica delivers at once.
+    let held: i64 = redis::cmd("EXISTS")
+        .arg(&consumer_key)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(held, 0, "the stopped replica left {consumer_key} held");
+    let consumer_lease = connector_lease::LeaseManager::try_acquire(
+        &leases,
+        &format!("outbox.{}", connector_consumption::flows::CONSUMER),
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    assert!(
+        consumer_lease.is_some(),
+        "the outbox consumer's lease is still held"
+    );
+    assert!(
+        replica.log_lines().iter().any(|line| {
+            let fields = line.get("fields").unwrap_or(line);
+            fields["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("outbox consumer stopped; lease released"))
+        }),
+        "the consumer did not log its stop"
     );
 
     // Every 201 reached the peer; nothing else did.

@@ -5,13 +5,12 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::helpers::FULL_KEY;
-use crate::processes::{KillOnDrop, free_port, wait_for_port};
+use crate::processes::{KillOnDrop, connector_start, free_port, serving};
 use crate::replicas_set::{ReplicaSet, messages_from, sync};
 use crate::rest_peer::{Connector, in_a_day, relate};
 
@@ -96,38 +95,17 @@ async fn concurrent_sends_of_one_request_through_two_replicas_send_one_message()
 /// `connector start` on the embedded store in `dir`, with a send claim that expires after 2 s;
 /// aborting at `abort_at`, if any.
 fn start_process(dir: &Path, backbone: &str, port: u16, abort_at: Option<&str>) -> KillOnDrop {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+    let mut command = connector_start(dir, backbone, port);
     command
-        .arg("start")
-        .current_dir(dir)
-        .env("transportLibrary__baseUrl", backbone)
-        .env("transportLibrary__platformClientId", "test")
-        .env("transportLibrary__platformClientSecret", "test")
-        .env("database__folder", dir.join("data"))
-        .env("infrastructure__httpServer__host", "127.0.0.1")
-        .env("infrastructure__httpServer__port", port.to_string())
-        .env(
-            "infrastructure__httpServer__authentication__apiKey__keys__main",
-            format!(r#"{{"key":"{FULL_KEY}"}}"#),
-        )
         .env(
             "infrastructure__replicas__leases__requestSendTtlSeconds",
             "2",
         )
-        .env_remove(ABORT_HOOK)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .env_remove(ABORT_HOOK);
     if let Some(point) = abort_at {
         command.env(ABORT_HOOK, point);
     }
     KillOnDrop(command.spawn().unwrap())
-}
-
-async fn serving(port: u16) -> Connector {
-    wait_for_port(port, Duration::from_secs(60)).await;
-    let api = Connector::remote(&format!("http://127.0.0.1:{port}"));
-    api.address().await;
-    api
 }
 
 #[tokio::test(flavor = "multi_thread")]

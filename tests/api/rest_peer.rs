@@ -170,3 +170,24 @@ pub async fn relate(a: &Connector, b: &Connector) {
     .await;
     b.ok("POST", "/Account/Sync", None, 204).await;
 }
+
+/// Syncs `c` and reads `GET path` until its `result` satisfies `done`; returns that `result`.
+/// Answers other than 200 (e.g. 404 before the item arrived) count as "not yet". Gives up after
+/// 60 s with the last answer.
+pub async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        c.ok("POST", "/Account/Sync", None, 204).await;
+        let response = c.call("GET", path, None).await;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or_default();
+        if status == 200 && done(&body["result"]) {
+            return body["result"].clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path} never satisfied the condition; last answer {status} {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -2,7 +2,7 @@
 //! the test: two Connectors on a dev Backbone driven over REST, the receiver records every POST.
 
 use std::collections::VecDeque;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
 use crate::helpers::FULL_KEY;
-use crate::processes::free_port;
+use crate::processes::{connector_start, free_port};
 use crate::replicas_set::{ReplicaSet, sync_until};
 use crate::rest_peer::{Connector, in_a_day, relate};
 
@@ -792,20 +792,8 @@ async fn invalid_configuration_aborts_start_with_the_real_code() {
     ];
     for (settings, code) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+        let mut command = connector_start(dir.path(), &backbone.base_url(), free_port());
         command
-            .arg("start")
-            .current_dir(dir.path())
-            .env("transportLibrary__baseUrl", backbone.base_url())
-            .env("transportLibrary__platformClientId", "test")
-            .env("transportLibrary__platformClientSecret", "test")
-            .env("database__folder", dir.path().join("data"))
-            .env("infrastructure__httpServer__host", "127.0.0.1")
-            .env("infrastructure__httpServer__port", free_port().to_string())
-            .env(
-                "infrastructure__httpServer__authentication__apiKey__keys__main",
-                format!(r#"{{"key":"{FULL_KEY}"}}"#),
-            )
             .envs(webhooks_env(&settings))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

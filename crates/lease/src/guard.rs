@@ -2,7 +2,6 @@
 //! lease can no longer be trusted (renewal refused, or not confirmed before the lease's local
 //! deadline), so the work stops instead of carrying on unprotected.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -157,44 +156,4 @@ async fn renew_until_lost(
         }
     }
     lost.send_replace(true);
-}
-
-/// How [`run_while_leased`] ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Leased<T> {
-    /// The work finished while the lease was held.
-    Completed(T),
-    /// The lease was lost first; the work was stopped (its future dropped).
-    Lost,
-}
-
-/// Runs `work` while holding the lease `name`: acquires it (`None` if somebody else holds it),
-/// renews it in the background, and releases it afterwards. If the lease is lost, the work's
-/// future is dropped at its next `.await`, so the work must be cancel-safe (e.g. a series of
-/// single-document compare-and-set writes). The work gets the lease (for its fencing token)
-/// and a [`LostSignal`] to check before steps that cannot be interrupted.
-pub async fn run_while_leased<T, F, Fut>(
-    manager: Arc<dyn LeaseManager>,
-    name: &str,
-    ttl: Duration,
-    work: F,
-) -> Result<Option<Leased<T>>>
-where
-    F: FnOnce(Lease, LostSignal) -> Fut,
-    Fut: Future<Output = T>,
-{
-    let Some(guard) = LeaseGuard::try_acquire(manager, name, ttl).await? else {
-        return Ok(None);
-    };
-    let mut lost = guard.lost_signal();
-    let work = work(guard.lease().clone(), guard.lost_signal());
-    let outcome = tokio::select! {
-        biased;
-        () = lost.wait() => Leased::Lost,
-        output = work => Leased::Completed(output),
-    };
-    if let Err(e) = guard.release().await {
-        tracing::warn!(lease = %name, error = %e, "releasing the lease failed; it runs out by itself");
-    }
-    Ok(Some(outcome))
 }

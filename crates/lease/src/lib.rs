@@ -8,8 +8,8 @@
 //! * [`LeaseManager`]: the three primitives (`try_acquire`, `renew`, `release`).
 //! * [`RedisLeases`]: for several replicas sharing one Redis.
 //! * [`LocalLeases`]: in-process, for the embedded single-replica default.
-//! * [`LeaseGuard`] and [`run_while_leased`]: background renewal and a signal when the lease
-//!   is lost, so work stops instead of carrying on unprotected.
+//! * [`LeaseGuard`]: background renewal and a signal when the lease is lost, so work stops
+//!   instead of carrying on unprotected.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -21,7 +21,7 @@ mod redis_leases;
 use std::time::{Duration, Instant, SystemTime};
 
 pub use error::{LeaseError, Result};
-pub use guard::{LeaseGuard, Leased, LostSignal, run_while_leased};
+pub use guard::{LeaseGuard, LostSignal};
 pub use local::LocalLeases;
 pub use redis_leases::RedisLeases;
 

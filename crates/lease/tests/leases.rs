@@ -8,9 +8,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use connector_lease::{
-    Lease, LeaseError, LeaseGuard, LeaseManager, Leased, RedisLeases, run_while_leased,
-};
+use connector_lease::{Lease, LeaseError, LeaseGuard, LeaseManager, RedisLeases};
 
 /// Declares each behaviour test once per manager: `local::<name>` and `on_redis::<name>`.
 macro_rules! on_both_managers {
@@ -44,7 +42,6 @@ on_both_managers!(
     renewal_keeps_the_lease,
     guard_renews_in_background_and_reports_loss,
     dropped_guard_releases_the_lease,
-    run_while_leased_completes_or_stops,
     invalid_requests_are_errors,
     raised_tokens_pass_the_floor_and_stay_ordered,
 );
@@ -322,58 +319,6 @@ mod behaviour {
         .await
         .expect("released long before its 30 s TTL");
         assert!(manager.release(&taken).await.unwrap());
-    }
-
-    pub async fn run_while_leased_completes_or_stops(manager: Arc<dyn LeaseManager>) {
-        let ttl = Duration::from_millis(300);
-        // completes, and nobody else gets in meanwhile
-        let inner = Arc::clone(&manager);
-        let outcome = run_while_leased(
-            Arc::clone(&manager),
-            "sync",
-            ttl,
-            |lease, lost| async move {
-                let second = run_while_leased(inner, "sync", ttl, |_, _| async { 0 }).await;
-                assert!(matches!(second, Ok(None)));
-                tokio::time::sleep(Duration::from_millis(500)).await; // beyond one TTL
-                assert!(!lost.is_lost());
-                lease.fencing_token
-            },
-        )
-        .await
-        .unwrap();
-        let Some(Leased::Completed(token)) = outcome else {
-            panic!("not completed: {outcome:?}");
-        };
-        assert!(token >= 1);
-
-        // stops when the lease is lost
-        let (send, receive) = tokio::sync::oneshot::channel();
-        let run = tokio::spawn(run_while_leased(
-            Arc::clone(&manager),
-            "sync",
-            ttl,
-            |lease, _| async move {
-                send.send(lease).unwrap();
-                std::future::pending::<()>().await;
-            },
-        ));
-        let lease = receive.await.unwrap();
-        assert!(manager.release(&lease).await.unwrap());
-        let outcome = tokio::time::timeout(Duration::from_secs(2), run)
-            .await
-            .expect("stopped within a TTL or so")
-            .unwrap()
-            .unwrap();
-        assert_eq!(outcome, Some(Leased::Lost));
-
-        // released afterwards
-        let after = run_while_leased(manager, "sync", ttl, |lease, _| async move {
-            lease.fencing_token
-        })
-        .await
-        .unwrap();
-        assert!(matches!(after, Some(Leased::Completed(t)) if t > token));
     }
 
     pub async fn invalid_requests_are_errors(manager: Arc<dyn LeaseManager>) {

@@ -123,7 +123,7 @@ impl Filter {
             Self::Or(any) if any.is_empty() => json!({"_id": {"$in": []}}),
             Self::Or(any) => json!({"$or": any.iter().map(Self::to_mongo).collect::<Vec<_>>()}),
             Self::Field { path, condition } => {
-                let key = if path == crate::ID_FIELD {
+                let key = if path == crate::document::ID_FIELD {
                     "_id".to_owned()
                 } else {
                     path.clone()

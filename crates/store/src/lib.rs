@@ -35,12 +35,10 @@ mod timestamp;
 use async_trait::async_trait;
 use serde_json::Value;
 
-pub use document::{
-    ID_FIELD, VERSION_FIELD, resolve_path, validate_collection, validate_field_path, validate_id,
-};
+pub use document::VERSION_FIELD;
 pub use embedded::{EmbeddedStore, LEGACY_FILE_NAME};
 pub use error::{ConflictReason, Result, StoreError};
-pub use fencing::{FENCING_TOKEN_FIELD, check_fence, fenced_update};
+pub use fencing::{FENCING_TOKEN_FIELD, fenced_update};
 pub use filter::{Condition, Filter, Pattern};
 pub use mongo::MongoStore;
 pub use timestamp::{iso_timestamp, now_iso};

@@ -26,6 +26,9 @@ pub struct TransportConfig {
     pub lease_timings: LeaseTimings,
     /// The event outbox (`infrastructure.events`).
     pub outbox: crate::outbox::OutboxSettings,
+    /// Cancelled at shutdown: syncs and the outbox's workers stop at their next safe point and
+    /// release their leases ([`crate::Transport::stop`]).
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// How long leases live and how long a replica waits for another one's lease. A lease is
@@ -74,6 +77,7 @@ impl TransportConfig {
             leases: None,
             lease_timings: LeaseTimings::default(),
             outbox: crate::outbox::OutboxSettings::default(),
+            shutdown: tokio_util::sync::CancellationToken::new(),
         }
     }
 

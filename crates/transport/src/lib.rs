@@ -55,8 +55,6 @@ struct Inner {
     events: TransportEvents,
     /// Concurrent syncs of this process share one run.
     sync_lock: tokio::sync::Mutex<()>,
-    /// Set at shutdown: no new sync starts, a running one stops before its next event.
-    stopping: std::sync::atomic::AtomicBool,
     /// State of the layers above that belongs to this identity (see [`Transport::context`]).
     contexts: std::sync::Mutex<Contexts>,
 }
@@ -80,10 +78,11 @@ impl Transport {
         let anonymous = BackboneClient::new(config.client_config())?;
         let account = account::load_or_onboard(&config, store.as_ref(), &anonymous).await?;
         let backbone = anonymous.authenticated(account.device_credentials());
-        let outbox = outbox::Outbox::open(
+        let outbox = outbox::Outbox::open_until(
             Arc::clone(&store),
             config.leases.clone(),
             config.outbox.clone(),
+            config.shutdown.clone(),
         )
         .await?;
         Ok(Self {
@@ -94,7 +93,6 @@ impl Transport {
                 backbone,
                 events: TransportEvents::durable(outbox),
                 sync_lock: tokio::sync::Mutex::new(()),
-                stopping: std::sync::atomic::AtomicBool::new(false),
                 contexts: std::sync::Mutex::default(),
             }),
         })

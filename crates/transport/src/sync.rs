@@ -87,7 +87,7 @@ impl Transport {
         leases: Arc<dyn connector_lease::LeaseManager>,
     ) -> Result<SyncSummary> {
         let timings = self.config().lease_timings;
-        let Some(mut guard) = acquire_sync_lease(leases, timings, &self.inner.stopping).await?
+        let Some(mut guard) = acquire_sync_lease(leases, timings, &self.config().shutdown).await?
         else {
             tracing::debug!(
                 wait = ?timings.sync_wait,
@@ -368,20 +368,24 @@ impl Transport {
         }
     }
 
-    /// For shutdown: no sync starts any more, and a running one stops before its next event
-    /// (safe for the same reasons as a lost lease) and releases its lease. Returns once no sync
-    /// runs in this process.
-    pub async fn stop_syncing(&self) {
-        self.inner
-            .stopping
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        drop(self.inner.sync_lock.lock().await);
+    /// For shutdown (cancels the shutdown token, [`crate::TransportConfig::shutdown`]): no sync
+    /// starts any more, a running one stops before its next event (safe for the same reasons as
+    /// a lost lease) and releases its lease, and the outbox's workers stop between deliveries
+    /// and release theirs. Returns once none of them runs in this process.
+    pub async fn stop(&self) {
+        self.config().shutdown.cancel();
+        let outbox = self.events().outbox().cloned();
+        let workers = async {
+            if let Some(outbox) = outbox {
+                outbox.stop().await;
+            }
+        };
+        let (no_sync_runs, ()) = tokio::join!(self.inner.sync_lock.lock(), workers);
+        drop(no_sync_runs);
     }
 
     fn is_stopping(&self) -> bool {
-        self.inner
-            .stopping
-            .load(std::sync::atomic::Ordering::SeqCst)
+        self.config().shutdown.is_cancelled()
     }
 
     /// When syncs last completed.
@@ -404,7 +408,7 @@ struct Held {
 async fn acquire_sync_lease(
     leases: Arc<dyn connector_lease::LeaseManager>,
     timings: crate::LeaseTimings,
-    stopping: &std::sync::atomic::AtomicBool,
+    stopping: &tokio_util::sync::CancellationToken,
 ) -> Result<Option<connector_lease::LeaseGuard>> {
     let deadline = tokio::time::Instant::now() + timings.sync_wait;
     loop {
@@ -420,7 +424,7 @@ async fn acquire_sync_lease(
         if let Some(lease) = acquired {
             return Ok(Some(lease));
         }
-        if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+        if stopping.is_cancelled() {
             return Err(shutting_down());
         }
         if tokio::time::Instant::now() > deadline {

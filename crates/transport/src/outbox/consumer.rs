@@ -5,6 +5,10 @@
 //! the next holder resumes at the stored cursor (at least once: the event being delivered when
 //! the holder died is delivered again, with the same id).
 //!
+//! At shutdown (the outbox's token) a consumer stops between deliveries: a delivery in progress
+//! finishes and its cursor is stored (a retry pause is cut short; the event stays for the next
+//! holder), then the lease is released, so another replica resumes at once.
+//!
 //! A failing delivery is retried with backoff for as long as the event is younger than
 //! `deadLetterAfterSeconds` (from the event's time, so also across restarts); then, or when the
 //! handler gives up at once, the event is written to the dead letters, logged and counted, and
@@ -82,7 +86,8 @@ where
         backoff,
         handler: Arc::new(handler),
     };
-    tokio::spawn(consumer.run())
+    let outbox = consumer.outbox.clone();
+    outbox.spawn_worker(consumer.run())
 }
 
 struct Consumer<F> {
@@ -100,20 +105,25 @@ where
     async fn run(self) {
         let lease_name = format!("outbox.{}", self.name);
         let settings = self.outbox.settings().clone();
-        loop {
+        while !self.outbox.shutdown().is_cancelled() {
             let acquired =
                 LeaseGuard::try_acquire(self.outbox.leases(), &lease_name, settings.lease_ttl)
                     .await;
             let guard = match acquired {
                 Ok(Some(guard)) => guard,
                 Ok(None) => {
-                    // Another replica delivers; take over once its lease runs out.
-                    tokio::time::sleep(settings.lease_ttl / 3).await;
+                    // Another replica delivers; take over once it releases its lease or that
+                    // runs out.
+                    self.outbox
+                        .pause_unless_stopping(settings.lease_ttl / 3)
+                        .await;
                     continue;
                 }
                 Err(e) => {
                     tracing::warn!(consumer = %self.name, error = %e, "cannot take the outbox consumer's lease");
-                    tokio::time::sleep(settings.lease_ttl / 3).await;
+                    self.outbox
+                        .pause_unless_stopping(settings.lease_ttl / 3)
+                        .await;
                     continue;
                 }
             };
@@ -124,7 +134,20 @@ where
             };
             if let Err(e) = self.while_held(&guard, fence).await {
                 tracing::warn!(consumer = %self.name, error = %e, "the outbox consumer stopped; resuming");
-                tokio::time::sleep(settings.poll_interval).await;
+                self.outbox
+                    .pause_unless_stopping(settings.poll_interval)
+                    .await;
+            }
+            if self.outbox.shutdown().is_cancelled() {
+                // Released here rather than on drop, so shutdown waits for it.
+                match guard.release().await {
+                    Ok(_) => {
+                        tracing::info!(consumer = %self.name, "outbox consumer stopped; lease released")
+                    }
+                    Err(e) => tracing::warn!(consumer = %self.name, error = %e,
+                        "releasing the outbox consumer's lease failed; it runs out by itself"),
+                }
+                return;
             }
             drop(guard);
         }
@@ -142,7 +165,7 @@ where
         // The missing number waited for, and since when.
         let mut waiting: Option<(u64, Instant)> = None;
         let keep_ms = i64::try_from(settings.gap_keep.as_millis()).unwrap_or(i64::MAX);
-        while !guard.is_lost() {
+        while !guard.is_lost() && !self.outbox.shutdown().is_cancelled() {
             let batch = self
                 .outbox
                 .read(cursor.next(), &cursor.gap_numbers(), BATCH)
@@ -151,6 +174,10 @@ where
             let mut handled_any = false;
             let mut blocked = false;
             for stored in batch {
+                if self.outbox.shutdown().is_cancelled() {
+                    // A safe point: every event before this one is delivered and recorded.
+                    return Ok(());
+                }
                 let late = cursor.is_gap(stored.seq);
                 if !late && stored.seq > cursor.next() {
                     match waiting {
@@ -207,12 +234,12 @@ where
     }
 
     /// Hands one event to the handler until it is done or dead-lettered; `false` when the lease
-    /// was lost meanwhile (the cursor must not move then).
+    /// was lost or shutdown began before it was (the cursor must not move then).
     async fn handle(&self, stored: &StoredEvent, guard: &LeaseGuard) -> Result<bool> {
         let event = &stored.event;
         let mut retry = 0;
         loop {
-            if guard.is_lost() {
+            if guard.is_lost() || self.outbox.shutdown().is_cancelled() {
                 return Ok(false);
             }
             let outcome =
@@ -244,6 +271,7 @@ where
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = lost.wait() => return Ok(false),
+                        () = self.outbox.shutdown().cancelled() => return Ok(false),
                     }
                 }
             }

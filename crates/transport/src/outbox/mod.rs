@@ -18,6 +18,10 @@
 //!   ([`cursor::Cursor`]).
 //! * The in-process [`tokio::sync::Notify`] only wakes consumers early; they also poll, so rows
 //!   written by other replicas are found.
+//! * Shutdown: the workers (consumers, retention) stop once the shutdown token given to
+//!   [`Outbox::open_until`] is cancelled, at a safe point (between deliveries, after the cursor of
+//!   the last one is stored), and release their leases, so another replica takes over at once;
+//!   [`Outbox::stop`] waits for that.
 
 pub mod consumer;
 pub mod cursor;
@@ -33,6 +37,8 @@ use connector_store::{Condition, FieldShape, Filter, FindOptions, SortOrder, Sto
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::events::{EventId, TransportEvent};
 use crate::{Result, TransportError};
@@ -96,6 +102,10 @@ struct Inner {
     /// event published since.
     head_at_open: u64,
     wake: Notify,
+    /// Cancelled at shutdown: the workers stop at their next safe point.
+    shutdown: CancellationToken,
+    /// The workers, so that shutdown can wait for them to release their leases.
+    workers: TaskTracker,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -115,11 +125,22 @@ pub struct StoredEvent {
 }
 
 impl Outbox {
-    /// Declares the indexes and reads where the sequence stands.
+    /// Declares the indexes and reads where the sequence stands; the workers stop only with
+    /// the runtime (or [`Outbox::stop`]).
     pub async fn open(
         store: Arc<dyn Store>,
         leases: Option<Arc<dyn LeaseManager>>,
         settings: OutboxSettings,
+    ) -> Result<Self> {
+        Self::open_until(store, leases, settings, CancellationToken::new()).await
+    }
+
+    /// [`Outbox::open`], with workers that stop once `shutdown` is cancelled.
+    pub async fn open_until(
+        store: Arc<dyn Store>,
+        leases: Option<Arc<dyn LeaseManager>>,
+        settings: OutboxSettings,
+        shutdown: CancellationToken,
     ) -> Result<Self> {
         store
             .ensure_index(EVENTS, "seq", FieldShape::Scalar)
@@ -138,8 +159,31 @@ impl Outbox {
                 fenced,
                 head_at_open,
                 wake: Notify::new(),
+                shutdown,
+                workers: TaskTracker::new(),
             }),
         })
+    }
+
+    /// Cancels the shutdown token and waits until every worker has stopped at a safe point and
+    /// released its lease. Workers started afterwards stop at once.
+    pub async fn stop(&self) {
+        self.inner.shutdown.cancel();
+        self.inner.workers.close();
+        self.inner.workers.wait().await;
+    }
+
+    /// Cancelled once shutdown began.
+    pub(crate) fn shutdown(&self) -> &CancellationToken {
+        &self.inner.shutdown
+    }
+
+    /// Runs a worker that [`Outbox::stop`] waits for.
+    pub(crate) fn spawn_worker(
+        &self,
+        work: impl Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        self.inner.workers.spawn(work)
     }
 
     pub fn settings(&self) -> &OutboxSettings {
@@ -163,9 +207,19 @@ impl Outbox {
         self.inner.head_at_open
     }
 
-    /// Resolves when this process appended an event (or after `within`).
+    /// Resolves when this process appended an event (or after `within`, or at shutdown).
     pub(crate) async fn wait_for_news(&self, within: Duration) {
-        let _ = tokio::time::timeout(within, self.inner.wake.notified()).await;
+        let news = tokio::time::timeout(within, self.inner.wake.notified());
+        let _ = self.inner.shutdown.run_until_cancelled(news).await;
+    }
+
+    /// Sleeps for `pause`; `false` when shutdown began meanwhile (or before).
+    pub(crate) async fn pause_unless_stopping(&self, pause: Duration) -> bool {
+        self.inner
+            .shutdown
+            .run_until_cancelled(tokio::time::sleep(pause))
+            .await
+            .is_some()
     }
 
     /// Writes the event with the next sequence number. `false` when an event with its id is

@@ -15,11 +15,13 @@ use crate::Result;
 
 const PRUNE_BATCH: usize = 500;
 
-/// Prunes every `pruneIntervalSeconds`.
+/// Prunes every `pruneIntervalSeconds`, until shutdown.
 pub fn spawn(outbox: Outbox) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(outbox.settings().prune_interval).await;
+    outbox.clone().spawn_worker(async move {
+        while outbox
+            .pause_unless_stopping(outbox.settings().prune_interval)
+            .await
+        {
             let ttl = outbox.settings().lease_ttl;
             let Ok(Some(guard)) =
                 LeaseGuard::try_acquire(outbox.leases(), "outbox.retention", ttl).await
@@ -76,7 +78,8 @@ pub async fn prune_once(outbox: &Outbox) -> Result<usize> {
                 deleted += 1;
             }
         }
-        if batch.len() < PRUNE_BATCH {
+        // Every deletion stands on its own; at shutdown the rest waits for the next round.
+        if batch.len() < PRUNE_BATCH || outbox.shutdown().is_cancelled() {
             break;
         }
     }
