@@ -136,6 +136,8 @@ if [[ "${SKIP_BENCH:-0}" != "1" ]]; then
     step "benchmarks: one identity on 1, 2 and 3 replicas (short, debug build, MongoDB stand-in + Redis)"
     cargo build -p loadtest-replicas
     "$rest_bin/loadtest-replicas" --short --connector "$rest_bin/connector" --standin "$venv/bin/nx-27017"
+    step "benchmarks: durable events to one webhook, 1 and 3 replicas (short, debug build)"
+    "$rest_bin/loadtest-replicas" --events --short --connector "$rest_bin/connector" --standin "$venv/bin/nx-27017"
 fi
 
 step "done"

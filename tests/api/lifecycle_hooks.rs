@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::notifications::non_empty;
+use crate::processes::{KillOnDrop, connector_start, free_port, serving};
 use crate::rest_peer::sync_until;
 use crate::rest_peer::{Connector, in_a_day, relate};
 use crate::webhooks::{Hit, Receiver, webhooks_env};
@@ -323,6 +324,71 @@ async fn ending_the_pending_relationship_undoes_the_exchange(step: &str, status:
         200,
     )
     .await;
+}
+
+/// Issue 18: a's consumption consumer lags (a debug-build hook delays each event by 100 ms)
+/// while a creates many attributes; the rejection's event waits behind them in the outbox and is
+/// still applied: both sides lose what was exchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn lagging_consumer_still_removes_the_exchanged_attributes_on_rejection() {
+    const EVENTS: usize = 40;
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let receiver = Receiver::start();
+    // a is a process of its own: the hook reads the process environment.
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut command = connector_start(dir.path(), &backbone.base_url(), port);
+    command
+        .env("CONNECTOR_TEST_HOOK_CONSUMPTION_DELAY_MS", "100")
+        .envs(webhooks_env(&json!({"webhooks": [{
+            "triggers": ["consumption.**"],
+            "target": {"url": format!("{}/a/{{{{trigger}}}}", receiver.base)},
+        }]})));
+    let _a_process = KillOnDrop(command.spawn().unwrap());
+    let a = serving(port).await;
+    let b = connector(&backbone.base_url(), &receiver, "b").await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    let onboarded = onboard(&a, &b).await;
+
+    // Many events ahead of the rejection's in a's outbox (the relationship is still pending, so
+    // no messages: a creates attributes, each an event).
+    for i in 0..EVENTS {
+        a.ok(
+            "POST",
+            "/Attributes",
+            Some(json!({"content": {"value": {"@type": "EMailAddress",
+                                              "value": format!("a{i}@example.com")}}})),
+            201,
+        )
+        .await;
+    }
+    let path = format!("/Relationships/{}", onboarded.relationship);
+    let ended = a
+        .ok("PUT", &format!("{path}/Reject"), Some(json!({})), 200)
+        .await;
+    assert_eq!(ended["status"], "Rejected");
+    // The consumer really lags: about 40 events at 100 ms each are ahead of the rejection's, so
+    // right after the call a still holds what was exchanged (time is what this checks).
+    let held = a
+        .ok("GET", &format!("/Attributes?peer={b_address}"), None, 200)
+        .await;
+    assert!(!empty(&held), "the consumption consumer does not lag");
+    sync_until(&b, &path, |r| r["status"] == "Rejected").await;
+    let sides = [
+        (&a, "a", &b_address, &onboarded.a_with_b, &onboarded.a_mail),
+        (
+            &b,
+            "b",
+            &a_address,
+            &onboarded.b_with_a,
+            &onboarded.b_given_name,
+        ),
+    ];
+    for (c, name, peer, deleted, kept) in sides {
+        assert_exchange_undone(c, &receiver, name, peer, deleted, kept).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

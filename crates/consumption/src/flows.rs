@@ -47,6 +47,7 @@ pub fn spawn_listener(consumption: Consumption) -> tokio::task::JoinHandle<()> {
             move |event| {
                 let consumption = consumption.clone();
                 async move {
+                    crate::delay_at_test_hook().await;
                     consumption.on_event(&event).await;
                     Outcome::Done
                 }

@@ -126,3 +126,16 @@ pub fn abort_at_test_hook(point: &str) {
     #[cfg(not(debug_assertions))]
     let _ = point;
 }
+
+/// Test hook (debug builds only): with `CONNECTOR_TEST_HOOK_CONSUMPTION_DELAY_MS=<ms>` the
+/// consumption consumer waits that long before each event, a consumer lagging behind the
+/// outbox (tests/api/lifecycle_hooks.rs: it still misses nothing).
+pub async fn delay_at_test_hook() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("CONNECTOR_TEST_HOOK_CONSUMPTION_DELAY_MS")
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}

@@ -3,6 +3,10 @@
 //! database, Redis leases) sends N messages round-robin through its replicas to one receiver
 //! (a Connector on its embedded store). Prints the send throughput per configuration and the
 //! scaling ratios 2/1 and 3/1, and checks that the receiver got every message exactly once.
+//!
+//! With `--events` it measures durable events instead (see `events.rs`).
+
+mod events;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -41,6 +45,10 @@ struct Args {
     /// CI size: 60 messages, concurrency 2.
     #[arg(long)]
     short: bool,
+    /// Measure webhook delivery of `transport.messageReceived` (1 and `--max-replicas` replicas
+    /// receive, one webhook receiver in this process) instead of sends.
+    #[arg(long)]
+    events: bool,
 }
 
 /// A started process: killed and reaped when dropped.
@@ -125,6 +133,7 @@ fn start_connector(
     name: &str,
     backbone: &str,
     storage: &Storage,
+    extra_env: &[(String, String)],
 ) -> Result<(Proc, Api)> {
     let port = free_port()?;
     let mut command = Command::new(exe);
@@ -155,6 +164,7 @@ fn start_connector(
             command.env("database__folder", folder);
         }
     }
+    command.envs(extra_env.iter().map(|(k, v)| (k, v)));
     let child = command
         .spawn()
         .with_context(|| format!("starting {name}"))?;
@@ -322,6 +332,7 @@ async fn measure(
             &format!("k{k}-replica{i}"),
             setup.backbone,
             &storage,
+            &[],
         )?;
         procs.push(proc);
         replicas.push(api);
@@ -410,6 +421,7 @@ async fn main() -> Result<()> {
         "receiver",
         &backbone_url,
         &Storage::Folder(receiver_dir),
+        &[],
     )?;
     receiver.wait_ready().await?;
     let setup = Setup {
@@ -420,6 +432,13 @@ async fn main() -> Result<()> {
         redis: &args.redis_url,
         receiver: &receiver,
     };
+    if args.events {
+        events::run(&setup, args.messages, args.concurrency, args.max_replicas)
+            .await
+            .with_context(|| format!("logs in {}", dir.display()))?;
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(());
+    }
     println!(
         "connector {}; {} messages per configuration, {} in flight per replica",
         exe.display(),
