@@ -4,13 +4,11 @@
 //! old in-memory queues held misses none.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::FULL_KEY;
-use crate::processes::{KillOnDrop, free_port};
+use crate::processes::{KillOnDrop, connector_start, free_port};
 use crate::replicas_set::{size_from_env, wait_until_serving};
 use crate::rest_peer::Connector;
 use crate::webhooks::{Hit, Receiver, webhooks_env};
@@ -34,22 +32,8 @@ fn start_process(
     port: u16,
     env: &[(String, String)],
 ) -> KillOnDrop {
-    let child = Command::new(env!("CARGO_BIN_EXE_connector"))
-        .arg("start")
-        .current_dir(dir)
-        .env("transportLibrary__baseUrl", backbone)
-        .env("transportLibrary__platformClientId", "test")
-        .env("transportLibrary__platformClientSecret", "test")
-        .env("database__folder", dir.join("data"))
-        .env("infrastructure__httpServer__host", "127.0.0.1")
-        .env("infrastructure__httpServer__port", port.to_string())
-        .env(
-            "infrastructure__httpServer__authentication__apiKey__keys__main",
-            format!(r#"{{"key":"{FULL_KEY}"}}"#),
-        )
+    let child = connector_start(dir, backbone, port)
         .envs(env.iter().cloned())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     KillOnDrop(child)

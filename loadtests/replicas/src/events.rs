@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use crate::{Api, Setup, Storage, free_port, relate, start_connector, text};
+use crate::{Api, Setup, Storage, free_port, start_replicas, text};
 
 /// One webhook POST as it arrived.
 struct Hit {
@@ -140,30 +140,9 @@ async fn measure(
             "100".to_owned(),
         ),
     ];
-    let mut procs = Vec::new();
-    let mut replicas = Vec::new();
-    for i in 0..k {
-        let (proc, api) = start_connector(
-            setup.exe,
-            setup.dir,
-            &format!("events-k{k}-replica{i}"),
-            setup.backbone,
-            &storage,
-            &env,
-        )?;
-        procs.push(proc);
-        replicas.push(api);
-    }
-    let mut addresses = BTreeSet::new();
-    for replica in &replicas {
-        addresses.insert(replica.wait_ready().await?);
-    }
-    if addresses.len() != 1 {
-        bail!("the replicas serve several identities: {addresses:?}");
-    }
-    let address = addresses.pop_first().unwrap_or_default();
+    let (_procs, replicas, address) =
+        start_replicas(setup, &format!("events-k{k}"), k, &storage, &env).await?;
     let peer = setup.receiver;
-    relate(&replicas[0], peer).await?;
     let peer_address = text(&peer.get("/Account/IdentityInfo").await?, "/address")?.to_owned();
 
     // Every replica syncs all the time, as replicas behind a load balancer would be asked to.

@@ -301,6 +301,36 @@ impl Measured {
     }
 }
 
+/// `k` replicas of one fresh identity on `storage` (named `<label>-replica<i>`), ready and
+/// related to the receiver: their processes, their APIs and the identity's address.
+async fn start_replicas(
+    setup: &Setup<'_>,
+    label: &str,
+    k: usize,
+    storage: &Storage<'_>,
+    env: &[(String, String)],
+) -> Result<(Vec<Proc>, Vec<Api>, String)> {
+    let mut procs = Vec::new();
+    let mut replicas = Vec::new();
+    for i in 0..k {
+        let name = format!("{label}-replica{i}");
+        let (proc, api) =
+            start_connector(setup.exe, setup.dir, &name, setup.backbone, storage, env)?;
+        procs.push(proc);
+        replicas.push(api);
+    }
+    let mut addresses = BTreeSet::new();
+    for replica in &replicas {
+        addresses.insert(replica.wait_ready().await?);
+    }
+    if addresses.len() != 1 {
+        bail!("the replicas serve several identities: {addresses:?}");
+    }
+    let address = addresses.pop_first().unwrap_or_default();
+    relate(&replicas[0], setup.receiver).await?;
+    Ok((procs, replicas, address))
+}
+
 struct Setup<'a> {
     exe: &'a Path,
     dir: &'a Path,
@@ -323,29 +353,8 @@ async fn measure(
         db: &db,
         redis: setup.redis,
     };
-    let mut procs = Vec::new();
-    let mut replicas = Vec::new();
-    for i in 0..k {
-        let (proc, api) = start_connector(
-            setup.exe,
-            setup.dir,
-            &format!("k{k}-replica{i}"),
-            setup.backbone,
-            &storage,
-            &[],
-        )?;
-        procs.push(proc);
-        replicas.push(api);
-    }
-    let mut addresses = BTreeSet::new();
-    for replica in &replicas {
-        addresses.insert(replica.wait_ready().await?);
-    }
-    if addresses.len() != 1 {
-        bail!("the replicas serve several identities: {addresses:?}");
-    }
-    let address = addresses.pop_first().unwrap_or_default();
-    relate(&replicas[0], setup.receiver).await?;
+    let (_procs, replicas, address) =
+        start_replicas(setup, &format!("k{k}"), k, &storage, &[]).await?;
     let recipient = setup.receiver.get("/Account/IdentityInfo").await?;
     let recipient = text(&recipient, "/address")?.to_owned();
 
