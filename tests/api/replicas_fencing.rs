@@ -6,8 +6,9 @@
 //! Real processes: three `connector start` replicas on the MongoDB stand-in with leases in the
 //! shared Redis, a peer, one dev Backbone. The sync lease lives 3 s here
 //! (`infrastructure.replicas.leases.syncTtlSeconds`) so the test takes seconds; the Backbone's
-//! sync runs 1 s, shorter than the lease, so the replica that takes over finds the frozen
-//! replica's run expired (the Backbone then hands that run's events to the new run).
+//! sync run lives its default 10 s, so the frozen replica's run is still open when another
+//! replica takes over: that one finishes the run (recorded in the sync's progress document)
+//! instead of waiting for the Backbone to cancel it.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -59,11 +60,7 @@ async fn wait_for_log(replica: &Replica, text: &str, timeout: Duration) -> Value
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_sync_holder_frozen_past_its_lease_has_its_late_writes_refused() {
-    let backbone = devbackbone::BackboneConfig {
-        sync_run_duration_secs: 1,
-        ..devbackbone::BackboneConfig::default()
-    };
-    let set = ReplicaSet::start_with_backbone(SHARED_REDIS, backbone, |i| {
+    let set = ReplicaSet::start_with_backbone(SHARED_REDIS, Default::default(), |i| {
         let mut env = vec![
             (
                 "infrastructure__replicas__leases__syncTtlSeconds".to_owned(),
@@ -118,6 +115,13 @@ async fn a_sync_holder_frozen_past_its_lease_has_its_late_writes_refused() {
     assert_eq!(status, 204, "the sync of the replica taking over: {body}");
     let took_over_after = frozen_at.elapsed();
     println!("replica {TAKES_OVER} synced {took_over_after:?} after the freeze");
+    let finished = wait_for_log(
+        &set.replicas[TAKES_OVER],
+        "finishing the sync run a previous holder of the sync lease left open",
+        Duration::from_secs(1),
+    )
+    .await;
+    println!("the frozen replica's run, finished by replica {TAKES_OVER}: {finished}");
     let listed = messages_from(&set.replicas[TAKES_OVER].api, &set.peer_address).await;
     assert_eq!(
         ids_once(&listed, "replica"),

@@ -4,7 +4,8 @@
 //! Exactly once: an event is acknowledged only after it was applied; if the process dies in
 //! between, the Backbone delivers it again, so every applier is idempotent (it checks what is
 //! already stored). Within one process concurrent syncs share one run (a mutex); across replicas
-//! the Backbone refuses a second open run per identity, and the Connector adds a lease.
+//! the Backbone refuses a second open run per identity, and the Connector adds a lease. The run
+//! is recorded under the lease, so a replica taking over from one that died finishes its run.
 
 use std::sync::Arc;
 
@@ -20,6 +21,13 @@ use crate::error::{Result, TransportError};
 
 /// How often one `sync_everything` call may loop on `newUnsyncedExternalEventsExist`.
 const MAX_ROUNDS: usize = 100;
+
+/// How long a start refused because another run is open is tried again. The Backbone lets a
+/// run live 10 s unless asked otherwise (its `DEFAULT_DURATION`) and cancels it at the next start
+/// after that; such a run is left by a process that died before recording it (one replica
+/// restarted, or a replica killed between starting a run and recording it).
+const OPEN_RUN_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+const OPEN_RUN_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// What one sync applied.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -43,6 +51,11 @@ pub struct SyncInfo {
     /// The external event the current (or last interrupted) sync is applying.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applying_event: Option<String>,
+    /// The Backbone sync run the sync under the lease has open. A replica taking the lease over
+    /// from one that died finishes this run first: the Backbone refuses a new run while it is
+    /// open, and cancelling it when it expires counts an error against each of its events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_sync_run: Option<String>,
 }
 
 impl Record for SyncInfo {
@@ -61,7 +74,7 @@ impl Transport {
         // Across replicas: one sync at a time per identity; the others wait their turn.
         let result = match &self.config().leases {
             Some(leases) => self.sync_under_lease(Arc::clone(leases)).await,
-            None => self.sync_rounds(None).await,
+            None => self.sync_rounds(None, None).await,
         };
         // Counted by the connector's OpenTelemetry metrics layer (observability/METRICS.md).
         let (outcome, applied) = result
@@ -96,7 +109,7 @@ impl Transport {
             return Ok(SyncSummary::default());
         };
         let result = match self.claim_sync_progress(&mut guard).await {
-            Ok(held) => self.sync_rounds(Some(&held)).await,
+            Ok((held, left_open)) => self.sync_rounds(Some(&held), left_open).await,
             Err(e) => Err(e),
         };
         let token = guard.fencing_token();
@@ -125,16 +138,19 @@ impl Transport {
     /// has its next step refused. A newer token stored although this replica holds the lease
     /// means the token counter went backwards (Redis lost its data): the lease's token is raised
     /// above the stored one and the claim made again.
-    async fn claim_sync_progress(&self, guard: &mut connector_lease::LeaseGuard) -> Result<Held> {
+    async fn claim_sync_progress(
+        &self,
+        guard: &mut connector_lease::LeaseGuard,
+    ) -> Result<(Held, Option<String>)> {
         let held = Held {
             lost: guard.lost_signal(),
             token: guard.fencing_token(),
         };
-        let stored = match self.sync_step(Some(&held), None).await {
+        let stored = match self.sync_step(Some(&held), SyncStep::Claim).await {
             Err(TransportError::Store(connector_store::StoreError::Fenced { stored, .. })) => {
                 stored
             }
-            other => return other.map(|()| held),
+            other => return other.map(|open_run| (held, open_run)),
         };
         let raised = guard.raise_fencing_token(stored).await.map_err(|e| {
             TransportError::rule(
@@ -158,51 +174,107 @@ impl Transport {
             lost: guard.lost_signal(),
             token: guard.fencing_token(),
         };
-        self.sync_step(Some(&held), None).await?;
-        Ok(held)
+        let open_run = self.sync_step(Some(&held), SyncStep::Claim).await?;
+        Ok((held, open_run))
     }
 
-    /// Records a step of the sync (`event`: the external event about to be applied; `None` at
-    /// the start). Under the sync lease it is a fenced write, refused
+    /// Records a step of the sync. Under the sync lease it is a fenced write, refused
     /// ([`connector_store::StoreError::Fenced`]) once a newer holder wrote; without leases (one
-    /// replica) there is nobody to fence off and nothing is written.
-    async fn sync_step(&self, held: Option<&Held>, event: Option<&str>) -> Result<()> {
+    /// replica) there is nobody to fence off and nothing is written. Returns the sync run left
+    /// open as stored after the step.
+    async fn sync_step(&self, held: Option<&Held>, step: SyncStep<'_>) -> Result<Option<String>> {
         let Some(held) = held else {
-            return Ok(());
+            return Ok(None);
         };
-        connector_store::fenced_update(
+        let stored = connector_store::fenced_update(
             self.store(),
             SyncInfo::COLLECTION,
             SYNC_INFO_ID,
             held.token,
-            |progress| match event {
-                Some(event) => {
-                    progress.insert("applyingEvent".into(), event.into());
-                }
-                None => {
+            |progress| match step {
+                SyncStep::Claim => {
                     progress.remove("applyingEvent");
+                }
+                SyncStep::RunStarted(run) => {
+                    progress.insert("openSyncRun".into(), run.into());
+                }
+                SyncStep::Applying(event) => {
+                    progress.insert("applyingEvent".into(), event.into());
                 }
             },
         )
         .await?;
-        Ok(())
+        Ok(stored
+            .get("openSyncRun")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned))
+    }
+
+    /// The next run to work on: the one a previous holder left open (`left_open`, taken), or a
+    /// new one; `None` when the Backbone has no new events. A start refused because a run
+    /// nobody recorded is still open is tried again until that run expires.
+    async fn next_run(
+        &self,
+        held: Option<&Held>,
+        left_open: &mut Option<String>,
+    ) -> Result<Option<(String, Vec<ExternalEvent>)>> {
+        if let Some(run) = left_open.take() {
+            match self.backbone().get_external_events(&run).await {
+                Ok(events) => {
+                    tracing::info!(sync_run = %run, events = events.len(), "finishing the sync run a previous holder of the sync lease left open");
+                    return Ok(Some((run, events)));
+                }
+                // Finalized (by its holder just before it died) or cancelled at its expiry.
+                Err(e) if e.is_not_found() || e.code() == Some(RUN_FINALIZED) => {
+                    tracing::debug!(sync_run = %run, "the sync run left open is closed already");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let waiting_since = tokio::time::Instant::now();
+        let started = loop {
+            match self
+                .backbone()
+                .start_sync_run(SyncRunType::ExternalEventSync, None)
+                .await
+            {
+                Err(e)
+                    if e.code() == Some(ANOTHER_RUN_OPEN)
+                        && waiting_since.elapsed() < OPEN_RUN_WAIT
+                        && !self.is_stopping() =>
+                {
+                    tracing::debug!(
+                        "another sync run of this identity is open; waiting for it to end or expire"
+                    );
+                    tokio::time::sleep(OPEN_RUN_RETRY).await;
+                }
+                other => break other?,
+            }
+        };
+        let run = match (started.status, started.sync_run) {
+            (StartSyncRunStatus::Created, Some(run)) => run.id,
+            _ => return Ok(None),
+        };
+        // Recorded before its events are applied, so a replica taking over can finish it.
+        self.sync_step(held, SyncStep::RunStarted(&run)).await?;
+        let events = self.backbone().get_external_events(&run).await?;
+        Ok(Some((run, events)))
     }
 
     /// `held`: the sync lease; the rounds stop before the next event once it is lost, and each
     /// event is a fenced step.
-    async fn sync_rounds(&self, held: Option<&Held>) -> Result<SyncSummary> {
+    /// `left_open`: the Backbone run a previous holder of the sync lease left open.
+    async fn sync_rounds(
+        &self,
+        held: Option<&Held>,
+        mut left_open: Option<String>,
+    ) -> Result<SyncSummary> {
         let mut summary = SyncSummary::default();
         let mut oldest_event: Option<String> = None;
         for _ in 0..MAX_ROUNDS {
-            let started = self
-                .backbone()
-                .start_sync_run(SyncRunType::ExternalEventSync, None)
-                .await?;
-            let run = match (started.status, started.sync_run) {
-                (StartSyncRunStatus::Created, Some(run)) => run,
-                _ => break,
+            let Some((run, events)) = self.next_run(held, &mut left_open).await? else {
+                break;
             };
-            let events = self.backbone().get_external_events(&run.id).await?;
             if oldest_event.is_none() {
                 oldest_event = events.iter().map(|e| e.created_at.clone()).min();
             }
@@ -220,7 +292,7 @@ impl Transport {
                 // The lost-lease check above is only as good as this process's sense of time: a
                 // pause right here (GC, SIGSTOP) can outlast the lease. The fenced step catches it.
                 crate::test_hooks::stop_at("sync-event");
-                self.sync_step(held, Some(&event.id)).await?;
+                self.sync_step(held, SyncStep::Applying(&event.id)).await?;
                 // The events of applying it get ids derived from the external event's id, so
                 // applying it again after a crash (the run was not finalized) emits none twice.
                 let applied = crate::events::with_cause(
@@ -243,7 +315,7 @@ impl Transport {
             let finalized = self
                 .backbone()
                 .finalize_external_event_sync(
-                    &run.id,
+                    &run,
                     &FinalizeExternalEventSyncRequest {
                         external_event_results: results,
                         datawallet_modifications: Vec::new(),
@@ -344,6 +416,7 @@ impl Transport {
                 |info| {
                     info.insert("lastSyncRunCompletedAt".into(), completed_at.clone().into());
                     info.remove("applyingEvent");
+                    info.remove("openSyncRun");
                 },
             )
             .await?;
@@ -395,6 +468,22 @@ impl Transport {
             .map(|s| s.record)
             .unwrap_or_default())
     }
+}
+
+/// The Backbone's error codes for a start while a run is open, and for a run closed already.
+const ANOTHER_RUN_OPEN: &str =
+    "error.platform.validation.syncRun.cannotStartSyncRunWhenAnotherSyncRunIsRunning";
+const RUN_FINALIZED: &str = "error.platform.validation.syncRun.syncRunAlreadyFinalized";
+
+/// A step of the sync, recorded in its progress document under the sync lease.
+#[derive(Clone, Copy)]
+enum SyncStep<'a> {
+    /// The lease was taken: the step that fences off the previous holder.
+    Claim,
+    /// A Backbone run was started.
+    RunStarted(&'a str),
+    /// This external event is about to be applied.
+    Applying(&'a str),
 }
 
 /// The sync lease as the sync uses it: its lost signal and its fencing token.
