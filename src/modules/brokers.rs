@@ -11,8 +11,9 @@
 //! dead letter).
 //!
 //! The event's id travels where the protocol has a place for it: AMQP's `message_id` property
-//! (with the emission time as `timestamp`). MQTT 3.1.1 (this client, QoS 0) has no message
-//! properties, and Redis PUBLISH only a payload: both get the payload unchanged, without the id.
+//! (with the emission time as `timestamp`), MQTT 5's user properties (`protocolVersion: 5`). MQTT
+//! 3.1.1 (the default) has no message properties, and Redis PUBLISH only a payload: both get the
+//! payload unchanged, without the id, unless Redis is configured with `envelope: true`.
 
 mod amqp;
 mod mqtt;
@@ -208,7 +209,7 @@ fn required_url(configuration: &Value) -> Result<String, String> {
 /// One event as every broker gets it.
 #[derive(Debug, Clone)]
 pub struct BrokerMessage {
-    /// The event's id (AMQP `message_id`).
+    /// The event's id (AMQP `message_id`, MQTT 5 user property, Redis envelope).
     pub id: EventId,
     /// When the event was emitted (AMQP `timestamp`, unix seconds).
     pub time: time::OffsetDateTime,

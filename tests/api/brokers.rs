@@ -477,18 +477,25 @@ async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
     );
 }
 
-/// AMQP messages carry the event's id as `message_id` (one per event, the same id the webhook
-/// gets as `webhook-id`) and the emission time as `timestamp`; the payload is unchanged.
+/// The event's id and emission time on every broker where it has a place: AMQP's `message_id`
+/// and `timestamp`, MQTT 5's user properties (`protocolVersion: 5`), Redis's envelope
+/// (`envelope: true`). One id per event, the same the webhook gets as `webhook-id`; the payload
+/// (AMQP, MQTT) or the envelope's `data` (Redis) is the real Connector's payload.
 #[tokio::test(flavor = "multi_thread")]
-async fn amqp_messages_carry_the_event_id_and_time() {
+async fn broker_messages_carry_the_event_id_and_time() {
     let exchange = unique("connector-event-ids");
     let (amqp_connection, mut amqp) = amqp_message_consumer(&exchange).await;
+    let mut mqtt = mqtt5_consumer_on("transport/messageSent").await;
+    // Other tests publish on the same topic and channel: only this test's messages count.
+    let mut redis = redis_consumer_on(&["transport.messageSent"]).await;
     let receiver = crate::webhooks::Receiver::start();
     let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
         .await
         .unwrap();
     let mut env = broker_env(json!([
-        {"type": "AMQP", "configuration": {"url": AMQP_URL, "exchange": exchange}}
+        {"type": "AMQP", "configuration": {"url": AMQP_URL, "exchange": exchange}},
+        {"type": "MQTT", "configuration": {"url": MQTT_URL, "protocolVersion": 5}},
+        {"type": "Redis", "configuration": {"url": REDIS_URL, "envelope": true}},
     ]));
     env.extend(crate::webhooks::webhooks_env(&json!({
         "webhooks": [{"triggers": ["transport.messageSent"],
@@ -498,9 +505,8 @@ async fn amqp_messages_carry_the_event_id_and_time() {
     let b = Connector::start(&backbone.base_url()).await;
     crate::rest_peer::relate(&a, &b).await;
     let b_address = b.address().await;
-    let started = time::OffsetDateTime::now_utc()
-        .unix_timestamp()
-        .cast_unsigned();
+    let started = time::OffsetDateTime::now_utc().unix_timestamp();
+    let in_time = |timestamp: i64| (started - 1..=started + 60).contains(&timestamp);
     let mut sent = Vec::new();
     for tag in ["one", "two"] {
         let content = json!({"@type": "ArbitraryMessageContent", "value": {"tag": tag}});
@@ -514,8 +520,10 @@ async fn amqp_messages_carry_the_event_id_and_time() {
             .await;
         sent.push(message);
     }
-    let mut ids = BTreeMap::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+
+    // AMQP: message id and timestamp properties.
+    let mut ids = BTreeMap::new();
     while ids.len() < 2 {
         let message = tokio::time::timeout_at(deadline, amqp.recv())
             .await
@@ -527,16 +535,66 @@ async fn amqp_messages_carry_the_event_id_and_time() {
         let id = message.message_id.expect("a message_id");
         assert!(id.starts_with("evt_"), "{id}");
         let timestamp = message.timestamp.expect("a timestamp");
-        assert!(
-            (started - 1..=started + 60).contains(&timestamp),
-            "{timestamp}"
-        );
+        assert!(in_time(timestamp.cast_signed()), "{timestamp}");
         assert!(sent.iter().any(|s| s["id"] == message.payload["id"]));
         ids.insert(message.payload["id"].as_str().unwrap().to_owned(), id);
     }
     delete_exchange(&amqp_connection, &exchange).await;
     let distinct: BTreeSet<&String> = ids.values().collect();
     assert_eq!(distinct.len(), 2, "one id per event: {ids:?}");
+
+    // MQTT 5: user properties, the payload unchanged.
+    let mut seen = 0;
+    while seen < 2 {
+        let (properties, payload) = tokio::time::timeout_at(deadline, mqtt.recv())
+            .await
+            .expect("both messageSent events on MQTT 5")
+            .unwrap();
+        let Some(message_id) = payload["id"].as_str().filter(|id| ids.contains_key(*id)) else {
+            continue;
+        };
+        seen += 1;
+        assert_eq!(
+            properties.get("event-id"),
+            Some(&ids[message_id]),
+            "MQTT 5 carries the event's id: {properties:?}"
+        );
+        let timestamp: i64 = properties["event-timestamp"].parse().unwrap();
+        assert!(in_time(timestamp), "{timestamp}");
+    }
+
+    // Redis: the envelope around the payload.
+    let mut seen = 0;
+    while seen < 2 {
+        let (_, envelope) = tokio::time::timeout_at(deadline, redis.recv())
+            .await
+            .expect("both messageSent events on Redis")
+            .unwrap();
+        assert!(
+            !envelope["id"]
+                .as_str()
+                .is_some_and(|id| ids.contains_key(id)),
+            "this test's message without the envelope: {envelope}"
+        );
+        let Some(message_id) = envelope["data"]["id"]
+            .as_str()
+            .filter(|id| ids.contains_key(*id))
+        else {
+            continue;
+        };
+        seen += 1;
+        assert_eq!(envelope["id"].as_str(), Some(ids[message_id].as_str()));
+        assert!(
+            in_time(envelope["timestamp"].as_i64().unwrap()),
+            "{envelope}"
+        );
+        assert_eq!(
+            envelope.as_object().unwrap().len(),
+            3,
+            "id, timestamp, data: {envelope}"
+        );
+    }
+
     let hooks = receiver
         .wait_for("/ids", Duration::from_secs(10), "webhooks", |h| {
             h.len() == 2
@@ -550,6 +608,38 @@ async fn amqp_messages_carry_the_event_id_and_time() {
             "the same event id at the webhook and on AMQP"
         );
     }
+}
+
+/// An MQTT 5 subscription on `filter`, acknowledged before this returns: (user properties,
+/// payload) of each publish.
+async fn mqtt5_consumer_on(
+    filter: &str,
+) -> mpsc::UnboundedReceiver<(BTreeMap<String, String>, Value)> {
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::mqttbytes::v5::Packet;
+    use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+    let options = MqttOptions::new(unique("brokers-test"), "127.0.0.1", 1883);
+    let (client, mut event_loop) = AsyncClient::new(options, 64);
+    client.subscribe(filter, QoS::AtMostOnce).await.unwrap();
+    while !matches!(
+        event_loop.poll().await.unwrap(),
+        Event::Incoming(Packet::SubAck(_))
+    ) {}
+    let (sender, received) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let _client = client;
+        while let Ok(event) = event_loop.poll().await {
+            if let Event::Incoming(Packet::Publish(publish)) = event {
+                let properties = publish
+                    .properties
+                    .map(|p| p.user_properties.into_iter().collect())
+                    .unwrap_or_default();
+                let payload = serde_json::from_slice(&publish.payload).unwrap();
+                let _ = sender.send((properties, payload));
+            }
+        }
+    });
+    received
 }
 
 /// The test environment with the dev Backbone's client secret.

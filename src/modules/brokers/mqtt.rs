@@ -1,7 +1,11 @@
 //! MQTT: topic = the event's namespace with `.` turned into `/` (`transport/messageReceived`),
 //! QoS 0 (the default of the real Connector's client). Plain `mqtt://` (or `tcp://`) only.
-//! MQTT 3.1.1 has no message properties, so the event's id is not carried (the payload stays
-//! exactly the real Connector's).
+//!
+//! `configuration.protocolVersion` chooses the protocol as the real Connector's client (mqtt.js)
+//! names it: `4`, MQTT 3.1.1 (the default, as the real Connector), has no message properties, so
+//! the event's id is not carried; `5`, MQTT 5, carries it in the user properties `event-id` and
+//! `event-timestamp` (unix seconds, as the webhooks' `webhook-id` and `webhook-timestamp`). The
+//! payload is the real Connector's either way.
 
 use std::time::Duration;
 
@@ -11,17 +15,64 @@ use serde_json::Value;
 
 use super::{BACKOFF_MAX, BACKOFF_START, Broker, BrokerMessage, required_url};
 
+/// User properties of an MQTT 5 publish that name the event.
+pub const EVENT_ID_PROPERTY: &str = "event-id";
+pub const EVENT_TIMESTAMP_PROPERTY: &str = "event-timestamp";
+
 /// How long the first connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Publishes the client buffers while the connection is being re-established.
 const CLIENT_CAPACITY: usize = 256;
 
-pub struct MqttBroker {
-    client: AsyncClient,
+pub enum MqttBroker {
+    V4(AsyncClient),
+    V5(rumqttc::v5::AsyncClient),
 }
 
-/// Host, port and credentials from `mqtt://[user[:password]@]host[:port]`.
+/// Where to connect, read once from `mqtt://[user[:password]@]host[:port]`.
+struct Endpoint {
+    client_id: String,
+    host: String,
+    port: u16,
+    credentials: Option<(String, String)>,
+}
+
+const KEEP_ALIVE: Duration = Duration::from_secs(30);
+
 fn options(url: &str) -> Result<MqttOptions, String> {
+    let endpoint = endpoint(url)?;
+    let mut options = MqttOptions::new(endpoint.client_id, endpoint.host, endpoint.port);
+    options.set_keep_alive(KEEP_ALIVE);
+    if let Some((user, password)) = endpoint.credentials {
+        options.set_credentials(user, password);
+    }
+    Ok(options)
+}
+
+fn options_v5(url: &str) -> Result<rumqttc::v5::MqttOptions, String> {
+    let endpoint = endpoint(url)?;
+    let mut options =
+        rumqttc::v5::MqttOptions::new(endpoint.client_id, endpoint.host, endpoint.port);
+    options.set_keep_alive(KEEP_ALIVE);
+    if let Some((user, password)) = endpoint.credentials {
+        options.set_credentials(user, password);
+    }
+    Ok(options)
+}
+
+/// `configuration.protocolVersion`: 4 (MQTT 3.1.1, the default) or 5.
+fn protocol_version(configuration: &Value) -> Result<u8, String> {
+    match configuration.get("protocolVersion") {
+        None | Some(Value::Null) => Ok(4),
+        Some(version) if version.as_u64() == Some(4) => Ok(4),
+        Some(version) if version.as_u64() == Some(5) => Ok(5),
+        Some(other) => Err(format!(
+            "configuration.protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5), not {other}"
+        )),
+    }
+}
+
+fn endpoint(url: &str) -> Result<Endpoint, String> {
     let rest = url
         .strip_prefix("mqtt://")
         .or_else(|| url.strip_prefix("tcp://"))
@@ -45,14 +96,15 @@ fn options(url: &str) -> Result<MqttOptions, String> {
     if host.is_empty() {
         return Err("configuration.url has no host".into());
     }
-    let client_id = format!("connector-{}", crate::cli::random_token(12));
-    let mut options = MqttOptions::new(client_id, host, port);
-    options.set_keep_alive(Duration::from_secs(30));
-    if let Some(credentials) = credentials {
-        let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
-        options.set_credentials(user, password);
-    }
-    Ok(options)
+    Ok(Endpoint {
+        client_id: format!("connector-{}", crate::cli::random_token(12)),
+        host: host.to_owned(),
+        port,
+        credentials: credentials.map(|credentials| {
+            let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
+            (user.to_owned(), password.to_owned())
+        }),
+    })
 }
 
 impl MqttBroker {
@@ -60,12 +112,33 @@ impl MqttBroker {
     /// task of its own (the client reconnects when polled after an error).
     pub async fn connect(configuration: &Value) -> Result<Self, String> {
         let url = required_url(configuration)?;
+        let version = protocol_version(configuration)?;
+        let timed_out = |_| "connecting to the MQTT broker timed out".to_owned();
+        if version == 5 {
+            let (client, mut event_loop) =
+                rumqttc::v5::AsyncClient::new(options_v5(&url)?, CLIENT_CAPACITY);
+            tokio::time::timeout(CONNECT_TIMEOUT, connected_v5(&mut event_loop))
+                .await
+                .map_err(timed_out)??;
+            tokio::spawn(async move {
+                let mut pause = Reconnecting::default();
+                loop {
+                    pause.after(event_loop.poll().await.map(drop)).await;
+                }
+            });
+            return Ok(Self::V5(client));
+        }
         let (client, mut event_loop) = AsyncClient::new(options(&url)?, CLIENT_CAPACITY);
         tokio::time::timeout(CONNECT_TIMEOUT, connected(&mut event_loop))
             .await
-            .map_err(|_| "connecting to the MQTT broker timed out".to_owned())??;
-        tokio::spawn(keep_polling(event_loop));
-        Ok(Self { client })
+            .map_err(timed_out)??;
+        tokio::spawn(async move {
+            let mut pause = Reconnecting::default();
+            loop {
+                pause.after(event_loop.poll().await.map(drop)).await;
+            }
+        });
+        Ok(Self::V4(client))
     }
 }
 
@@ -79,15 +152,39 @@ async fn connected(event_loop: &mut EventLoop) -> Result<(), String> {
     }
 }
 
-async fn keep_polling(mut event_loop: EventLoop) {
-    let mut pause = BACKOFF_START;
+async fn connected_v5(event_loop: &mut rumqttc::v5::EventLoop) -> Result<(), String> {
+    use rumqttc::v5::{Event, mqttbytes::v5::Packet};
     loop {
         match event_loop.poll().await {
-            Ok(_) => pause = BACKOFF_START,
+            Ok(Event::Incoming(Packet::ConnAck(_))) => return Ok(()),
+            Ok(_) => {}
+            Err(e) => return Err(format!("cannot connect to the MQTT broker: {e}")),
+        }
+    }
+}
+
+/// The pause after each step of a client's event loop (which keeps the connection alive and
+/// reconnects on the step after a failure): none while it works, growing while it fails.
+struct Reconnecting {
+    pause: Duration,
+}
+
+impl Default for Reconnecting {
+    fn default() -> Self {
+        Self {
+            pause: BACKOFF_START,
+        }
+    }
+}
+
+impl Reconnecting {
+    async fn after<E: std::fmt::Display>(&mut self, step: Result<(), E>) {
+        match step {
+            Ok(()) => self.pause = BACKOFF_START,
             Err(error) => {
                 tracing::error!(%error, "The MQTT connection failed; reconnecting");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(BACKOFF_MAX);
+                tokio::time::sleep(self.pause).await;
+                self.pause = (self.pause * 2).min(BACKOFF_MAX);
             }
         }
     }
@@ -102,9 +199,33 @@ impl Broker for MqttBroker {
     async fn publish(&mut self, message: &BrokerMessage) -> Result<(), String> {
         // Never waits: a full client buffer (broker away for long) is an error, not a stall.
         let topic = message.namespace.replace('.', "/");
-        self.client
-            .try_publish(topic, QoS::AtMostOnce, false, message.payload.to_vec())
-            .map_err(|e| e.to_string())
+        let payload = message.payload.to_vec();
+        match self {
+            Self::V4(client) => client
+                .try_publish(topic, QoS::AtMostOnce, false, payload)
+                .map_err(|e| e.to_string()),
+            Self::V5(client) => {
+                let properties = rumqttc::v5::mqttbytes::v5::PublishProperties {
+                    user_properties: vec![
+                        (EVENT_ID_PROPERTY.to_owned(), message.id.to_string()),
+                        (
+                            EVENT_TIMESTAMP_PROPERTY.to_owned(),
+                            message.time.unix_timestamp().to_string(),
+                        ),
+                    ],
+                    ..Default::default()
+                };
+                client
+                    .try_publish_with_properties(
+                        topic,
+                        rumqttc::v5::mqttbytes::QoS::AtMostOnce,
+                        false,
+                        payload,
+                        properties,
+                    )
+                    .map_err(|e| e.to_string())
+            }
+        }
     }
 
     async fn reconnect(&mut self) -> Result<(), String> {
@@ -135,5 +256,22 @@ mod tests {
                 .unwrap_err()
                 .contains("invalid port")
         );
+        let v5 = options_v5("mqtt://user:secret@host:2").unwrap();
+        assert_eq!(v5.broker_address(), ("host".to_owned(), 2));
+    }
+
+    #[test]
+    fn protocol_versions() {
+        assert_eq!(protocol_version(&serde_json::json!({})).unwrap(), 4);
+        assert_eq!(
+            protocol_version(&serde_json::json!({"protocolVersion": 5})).unwrap(),
+            5
+        );
+        assert!(
+            protocol_version(&serde_json::json!({"protocolVersion": "5"}))
+                .unwrap_err()
+                .contains("must be 4 (MQTT 3.1.1) or 5 (MQTT 5)")
+        );
+        assert!(protocol_version(&serde_json::json!({"protocolVersion": 3})).is_err());
     }
 }
