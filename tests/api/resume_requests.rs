@@ -174,3 +174,99 @@ async fn crash_and_resume(abort_at: &str) {
         incoming[0]["response"]["source"]["reference"]
     );
 }
+
+/// An automatic answer that cannot be sent because the Backbone is away is sent by the
+/// consumption consumer's retry once it is back, without a restart: b's consumer is slowed
+/// (debug-build hook) so the Backbone can be stopped between b's sync storing the request and
+/// the decider answering it; the request waits as Decided, and after the Backbone is back (same
+/// port, same data) it is answered once and completed.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_failed_while_the_backbone_was_away_is_sent_by_the_retry() {
+    let backbone_dir = tempfile::tempdir().unwrap();
+    let backbone_config = devbackbone::BackboneConfig {
+        port: free_port(),
+        data_dir: Some(backbone_dir.path().to_owned()),
+        ..devbackbone::BackboneConfig::default()
+    };
+    let backbone = devbackbone::start(backbone_config.clone()).await.unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let a_address = a.address().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let automation = json!([{
+        "requestConfig": {"peer": [a_address]},
+        "responseConfig": {"accept": false, "message": "not today"}
+    }]);
+    let mut command = connector_start(dir.path(), &backbone.base_url(), port);
+    command
+        .env("modules__decider__automationConfig", automation.to_string())
+        .env("CONNECTOR_TEST_HOOK_CONSUMPTION_DELAY_MS", "1500");
+    let _b_process = KillOnDrop(command.spawn().unwrap());
+    let b = serving(port).await;
+    relate(&a, &b).await;
+    let b_address = b.address().await;
+
+    let items = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
+        "settings": {"@type": "StringFormFieldSettings"}}]);
+    let created = a
+        .ok(
+            "POST",
+            "/Requests/Outgoing",
+            Some(json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": b_address})),
+            201,
+        )
+        .await;
+    let request_id = created["id"].as_str().unwrap().to_owned();
+    a.ok(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": created["content"]})),
+        201,
+    )
+    .await;
+    // b stores the message; its consumer reacts 1.5 s later, by then the Backbone is away.
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    backbone.stop().await;
+    let decided = until(
+        &b,
+        &format!("/Requests/Incoming?id={request_id}"),
+        false,
+        |v| v[0]["status"] == "Decided",
+    )
+    .await;
+    assert_eq!(decided[0]["response"]["content"]["result"], "Rejected");
+
+    // Back on the same port with the same data: the retry sends the answer.
+    let _backbone = devbackbone::start(backbone_config).await.unwrap();
+    let incoming = until(
+        &b,
+        &format!("/Requests/Incoming?id={request_id}"),
+        false,
+        |v| v[0]["status"] == "Completed",
+    )
+    .await;
+    assert_eq!(incoming[0]["wasAutomaticallyDecided"], true, "{incoming}");
+    let outgoing = until(
+        &a,
+        &format!("/Requests/Outgoing?id={request_id}"),
+        true,
+        |v| v[0]["status"] == "Completed",
+    )
+    .await;
+    assert_eq!(outgoing[0]["response"]["content"]["result"], "Rejected");
+    let answers = a
+        .ok(
+            "GET",
+            &format!("/Messages?createdBy={b_address}"),
+            None,
+            200,
+        )
+        .await;
+    let answers: Vec<&Value> = answers
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["content"]["@type"] == "ResponseWrapper")
+        .collect();
+    assert_eq!(answers.len(), 1, "{answers:#?}");
+}

@@ -16,7 +16,7 @@
 
 use std::sync::Arc;
 
-use connector_transport::Result;
+use connector_transport::{Result, TransportError};
 use serde_json::{Map, Value, json};
 
 use crate::guard::DecideGuard;
@@ -212,7 +212,10 @@ impl Consumption {
         claim: Option<DecideGuard>,
     ) -> Result<bool> {
         let decided = self.decide_by_automation(request, claim).await;
-        if !matches!(decided, Ok(true)) {
+        // A passing failure (the Backbone or the store away) leaves the request to the retry of
+        // the reaction, not to a person.
+        let for_now = decided.as_ref().is_err_and(TransportError::is_transient);
+        if !matches!(decided, Ok(true)) && !for_now {
             self.require_manual_decision(&request.id).await?;
         }
         decided

@@ -48,8 +48,7 @@ pub fn spawn_listener(consumption: Consumption) -> tokio::task::JoinHandle<()> {
                 let consumption = consumption.clone();
                 async move {
                     crate::delay_at_test_hook().await;
-                    consumption.on_event(&event).await;
-                    Outcome::Done
+                    consumption.on_event(&event).await
                 }
             },
         );
@@ -58,7 +57,11 @@ pub fn spawn_listener(consumption: Consumption) -> tokio::task::JoinHandle<()> {
 }
 
 impl Consumption {
-    async fn on_event(&self, event: &TransportEvent) {
+    /// Reacts to one event. A reaction that failed for a passing reason (the Backbone or the
+    /// store unreachable, e.g. while sending an automatic answer) is tried again by the consumer
+    /// with backoff; the reactions are idempotent and a retry picks up the request the failed
+    /// attempt left unfinished. Other failures are logged and the event is done.
+    async fn on_event(&self, event: &TransportEvent) -> Outcome {
         let outcome = match event.name() {
             "transport.messageReceived" => {
                 let outcome = self.process_received_message(&event.data).await;
@@ -74,10 +77,18 @@ impl Consumption {
                 let from_template = self.relationship_from_own_template(&event.data).await;
                 hooks.and(from_template.map(|_| ()))
             }
-            _ => return,
+            _ => return Outcome::Done,
         };
-        if let Err(e) = outcome {
-            tracing::warn!(error = %e, event = %event.namespace, id = ?event.data.get("id"), "consumption could not process an event");
+        match outcome {
+            Ok(()) => Outcome::Done,
+            Err(e) if e.is_transient() => {
+                tracing::warn!(error = %e, event = %event.namespace, id = ?event.data.get("id"), "consumption could not process an event for now; it is tried again");
+                Outcome::Retry(e.to_string())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, event = %event.namespace, id = ?event.data.get("id"), "consumption could not process an event");
+                Outcome::Done
+            }
         }
     }
 
@@ -95,26 +106,29 @@ impl Consumption {
         let content = &message["content"];
         match content.get("@type").and_then(Value::as_str) {
             Some("Request") => {
-                if let Some(request) = self
+                let Some(request) = self
                     .incoming_request_received(content, text("createdBy"), text("id"))
                     .await?
-                {
-                    crate::abort_at_test_hook("incoming-request-stored");
-                    // As the runtime's DeciderModule: the message is processed once its new
-                    // request was decided automatically or left to a manual decision.
-                    let decided = self.decide_automatically(&request).await;
-                    let result = match &decided {
-                        Ok(true) => "RequestAutomaticallyDecided",
-                        Ok(false) => "ManualRequestDecisionRequired",
-                        Err(_) => "Error",
-                    };
-                    self.publish(
-                        events::MESSAGE_PROCESSED,
-                        json!({"message": message, "result": result}),
-                    )
-                    .await;
-                    decided?;
-                }
+                else {
+                    return self.finish_request_of(content, text("id"), message).await;
+                };
+                crate::abort_at_test_hook("incoming-request-stored");
+                // As the runtime's DeciderModule: the message is processed once its new request
+                // was decided automatically or left to a manual decision. A passing failure is
+                // announced by the retry that gets past it.
+                let decided = self.decide_automatically(&request).await;
+                let result = match &decided {
+                    Ok(true) => "RequestAutomaticallyDecided",
+                    Ok(false) => "ManualRequestDecisionRequired",
+                    Err(e) if e.is_transient() => return decided.map(drop),
+                    Err(_) => "Error",
+                };
+                self.publish(
+                    events::MESSAGE_PROCESSED,
+                    json!({"message": message, "result": result}),
+                )
+                .await;
+                decided?;
             }
             Some("ResponseWrapper")
                 if content.get("requestSourceType").and_then(Value::as_str) == Some("Message") =>
@@ -143,6 +157,48 @@ impl Consumption {
                     .await?;
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// The Request in message `message_id` is stored already (this is a retry after a passing
+    /// failure, or the message came again): if its decision or answer is unfinished, it is
+    /// finished now and the message announced as processed (once: the announcement's id derives
+    /// from the event this reacts to).
+    async fn finish_request_of(
+        &self,
+        request: &Value,
+        message_id: &str,
+        message: &Value,
+    ) -> Result<()> {
+        let Some(id) = request.get("id").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        let Some(stored) = documents::get::<LocalRequest>(self.store(), id).await? else {
+            return Ok(());
+        };
+        let from_this_message = stored
+            .record
+            .source
+            .as_ref()
+            .is_some_and(|source| source.kind == "Message" && source.reference == message_id);
+        let unfinished = matches!(
+            stored.record.status,
+            RequestStatus::DecisionRequired | RequestStatus::Decided
+        );
+        if !from_this_message || !unfinished || !self.resume_request(id).await? {
+            return Ok(());
+        }
+        let finished = self.request(id, false).await?;
+        if matches!(
+            finished.status,
+            RequestStatus::Decided | RequestStatus::Completed
+        ) {
+            self.publish(
+                events::MESSAGE_PROCESSED,
+                json!({"message": message, "result": "RequestAutomaticallyDecided"}),
+            )
+            .await;
         }
         Ok(())
     }

@@ -52,33 +52,42 @@ impl Consumption {
         )?;
         let mut busy = 0;
         for found in self.requests(false, unfinished).await? {
-            // Held elsewhere (another replica decides it) or the lease unreachable: next pass.
-            let Ok(Some(claim)) = self.try_claim_decision(&found.id).await else {
-                busy += 1;
-                continue;
-            };
-            // Read again under the claim: someone may have finished it meanwhile.
-            let request = self.request(&found.id, false).await?;
-            let outcome = match request.status {
-                RequestStatus::DecisionRequired => {
-                    tracing::info!(request = %request.id, "deciding a request a restart left undecided");
-                    self.decide_automatically_with(&request, Some(claim))
-                        .await
-                        .map(drop)
+            match self.resume_request(&found.id).await {
+                // Held elsewhere (another replica decides it) or the lease unreachable: next pass.
+                Ok(false) => busy += 1,
+                Ok(true) => {}
+                Err(e) => {
+                    tracing::warn!(request = %found.id, error = %e, "resuming an unfinished request failed");
                 }
-                RequestStatus::Decided => {
-                    tracing::info!(request = %request.id, "answering a decided request whose answer was not sent");
-                    let outcome = self.answer_unsent(&request).await;
-                    drop(claim);
-                    outcome
-                }
-                _ => Ok(()),
-            };
-            if let Err(e) = outcome {
-                tracing::warn!(request = %found.id, error = %e, "resuming an unfinished request failed");
             }
         }
         Ok(busy)
+    }
+
+    /// Finishes one request under its decide claim if it is unfinished (DecisionRequired: through
+    /// the decider; Decided: its answer is sent unless on record). `Ok(false)` when the claim is
+    /// held elsewhere (or the lease is unreachable), so nothing was done.
+    pub(crate) async fn resume_request(&self, id: &str) -> Result<bool> {
+        let Ok(Some(claim)) = self.try_claim_decision(id).await else {
+            return Ok(false);
+        };
+        // Read again under the claim: someone may have finished it meanwhile.
+        let request = self.request(id, false).await?;
+        match request.status {
+            RequestStatus::DecisionRequired => {
+                tracing::info!(request = %request.id, "deciding an undecided request");
+                self.decide_automatically_with(&request, Some(claim))
+                    .await?;
+            }
+            RequestStatus::Decided => {
+                tracing::info!(request = %request.id, "answering a decided request whose answer was not sent");
+                let outcome = self.answer_unsent(&request).await;
+                drop(claim);
+                outcome?;
+            }
+            _ => {}
+        }
+        Ok(true)
     }
 
     /// Sends the answer of a Decided request unless it is on record already, then completes it.

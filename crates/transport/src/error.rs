@@ -53,4 +53,14 @@ impl TransportError {
             message: message.into(),
         }
     }
+
+    /// A failure that may pass by itself, so the same work is worth trying again: the Backbone
+    /// unreachable or failing (5xx), or the storage engine failing.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Backbone(e) => e.is_unreachable() || e.status().is_some_and(|s| s >= 500),
+            Self::Store(e) => matches!(e, StoreError::Backend(_)),
+            _ => false,
+        }
+    }
 }

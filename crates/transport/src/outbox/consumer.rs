@@ -31,6 +31,7 @@ const BATCH: usize = 100;
 
 /// What handling one event came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
 pub enum Outcome {
     /// Delivered (or nothing to do for this consumer).
     Done,
