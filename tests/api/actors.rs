@@ -82,18 +82,16 @@ impl Connector {
 
     /// Polls `GET path` until `result` has an entry (panics after 15 s).
     async fn eventually_listed(&self, path: &str) -> Value {
-        let started = Instant::now();
-        loop {
+        let what = format!("an entry in GET {path}");
+        test_support::eventually(&what, Duration::from_secs(15), async || {
             let listed = self.ok("GET", path, None, 200).await;
-            if let Some(first) = listed.as_array().and_then(|l| l.first()) {
-                return first.clone();
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(15),
-                "GET {path}: nothing within 15 s"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+            listed
+                .as_array()
+                .and_then(|l| l.first())
+                .cloned()
+                .ok_or(listed)
+        })
+        .await
     }
 }
 
@@ -207,8 +205,22 @@ async fn routes_whose_actor_is_gone_answer_500_at_once() {
     let a = Connector::start(&backbone.base_url(), &[]).await;
     a.ok("POST", "/Account/Sync", None, 204).await;
 
-    a.actors.as_ref().unwrap().system.stop();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let actors = a.actors.as_ref().unwrap();
+    actors.system.stop();
+    test_support::eventually("the actors gone", Duration::from_secs(10), async || {
+        let alive = [
+            actors.sync.connected(),
+            actors.messaging.connected(),
+            actors.files.connected(),
+            actors.identity.connected(),
+        ];
+        if alive.contains(&true) {
+            Err(format!("{alive:?}"))
+        } else {
+            Ok(())
+        }
+    })
+    .await;
 
     let started = Instant::now();
     let (status, body) = a.call("POST", "/Account/Sync", None).await;

@@ -1,13 +1,12 @@
 //! `autoAcceptPendingRelationships` and `autoDecomposeDeletionProposedRelationships` (issue 8,
 //! `connector-operations.md` §2.4, §2.5) with two Connectors on a dev Backbone, over REST.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::FULL_KEY;
 use crate::processes::{KillOnDrop, connector_start, free_port};
-use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{Connector, load_template, offer_template, relate, request_relationship};
 
 fn enabled(module: &str) -> Vec<(String, String)> {
     vec![(format!("modules__{module}__enabled"), "true".to_owned())]
@@ -26,18 +25,18 @@ async fn sync_until(
     what: &str,
     done: impl Fn(u16, &Value) -> bool,
 ) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    test_support::eventually(what, Duration::from_secs(20), async || {
         who.ok("POST", "/Account/Sync", None, 204).await;
         let response = who.call("GET", &format!("/Relationships/{id}"), None).await;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if done(status, &body["result"]) {
-            return body;
+            Ok(body)
+        } else {
+            Err(format!("{status} {body}"))
         }
-        assert!(Instant::now() < deadline, "{what}: last {status} {body}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await
 }
 
 /// A request on A's template is accepted by A's module as soon as A syncs it; A's own request
@@ -52,33 +51,9 @@ async fn pending_requests_on_own_templates_are_accepted() {
     .await;
     let b = Connector::start(&backbone.base_url()).await;
 
-    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
-    let template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    let loaded = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": template["reference"]["truncated"]})),
-            201,
-        )
-        .await;
-    let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}});
-    let relationship = b
-        .ok(
-            "POST",
-            "/Relationships",
-            Some(json!({"templateId": loaded["id"], "creationContent": creation})),
-            201,
-        )
-        .await;
-    let id = relationship["id"].as_str().unwrap();
+    let template = offer_template(&a).await;
+    let loaded = load_template(&b, &template["reference"]["truncated"]).await;
+    let id = &request_relationship(&b, &loaded).await;
     sync_until(&a, id, "A accepts", |status, r| {
         status == 200 && r["status"] == "Active"
     })
@@ -94,32 +69,12 @@ async fn pending_requests_on_own_templates_are_accepted() {
 
     // The other way round: A's own pending request stays pending until B decides.
     let c = Connector::start(&backbone.base_url()).await;
-    let template_c = c
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    let loaded_c = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": template_c["reference"]["truncated"]})),
-            201,
-        )
-        .await;
-    let outgoing = a
-        .ok(
-            "POST",
-            "/Relationships",
-            Some(json!({"templateId": loaded_c["id"], "creationContent": creation})),
-            201,
-        )
-        .await;
-    let outgoing_id = outgoing["id"].as_str().unwrap();
+    let template_c = offer_template(&c).await;
+    let loaded_c = load_template(&a, &template_c["reference"]["truncated"]).await;
+    let outgoing_id = request_relationship(&a, &loaded_c).await;
     a.ok("POST", "/Account/Sync", None, 204).await;
+    // Time under test: the module would have acted by now; an absence can only be seen over a
+    // window.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let still = a
         .ok("GET", &format!("/Relationships/{outgoing_id}"), None, 200)
@@ -169,20 +124,7 @@ fn start_process(
 }
 
 async fn wait_until_serving(api: &Connector) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(response) = reqwest::Client::new()
-            .get(api.url("/Account/IdentityInfo"))
-            .header("X-API-KEY", FULL_KEY)
-            .send()
-            .await
-            && response.status() == 200
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the connector did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::processes::wait_until_serving(api, Duration::from_secs(60)).await;
 }
 
 /// A relationship that became DeletionProposed while the module was off is decomposed when a
@@ -221,10 +163,14 @@ async fn deletion_proposed_relationships_are_decomposed_at_start() {
         )],
     );
     wait_until_serving(&a).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while a.call("GET", &path, None).await.status() != 404 {
-        assert!(Instant::now() < deadline, "not decomposed at start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    test_support::eventually(
+        "decomposed at start",
+        Duration::from_secs(20),
+        async || match a.call("GET", &path, None).await.status().as_u16() {
+            404 => Ok(()),
+            status => Err(status),
+        },
+    )
+    .await;
     assert_eq!(a.ok("GET", "/Relationships", None, 200).await, json!([]));
 }

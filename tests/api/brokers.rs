@@ -16,7 +16,10 @@ use lapin::{Connection, ConnectionProperties, ExchangeKind};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{
+    Connector, accept_relationship, deletion_started_and_cancelled, load_template, offer_template,
+    relate, request_relationship, terminate_and_reactivate,
+};
 
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 const MQTT_URL: &str = "mqtt://127.0.0.1:1883";
@@ -254,43 +257,10 @@ async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
     let (a_address, b_address) = (a.address().await, b.address().await);
 
     // b offers a template, a (publishing) loads it, asks for a relationship, b accepts.
-    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
-    let template = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    let reference = template["reference"]["truncated"].as_str().unwrap();
-    let loaded = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": reference})),
-            201,
-        )
-        .await;
-    let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}});
-    let relationship = a
-        .ok(
-            "POST",
-            "/Relationships",
-            Some(json!({"templateId": loaded["id"], "creationContent": creation})),
-            201,
-        )
-        .await;
-    let relationship_id = relationship["id"].as_str().unwrap().to_owned();
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    b.ok(
-        "PUT",
-        &format!("/Relationships/{relationship_id}/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    let template = offer_template(&b).await;
+    let loaded = load_template(&a, &template["reference"]["truncated"]).await;
+    let relationship_id = request_relationship(&a, &loaded).await;
+    accept_relationship(&b, &a, &relationship_id).await;
 
     // Messages both ways.
     let mail = |to: &str| json!({"@type": "Mail", "to": [to], "subject": "s", "body": "b"});
@@ -314,35 +284,10 @@ async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
 
     // a ends the relationship, asks to resume it, b agrees.
     let relationship = format!("/Relationships/{relationship_id}");
-    a.ok(
-        "PUT",
-        &format!("{relationship}/Terminate"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    a.ok(
-        "PUT",
-        &format!("{relationship}/Reactivate"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    b.ok(
-        "PUT",
-        &format!("{relationship}/Reactivate/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    terminate_and_reactivate(&a, &b, &relationship).await;
 
     // b starts and cancels its deletion; a learns both on sync.
-    b.ok("POST", "/IdentityDeletionProcess", None, 200).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    b.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    deletion_started_and_cancelled(&b, &a).await;
 
     // a ends the relationship again and decomposes it.
     a.ok(
@@ -503,7 +448,7 @@ async fn broker_messages_carry_the_event_id_and_time() {
     })));
     let a = Connector::start_with_env(&backbone.base_url(), env).await;
     let b = Connector::start(&backbone.base_url()).await;
-    crate::rest_peer::relate(&a, &b).await;
+    relate(&a, &b).await;
     let b_address = b.address().await;
     let started = time::OffsetDateTime::now_utc().unix_timestamp();
     let in_time = |timestamp: i64| (started - 1..=started + 60).contains(&timestamp);
@@ -720,9 +665,10 @@ impl Relay {
         Self { port, tasks }
     }
 
-    /// Closes the listener and every relayed connection.
-    fn close(mut self) -> u16 {
+    /// Closes the listener and every relayed connection (once this returns, they are gone).
+    async fn close(mut self) -> u16 {
         self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
         self.port
     }
 }
@@ -739,7 +685,7 @@ async fn a_broker_that_goes_away_blocks_no_rest_call_and_is_reconnected() {
     ]);
     let a = Connector::start_with_env(&backbone.base_url(), broker_env(brokers)).await;
     let b = Connector::start(&backbone.base_url()).await;
-    crate::rest_peer::relate(&b, &a).await;
+    relate(&b, &a).await;
     let before = collect(&mut redis, &["transport.relationshipChanged"]).await;
     assert!(
         before.contains_key("transport.peerRelationshipTemplateLoaded"),
@@ -747,8 +693,7 @@ async fn a_broker_that_goes_away_blocks_no_rest_call_and_is_reconnected() {
     );
 
     // The broker goes away: REST calls that emit events answer as quickly as before.
-    let port = relay.close();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let port = relay.close().await;
     let b_address = b.address().await;
     let mail = json!({"@type": "Mail", "to": [b_address], "subject": "s", "body": "b"});
     let body = json!({"recipients": [b_address], "content": mail});

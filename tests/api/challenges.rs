@@ -5,7 +5,7 @@ use nmshd_crypto::{Signature, b64url_encode};
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{Connector, in_a_day, related_pair};
 
 async fn create(connector: &Connector, body: Value) -> Value {
     connector.ok("POST", "/Challenges", Some(body), 201).await
@@ -41,12 +41,7 @@ fn tampered(signature: &str) -> String {
 
 #[tokio::test]
 async fn a_peer_validates_relationship_and_identity_challenges() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    relate(&a, &b).await;
+    let (backbone, a, b, _, _) = related_pair().await;
     let a_address = a.address().await;
     let relationships = a.ok("GET", "/Relationships", None, 200).await;
     let relationship = relationships[0]["id"].as_str().unwrap();

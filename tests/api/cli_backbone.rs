@@ -2,7 +2,7 @@
 //! ready when `/health` answers 200, and with a data directory nothing is lost across a restart.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::processes::{KillOnDrop, free_port};
 use serde_json::{Value, json};
@@ -17,22 +17,22 @@ async fn start_backbone(port: u16, data_dir: Option<&std::path::Path>) -> KillOn
         command.arg("--data-dir").arg(dir);
     }
     let process = KillOnDrop(command.spawn().unwrap());
+    healthy(&format!("http://localhost:{port}")).await;
+    process
+}
+
+/// Waits until the dev Backbone at `base` answers `/health` with 200.
+async fn healthy(base: &str) {
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let health = client
-            .get(format!("http://localhost:{port}/health"))
-            .send()
-            .await;
-        if health.is_ok_and(|r| r.status() == 200) {
-            return process;
+    let what = format!("the dev Backbone at {base} healthy");
+    test_support::eventually(&what, Duration::from_secs(30), async || {
+        match client.get(format!("{base}/health")).send().await {
+            Ok(response) if response.status() == 200 => Ok(()),
+            Ok(response) => Err(response.status().to_string()),
+            Err(e) => Err(e.to_string()),
         }
-        assert!(
-            Instant::now() < deadline,
-            "the dev Backbone did not become healthy"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -83,11 +83,7 @@ async fn backbone_command_serves_and_keeps_state_in_its_data_dir() {
     ]);
     let _custom = KillOnDrop(command.stdout(Stdio::null()).spawn().unwrap());
     let custom = format!("http://localhost:{custom_port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{custom}/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    healthy(&custom).await;
     let token = |id: &str, secret: &str| {
         client.post(format!("{custom}/connect/token")).form(&[
             ("grant_type", "password"),
@@ -130,14 +126,11 @@ async fn backbone_command_stops_on_sigterm() {
             .unwrap()
             .success()
     );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = backbone.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "still running after SIGTERM");
-        // polling the child's exit: no event to wait on for a child that is not ours to await
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = test_support::eventually(
+        "the exit after SIGTERM",
+        Duration::from_secs(20),
+        async || backbone.0.try_wait().unwrap().ok_or("still running"),
+    )
+    .await;
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }

@@ -5,7 +5,7 @@
 //! the same events, and the payloads are the DTOs the REST API answers for the same objects.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -15,7 +15,7 @@ use crate::brokers::{
 };
 use crate::notifications::non_empty;
 use crate::rest_peer::sync_until;
-use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{Connector, in_a_day, load_template, offer_template};
 use crate::webhooks::{Receiver, webhooks_env};
 
 pub type Events = BTreeMap<String, Vec<Value>>;
@@ -37,27 +37,20 @@ fn publishing_env(receiver: &Receiver, name: &str, exchange: &str) -> Vec<(Strin
 /// The webhook bodies under `/{name}/` once no more arrived for a second, by trigger.
 pub async fn webhook_events(receiver: &Receiver, name: &str) -> Events {
     let prefix = format!("/{name}/");
-    let (mut count, mut stable_since) = (usize::MAX, Instant::now());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let hits = receiver.hits(&prefix);
-        if hits.len() != count {
-            (count, stable_since) = (hits.len(), Instant::now());
-        } else if stable_since.elapsed() > Duration::from_secs(1) || Instant::now() > deadline {
-            let mut events = Events::new();
-            for hit in hits {
-                assert_eq!(hit.path, format!("/{name}/{}", hit.trigger()));
-                let keys: Vec<&String> = hit.body.as_object().unwrap().keys().collect();
-                assert_eq!(keys, ["trigger", "data"]);
-                events
-                    .entry(hit.trigger().to_owned())
-                    .or_default()
-                    .push(hit.body["data"].clone());
-            }
-            return events;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let hits = receiver
+        .settled(&prefix, Duration::from_secs(1), Duration::from_secs(30))
+        .await;
+    let mut events = Events::new();
+    for hit in hits {
+        assert_eq!(hit.path, format!("/{name}/{}", hit.trigger()));
+        let keys: Vec<&String> = hit.body.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["trigger", "data"]);
+        events
+            .entry(hit.trigger().to_owned())
+            .or_default()
+            .push(hit.body["data"].clone());
     }
+    events
 }
 
 fn as_strs(keys: &[String]) -> Vec<&str> {
@@ -377,23 +370,8 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     .await;
 
     // 6. b loads a template of a's without a request.
-    let arbitrary = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
-    let plain_template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": arbitrary, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    let plain_loaded = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": plain_template["reference"]["truncated"]})),
-            201,
-        )
-        .await;
+    let plain_template = offer_template(&a).await;
+    let plain_loaded = load_template(&b, &plain_template["reference"]["truncated"]).await;
 
     // Every target got the same events.
     let (hooks_a, hooks_b) = (

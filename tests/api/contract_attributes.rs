@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::query_conditions::QueryConditions;
-use crate::rest_peer::{Connector, relate, sync_until};
+use crate::rest_peer::{Connector, relate, related_pair, sync_until};
 
 /// Two related Connectors on a fresh dev Backbone (the original's `beforeAll`).
 pub struct Peers {
@@ -17,13 +17,7 @@ pub struct Peers {
 }
 
 pub async fn peers() -> Peers {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    relate(&a, &b).await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
+    let (backbone, a, b, a_address, b_address) = related_pair().await;
     Peers {
         backbone,
         a,

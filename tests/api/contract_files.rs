@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
 use crate::query_conditions::QueryConditions;
-use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{Connector, in_a_day, pair};
 
 /// `makeUploadRequest(values)` of the real test utils, as multipart form fields.
 fn upload_form(title: &str, filename: &str, bytes: &[u8], extra: &[(&str, &str)]) -> Form {
@@ -38,11 +38,7 @@ async fn upload(c: &Connector, form: Form, status: u16) -> Value {
 }
 
 async fn two() -> (devbackbone::RunningBackbone, Connector, Connector) {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    let (backbone, a, b, _, _) = pair().await;
     (backbone, a, b)
 }
 

@@ -4,7 +4,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{Connector, in_a_day, related_pair};
 
 async fn upload_file(c: &Connector) -> String {
     let form = Form::new()
@@ -26,12 +26,7 @@ async fn upload_file(c: &Connector) -> String {
 // "query messages"
 #[tokio::test]
 async fn messaging_and_message_query() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    relate(&a, &b).await;
+    let (_backbone, a, b, _, _) = related_pair().await;
     let b_address = b.address().await;
     let file_id = upload_file(&a).await;
     let mail = json!({"@type": "Mail", "body": "b", "cc": [], "subject": "a", "to": [b_address],

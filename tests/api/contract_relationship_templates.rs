@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
 use crate::query_conditions::QueryConditions;
-use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{Connector, in_a_day, pair};
 
 fn content() -> Value {
     json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"a": "b"}})
@@ -137,12 +137,7 @@ async fn template_tests() {
 // an unprotected template via password-/PIN-protected token"
 #[tokio::test]
 async fn personalized_and_protected_templates() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let b_address = b.address().await;
+    let (_backbone, a, b, _, b_address) = pair().await;
 
     let template = create_template(&a, Some(&b_address), None).await;
     assert_eq!(template["forIdentity"], b_address.as_str());
@@ -295,12 +290,7 @@ async fn serialization_errors() {
 // "RelationshipTemplates Query": "query templates", "query own templates", "query peer templates"
 #[tokio::test]
 async fn relationship_templates_query() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
+    let (_backbone, a, b, a_address, b_address) = pair().await;
     let common = |template: &Value| {
         QueryConditions::new(template)
             .date("createdAt")

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{Connector, in_a_day, pair, relate};
 
 fn creation() -> Value {
     json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}})
@@ -49,11 +49,7 @@ async fn status(c: &Connector, id: &str) -> Value {
 }
 
 async fn two() -> (devbackbone::RunningBackbone, Connector, Connector) {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    let (backbone, a, b, _, _) = pair().await;
     (backbone, a, b)
 }
 

@@ -4,14 +4,10 @@
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{Connector, in_a_day, pair};
 
 async fn two() -> (devbackbone::RunningBackbone, Connector, Connector) {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    let (backbone, a, b, _, _) = pair().await;
     (backbone, a, b)
 }
 

@@ -22,21 +22,8 @@ fn automation(config: Value) -> Vec<(String, String)> {
 
 /// Creates and sends a request from `a` to `to`; returns its id.
 async fn send_request(a: &Connector, to: &str, items: Value) -> String {
-    let created = a
-        .ok(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": to})),
-            201,
-        )
-        .await;
-    a.ok(
-        "POST",
-        "/Messages",
-        Some(json!({"recipients": [to], "content": created["content"]})),
-        201,
-    )
-    .await;
+    let body = json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": to});
+    let created = crate::rest_peer::send_request(a, body).await;
     created["id"].as_str().unwrap().to_owned()
 }
 

@@ -116,6 +116,7 @@ async fn a_body_slower_than_the_request_timeout_is_408_and_closed() {
             if writer.write_all(b" ").await.is_err() {
                 break;
             }
+            // Time under test: a body that trickles in slower than the server's body timeout.
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
     });

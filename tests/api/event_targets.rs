@@ -17,8 +17,10 @@ use crate::brokers::{
 };
 use crate::consumption_events::{Events, webhook_events};
 use crate::notifications::{non_empty, request_decided};
-use crate::rest_peer::sync_until;
 use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{
+    deletion_started_and_cancelled, send_request, sync_until, terminate_and_reactivate,
+};
 use crate::webhooks::{Receiver, webhooks_env};
 
 const MQTT_URL: &str = "mqtt://127.0.0.1:1883";
@@ -339,25 +341,13 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
         json!({"@type": "TransferFileOwnershipRequestItem", "mustBeAccepted": true,
             "fileReference": file["reference"]["truncated"], "ownershipToken": token})
     };
-    let created = a
-        .ok(
-            "POST",
-            "/Requests/Outgoing",
-            Some(
-                json!({"content": {"items": [transfer(&file["ownershipToken"])]},
+    let created = send_request(
+        &a,
+        json!({"content": {"items": [transfer(&file["ownershipToken"])]},
                 "peer": b_address}),
-            ),
-            201,
-        )
-        .await;
-    let stale = created["id"].as_str().unwrap().to_owned();
-    a.ok(
-        "POST",
-        "/Messages",
-        Some(json!({"recipients": [b_address], "content": created["content"]})),
-        201,
     )
     .await;
+    let stale = created["id"].as_str().unwrap().to_owned();
     let renewed = a
         .ok(
             "PATCH",
@@ -480,36 +470,11 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     .await;
 
     // 6. a ends the relationship, asks to resume it, b agrees.
-    a.ok(
-        "PUT",
-        &format!("{relationship}/Terminate"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    a.ok(
-        "PUT",
-        &format!("{relationship}/Reactivate"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    b.ok(
-        "PUT",
-        &format!("{relationship}/Reactivate/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    terminate_and_reactivate(&a, &b, &relationship).await;
 
     // 7. b starts and cancels its deletion (a learns both), then a its own; a ends the
     //    relationship and decomposes it.
-    b.ok("POST", "/IdentityDeletionProcess", None, 200).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    b.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    deletion_started_and_cancelled(&b, &a).await;
     a.ok("POST", "/IdentityDeletionProcess", None, 200).await;
     a.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
     a.ok(

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, relate};
+use crate::rest_peer::{Connector, pair, relate, related_pair};
 
 fn file_form(bytes: &[u8], name: &str) -> reqwest::multipart::Form {
     reqwest::multipart::Form::new()
@@ -22,13 +22,7 @@ fn file_form(bytes: &[u8], name: &str) -> reqwest::multipart::Form {
 
 #[tokio::test]
 async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
-    relate(&a, &b).await;
+    let (backbone, a, b, a_address, b_address) = related_pair().await;
 
     let bytes = "Grüße, ÄÖÜ\n".repeat(500).into_bytes();
     let response = a.upload(file_form(&bytes, "ÄÖÜ notes.txt")).await;
@@ -231,12 +225,7 @@ async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
 
 #[tokio::test]
 async fn bad_input_on_file_and_message_routes_gets_the_real_codes_and_changes_nothing() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let b_address = b.address().await;
+    let (_backbone, a, b, _, b_address) = pair().await;
     let invalid = "error.runtime.validation.invalidPropertyValue";
 
     // Uploads.

@@ -6,7 +6,10 @@
 use connector::http::catalog::{API_BASE, ROUTES};
 use serde_json::{Value, json};
 
-use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{
+    Connector, accept_relationship, in_a_day, load_template, offer_template, pair,
+    request_relationship,
+};
 
 /// The state the attacks must leave alone: A related to B, a message each way, a file, an own
 /// template with a token, an own token.
@@ -20,15 +23,7 @@ struct Ids {
 }
 
 async fn create_state(a: &Connector, b: &Connector) -> Ids {
-    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
-    let template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
+    let template = offer_template(a).await;
     let template_id = template["id"].as_str().unwrap().to_owned();
     let token = a
         .ok(
@@ -38,34 +33,9 @@ async fn create_state(a: &Connector, b: &Connector) -> Ids {
             201,
         )
         .await;
-    let reference = token["reference"]["truncated"].as_str().unwrap();
-    let loaded = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": reference})),
-            201,
-        )
-        .await;
-    let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}});
-    let relationship = b
-        .ok(
-            "POST",
-            "/Relationships",
-            Some(json!({"templateId": loaded["id"], "creationContent": creation})),
-            201,
-        )
-        .await;
-    let relationship_id = relationship["id"].as_str().unwrap().to_owned();
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    a.ok(
-        "PUT",
-        &format!("/Relationships/{relationship_id}/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    b.ok("POST", "/Account/Sync", None, 204).await;
+    let loaded = load_template(b, &token["reference"]["truncated"]).await;
+    let relationship_id = request_relationship(b, &loaded).await;
+    accept_relationship(a, b, &relationship_id).await;
     let b_address = b.ok("GET", "/Account/IdentityInfo", None, 200).await["address"]
         .as_str()
         .unwrap()
@@ -344,11 +314,7 @@ fn check_envelope(status: u16, text: &str) -> Result<(), String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_bodies_on_every_write_route_get_4xx_and_change_nothing() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    let (_backbone, a, b, _, _) = pair().await;
     let ids = create_state(&a, &b).await;
     let before = snapshot(&a, &ids).await;
 

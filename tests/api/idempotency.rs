@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::helpers::FULL_KEY;
 use crate::replicas_set::{ReplicaSet, message_to, messages_from, sync_until, tag_of};
-use crate::rest_peer::{Connector, relate};
+use crate::rest_peer::{Connector, related_pair};
 
 const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
 
@@ -59,12 +59,7 @@ async fn sent_with_tag(api: &Connector, sender: &str, tag: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_retried_send_with_the_same_key_is_answered_once_on_one_connector() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    relate(&a, &b).await;
+    let (_backbone, a, b, _, _) = related_pair().await;
     let (a_address, b_address) = (a.address().await, b.address().await);
 
     let body = message_to(&b_address, "once");

@@ -1,11 +1,11 @@
 //! `/IdentityDeletionProcess` (debug mode) when requests race: the Backbone allows one active
 //! process, and the losers get the runtime's errors, not the Backbone's.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
-use crate::rest_peer::{Connector, relate};
+use crate::rest_peer::{Connector, relate, sync_until};
 use crate::webhooks::{Receiver, webhooks_env};
 
 async fn statuses_and_codes(
@@ -79,22 +79,20 @@ async fn peer_deleted_after_the_grace_period_reaches_the_webhook() {
     assert!(process["gracePeriodEndsAt"].is_string(), "{process}");
 
     // a syncs until the Backbone's job has run and the event reached the webhook.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let hit = loop {
-        a.ok("POST", "/Account/Sync", None, 204).await;
-        let hits = receiver.hits("/hook");
-        if let Some(hit) = hits.iter().find(|h| h.trigger() == "transport.peerDeleted") {
-            break hit.clone();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no transport.peerDeleted; got {:?}",
+    let hit = test_support::eventually(
+        "transport.peerDeleted at the webhook",
+        Duration::from_secs(60),
+        async || {
+            a.ok("POST", "/Account/Sync", None, 204).await;
+            let hits = receiver.hits("/hook");
+            let triggers: Vec<&str> = hits.iter().map(crate::webhooks::Hit::trigger).collect();
             hits.iter()
-                .map(|h| h.trigger().to_owned())
-                .collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+                .find(|h| h.trigger() == "transport.peerDeleted")
+                .cloned()
+                .ok_or_else(|| format!("{triggers:?}"))
+        },
+    )
+    .await;
     let data = &hit.body["data"];
     assert_eq!(data["id"], json!(id), "{data}");
     assert_eq!(data["peer"], relationship["peer"], "{data}");
@@ -124,18 +122,8 @@ async fn peer_deleted_after_the_grace_period_reaches_the_webhook() {
     );
 
     // The Backbone decomposed the relationship on b's behalf; a learns it with the next syncs.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let stored = loop {
-        let stored = a
-            .ok("GET", &format!("/Relationships/{id}"), None, 200)
-            .await;
-        if stored["status"] == "DeletionProposed" {
-            break stored;
-        }
-        assert!(Instant::now() < deadline, "not decomposed: {stored}");
-        a.ok("POST", "/Account/Sync", None, 204).await;
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let path = format!("/Relationships/{id}");
+    let stored = sync_until(&a, &path, |stored| stored["status"] == "DeletionProposed").await;
     assert_eq!(
         stored["peerDeletionInfo"], data["peerDeletionInfo"],
         "{stored}"

@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 
 use crate::notifications::non_empty;
 use crate::processes::{KillOnDrop, connector_start, free_port, serving};
-use crate::rest_peer::sync_until;
 use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{read_until, send_request, sync_until};
 use crate::webhooks::{Hit, Receiver, webhooks_env};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -66,23 +66,6 @@ fn ids(list: &Value) -> Vec<String> {
 
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
-}
-
-/// Polls `path` on `c` (no sync) until `done` holds: the hooks run on the event listener,
-/// after the call or sync that caused them has answered.
-async fn until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let value = c.ok("GET", path, None, 200).await;
-        if done(&value) {
-            return value;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{path} never satisfied the condition: {value}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 fn empty(v: &Value) -> bool {
@@ -231,10 +214,10 @@ async fn assert_exchange_undone(
     deleted: &[String],
     kept: &str,
 ) {
-    until(c, &format!("/Attributes?peer={peer}"), empty).await;
+    read_until(c, &format!("/Attributes?peer={peer}"), empty).await;
     let own = c.ok("GET", &format!("/Attributes/{kept}"), None, 200).await;
     assert_eq!(own["@type"], "OwnIdentityAttribute");
-    until(c, &format!("/Attributes/{kept}/ForwardingDetails"), empty).await;
+    read_until(c, &format!("/Attributes/{kept}/ForwardingDetails"), empty).await;
     let hits = receiver
         .wait_for(
             &format!("/{name}/"),
@@ -409,21 +392,7 @@ async fn decomposition_marks_the_peers_attributes_deleted_and_then_removes_them(
     // A request by message, so both sides also hold requests of the other direction.
     let by_message = json!({"items": [{"@type": "ReadAttributeRequestItem", "mustBeAccepted": false,
         "query": {"@type": "IdentityAttributeQuery", "valueType": "Surname"}}]});
-    let created = b
-        .ok(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": by_message, "peer": a_address})),
-            201,
-        )
-        .await;
-    b.ok(
-        "POST",
-        "/Messages",
-        Some(json!({"recipients": [a_address], "content": created["content"]})),
-        201,
-    )
-    .await;
+    let created = send_request(&b, json!({"content": by_message, "peer": a_address})).await;
     sync_until(
         &a,
         &format!("/Requests/Incoming?id={}", id(&created)),
@@ -485,7 +454,7 @@ async fn decomposition_marks_the_peers_attributes_deleted_and_then_removes_them(
     // b sees DeletionProposed: all it shares with a counts as deleted by a.
     let proposed = sync_until(&b, &path, |r| r["status"] == "DeletionProposed").await;
     let date = proposed["auditLog"].as_array().unwrap().last().unwrap()["createdAt"].clone();
-    let marked = until(&b, &format!("/Attributes?peer={a_address}"), |list| {
+    let marked = read_until(&b, &format!("/Attributes?peer={a_address}"), |list| {
         list.as_array()
             .unwrap()
             .iter()
@@ -505,7 +474,7 @@ async fn decomposition_marks_the_peers_attributes_deleted_and_then_removes_them(
             "{attribute}"
         );
     }
-    let forwarding = until(
+    let forwarding = read_until(
         &b,
         &format!("/Attributes/{}/ForwardingDetails", onboarded.b_given_name),
         |list| list[0].get("deletionInfo").is_some(),

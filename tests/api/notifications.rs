@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, relate, sync_until};
+use crate::rest_peer::{Connector, in_a_day, related_pair, send_request, sync_until};
 
 pub fn non_empty(v: &Value) -> bool {
     v.as_array().is_some_and(|a| !a.is_empty())
@@ -15,13 +15,7 @@ pub fn non_empty(v: &Value) -> bool {
 
 #[tokio::test]
 async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_peer() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
-    relate(&a, &b).await;
+    let (_backbone, a, b, a_address, b_address) = related_pair().await;
 
     let mail = a
         .ok(
@@ -40,22 +34,8 @@ async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_pe
         {"@type": "ShareAttributeRequestItem", "mustBeAccepted": true,
          "attributeId": mail_id, "attribute": mail["content"]}
     ]});
-    let created = a
-        .ok(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": content, "peer": b_address})),
-            201,
-        )
-        .await;
+    let created = send_request(&a, json!({"content": content, "peer": b_address})).await;
     let request_id = created["id"].as_str().unwrap().to_owned();
-    a.ok(
-        "POST",
-        "/Messages",
-        Some(json!({"recipients": [b_address], "content": created["content"]})),
-        201,
-    )
-    .await;
     sync_until(
         &b,
         &format!("/Requests/Incoming?id={request_id}"),
@@ -197,13 +177,7 @@ async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_pe
 
 #[tokio::test]
 async fn relationship_attribute_succeeded_reaches_the_peer() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let b_address = b.address().await;
-    relate(&a, &b).await;
+    let (_backbone, a, b, _, b_address) = related_pair().await;
 
     // a asks b to hold a RelationshipAttribute owned by b.
     let content = json!({"expiresAt": in_a_day(), "items": [
@@ -212,22 +186,8 @@ async fn relationship_attribute_succeeded_reaches_the_peer() {
            "confidentiality": "protected",
            "value": {"@type": "ProprietaryString", "title": "Customer number", "value": "4711"}}}
     ]});
-    let created = a
-        .ok(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": content, "peer": b_address})),
-            201,
-        )
-        .await;
+    let created = send_request(&a, json!({"content": content, "peer": b_address})).await;
     let request_id = created["id"].as_str().unwrap().to_owned();
-    a.ok(
-        "POST",
-        "/Messages",
-        Some(json!({"recipients": [b_address], "content": created["content"]})),
-        201,
-    )
-    .await;
     sync_until(
         &b,
         &format!("/Requests/Incoming?id={request_id}"),
@@ -306,22 +266,8 @@ pub async fn request_decided(
     decision: Value,
 ) -> String {
     let b_address = b.address().await;
-    let created = a
-        .ok(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": content, "peer": b_address})),
-            201,
-        )
-        .await;
+    let created = send_request(a, json!({"content": content, "peer": b_address})).await;
     let id = created["id"].as_str().unwrap().to_owned();
-    a.ok(
-        "POST",
-        "/Messages",
-        Some(json!({"recipients": [b_address], "content": created["content"]})),
-        201,
-    )
-    .await;
     sync_until(b, &format!("/Requests/Incoming?id={id}"), non_empty).await;
     let accept = decision["items"][0]["accept"] == true;
     let path = if accept { "Accept" } else { "Reject" };
@@ -343,13 +289,7 @@ pub async fn request_decided(
 
 #[tokio::test]
 async fn delete_attribute_request_accepted_and_rejected() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let b_address = b.address().await;
-    relate(&a, &b).await;
+    let (_backbone, a, b, _, b_address) = related_pair().await;
 
     let mut shared = Vec::new();
     for value in ["a@example.com", "other@example.com"] {
@@ -446,16 +386,20 @@ async fn delete_attribute_request_accepted_and_rejected() {
     // b deletes its copy on its own: a's forwarding reads DeletedByRecipient.
     b.ok("DELETE", &format!("/Attributes/{}", shared[1]), None, 200)
         .await;
-    for _ in 0..60 {
-        a.ok("POST", "/Account/Sync", None, 204).await;
-        if forwarding(shared[1].clone()).await["deletionInfo"]["deletionStatus"]
-            == "DeletedByRecipient"
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("a's forwarding never read DeletedByRecipient");
+    test_support::eventually(
+        "a's forwarding reading DeletedByRecipient",
+        Duration::from_secs(30),
+        async || {
+            a.ok("POST", "/Account/Sync", None, 204).await;
+            let read = forwarding(shared[1].clone()).await;
+            if read["deletionInfo"]["deletionStatus"] == "DeletedByRecipient" {
+                Ok(())
+            } else {
+                Err(read)
+            }
+        },
+    )
+    .await;
 }
 
 /// a sends the delete request; while it is open a's forwarding reads DeletionRequestSent; b
@@ -523,13 +467,7 @@ async fn request_decided_existing(b: &Connector, a: &Connector, id: &str, deleti
 
 #[tokio::test]
 async fn transfer_file_ownership_request_accepted() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
-    relate(&a, &b).await;
+    let (_backbone, a, b, a_address, b_address) = related_pair().await;
 
     let form = reqwest::multipart::Form::new().part(
         "file",

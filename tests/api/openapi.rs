@@ -9,7 +9,7 @@ use connector::startup::{Application, RunOptions};
 use serde_json::{Value, json};
 
 use crate::helpers::{FULL_KEY, isolated_sources, test_env};
-use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{Connector, in_a_day, related_pair};
 
 /// A Connector without a Backbone, with the docs switched on (debug mode) or left at the default.
 struct App {
@@ -323,12 +323,7 @@ async fn raw(c: &Connector, method: &str, path: &str, body: Option<Value>, statu
 
 #[tokio::test]
 async fn real_responses_have_the_documented_shapes() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    relate(&a, &b).await;
+    let (_backbone, a, b, _, _) = related_pair().await;
     let base = "/api/core/v1";
     let p = |path: &str| format!("{base}{path}");
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -226,24 +226,9 @@ fn documented_metrics() -> Vec<(String, String, String)> {
         .collect()
 }
 
-async fn wait_until_up(client: &reqwest::Client, port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let info = client
-            .get(format!(
-                "http://127.0.0.1:{port}/api/core/v1/Account/IdentityInfo"
-            ))
-            .header("X-API-KEY", FULL_KEY)
-            .send()
-            .await;
-        if let Ok(response) = info
-            && response.status() == 200
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the connector did not come up");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+async fn wait_until_up(port: u16) {
+    let api = crate::rest_peer::Connector::remote(&format!("http://127.0.0.1:{port}"));
+    crate::processes::wait_until_serving(&api, Duration::from_secs(90)).await;
 }
 
 /// A `connector start` exporting to the receiver at `otlp_port`, with `extra` variables on top.
@@ -297,7 +282,7 @@ async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
         ],
     );
     let client = reqwest::Client::new();
-    wait_until_up(&client, port).await;
+    wait_until_up(port).await;
 
     let expires = time::OffsetDateTime::now_utc() + time::Duration::days(1);
     let expires = expires
@@ -335,31 +320,34 @@ async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
     }
 
     // Wait for the HTTP spans of both calls with their actor, Backbone and store descendants.
-    let deadline = Instant::now() + Duration::from_secs(30);
     let has = |trace: &[Span], prefix: &str| trace.iter().any(|s| s.name.starts_with(prefix));
-    let (token_trace, sync_trace, metric_names) = loop {
-        let (spans, metric_names) = {
-            let received = received.lock().unwrap();
-            (received.spans.clone(), received.metric_names.clone())
-        };
-        let token_trace = trace_of(&spans, "otel-test-correlation");
-        let sync_trace = trace_of(&spans, "otel-test-sync");
-        if has(&token_trace, "backbone.request")
-            && has(&token_trace, "store.")
-            && has(&sync_trace, "actor.message")
-            && has(&sync_trace, "backbone.request")
-            && has(&sync_trace, "store.")
-            && wanted_metrics.iter().all(|m| metric_names.contains(*m))
-        {
-            break (token_trace, sync_trace, metric_names);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no complete traces/metrics arrived; spans: {:?}; metrics: {metric_names:?}",
-            spans.iter().map(|s| &s.name).collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let (token_trace, sync_trace, metric_names) = test_support::eventually(
+        "complete traces and metrics",
+        Duration::from_secs(30),
+        async || {
+            let (spans, metric_names) = {
+                let received = received.lock().unwrap();
+                (received.spans.clone(), received.metric_names.clone())
+            };
+            let token_trace = trace_of(&spans, "otel-test-correlation");
+            let sync_trace = trace_of(&spans, "otel-test-sync");
+            if has(&token_trace, "backbone.request")
+                && has(&token_trace, "store.")
+                && has(&sync_trace, "actor.message")
+                && has(&sync_trace, "backbone.request")
+                && has(&sync_trace, "store.")
+                && wanted_metrics.iter().all(|m| metric_names.contains(*m))
+            {
+                Ok((token_trace, sync_trace, metric_names))
+            } else {
+                Err(format!(
+                    "spans: {:?}; metrics: {metric_names:?}",
+                    spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+                ))
+            }
+        },
+    )
+    .await;
 
     eprintln!(
         "metrics received: {metric_names:?}; sync trace: {:?}",
@@ -425,25 +413,26 @@ async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
         "connector_backbone_errors".to_owned(),
         "kind=network".to_owned(),
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        {
+    test_support::eventually(
+        "lease changes and Backbone errors",
+        Duration::from_secs(30),
+        async || {
             let received = received.lock().unwrap();
             if lease_changes(&received) && received.metric_attributes.contains(&backbone_error) {
-                break;
+                Ok(())
+            } else {
+                Err(format!(
+                    "{:?}",
+                    received
+                        .metric_attributes
+                        .iter()
+                        .filter(|(name, _)| name.contains("lease") || name.contains("backbone"))
+                        .collect::<Vec<_>>()
+                ))
             }
-            assert!(
-                Instant::now() < deadline,
-                "lease changes or Backbone errors missing: {:?}",
-                received
-                    .metric_attributes
-                    .iter()
-                    .filter(|(name, _)| name.contains("lease") || name.contains("backbone"))
-                    .collect::<Vec<_>>()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        },
+    )
+    .await;
     for name in ["connector_lease_changes", "connector_backbone_errors"] {
         assert!(documented.contains(name), "{name} is not in METRICS.md");
     }
@@ -507,20 +496,20 @@ async fn scheduled_and_sse_triggered_syncs_have_their_own_correlation_id() {
         running.push((triggers, dir, received, connector));
     }
     for (triggers, dir, received, _) in &running {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let (runs, spans) = loop {
+        let what = format!("sync runs triggered by {triggers:?}");
+        let (runs, spans) = test_support::eventually(&what, Duration::from_secs(60), async || {
             let spans = received.lock().unwrap().spans.clone();
             let runs = sync_runs(&spans);
             if triggers.iter().all(|t| runs.iter().any(|r| r.0 == *t)) {
-                break (runs, spans);
+                Ok((runs, spans))
+            } else {
+                Err(format!(
+                    "runs so far (trigger, correlation id): {:?}",
+                    runs.iter().map(|r| (&r.0, &r.1)).collect::<Vec<_>>()
+                ))
             }
-            assert!(
-                Instant::now() < deadline,
-                "{triggers:?}: runs so far (trigger, correlation id): {:?}",
-                runs.iter().map(|r| (&r.0, &r.1)).collect::<Vec<_>>()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
+        })
+        .await;
         let ids: BTreeSet<&str> = runs.iter().map(|r| r.1.as_str()).collect();
         assert_eq!(
             ids.len(),
@@ -572,7 +561,7 @@ async fn exporters_set_to_none_and_a_disabled_sdk_send_nothing_of_that_signal() 
     }
     let client = reqwest::Client::new();
     for (_, _, port, _, _) in &running {
-        wait_until_up(&client, *port).await;
+        wait_until_up(*port).await;
         let response = client
             .get(format!("http://127.0.0.1:{port}/api/core/v1/Tokens/Own"))
             .header("X-API-KEY", FULL_KEY)
@@ -582,7 +571,6 @@ async fn exporters_set_to_none_and_a_disabled_sdk_send_nothing_of_that_signal() 
         assert_eq!(response.status(), 200);
     }
     // The exported signal arrives within a few export intervals; the other one never does.
-    let deadline = Instant::now() + Duration::from_secs(30);
     let arrived = |received: &Arc<Mutex<Received>>| {
         let received = received.lock().unwrap();
         (
@@ -590,19 +578,24 @@ async fn exporters_set_to_none_and_a_disabled_sdk_send_nothing_of_that_signal() 
             received.metric_names.contains("connector_http_requests"),
         )
     };
-    loop {
-        let traces_none = arrived(&running[0].3);
-        let metrics_none = arrived(&running[1].3);
-        if traces_none.1 && metrics_none.0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "traces-none (spans, metrics): {traces_none:?}; metrics-none: {metrics_none:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    // Several metric intervals (300 ms) and span batches (100 ms) later.
+    test_support::eventually(
+        "the exported signals",
+        Duration::from_secs(30),
+        async || {
+            let traces_none = arrived(&running[0].3);
+            let metrics_none = arrived(&running[1].3);
+            if traces_none.1 && metrics_none.0 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "traces-none (spans, metrics): {traces_none:?}; metrics-none: {metrics_none:?}"
+                ))
+            }
+        },
+    )
+    .await;
+    // Time under test: nothing is exported over several metric intervals (300 ms) and span
+    // batches (100 ms); an absence can only be seen over a window.
     tokio::time::sleep(Duration::from_secs(2)).await;
     for (name, _, _, received, _) in &running {
         let received = received.lock().unwrap();

@@ -24,17 +24,32 @@ pub fn free_port() -> u16 {
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`.
 pub async fn wait_for_port(port: u16, timeout: std::time::Duration) {
-    let deadline = std::time::Instant::now() + timeout;
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "nothing listens on port {port} after {timeout:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let what = format!("something listening on port {port}");
+    test_support::eventually(&what, timeout, async || {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .map(drop)
+    })
+    .await;
+}
+
+/// Waits until the Connector behind `api` answers `GET /Account/IdentityInfo` with 200 (it may
+/// not even listen yet); its address.
+pub async fn wait_until_serving(
+    api: &crate::rest_peer::Connector,
+    timeout: std::time::Duration,
+) -> String {
+    let what = format!("the Connector at {} serving", api.url(""));
+    let info = test_support::eventually(&what, timeout, async || {
+        match api.try_call("GET", "/Account/IdentityInfo", None).await {
+            Some((200, body)) => Ok(body),
+            Some((status, body)) => Err(format!("{status} {body}")),
+            None => Err("no connection".to_owned()),
+        }
+    })
+    .await;
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    info["result"]["address"].as_str().unwrap().to_owned()
 }
 
 /// A private `redis-server` on a free port (no persistence) that a test may stop and start
@@ -109,8 +124,7 @@ pub fn connector_start(dir: &std::path::Path, backbone: &str, port: u16) -> std:
 
 /// The Connector serving on 127.0.0.1:`port`, once it answers with its identity.
 pub async fn serving(port: u16) -> crate::rest_peer::Connector {
-    wait_for_port(port, std::time::Duration::from_secs(60)).await;
     let api = crate::rest_peer::Connector::remote(&format!("http://127.0.0.1:{port}"));
-    api.address().await;
+    wait_until_serving(&api, std::time::Duration::from_secs(60)).await;
     api
 }

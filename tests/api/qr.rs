@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{FULL_KEY, assert_error};
-use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{Connector, in_a_day, pair};
 
 struct Png {
     status: u16,
@@ -64,11 +64,7 @@ fn decode(bytes: &[u8]) -> (String, u32) {
 
 #[tokio::test]
 async fn png_variants_encode_the_reference_url() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    let (_backbone, a, b, _, _) = pair().await;
 
     let template = a
         .ok(

@@ -3,16 +3,11 @@
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{Connector, in_a_day, pair, relate};
 
 #[tokio::test]
 async fn template_token_peer_load_relationship_accept_over_rest() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
+    let (_backbone, a, b, a_address, b_address) = pair().await;
 
     let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"x": 1}});
     let template = a
@@ -371,11 +366,7 @@ async fn validation_and_not_found_errors() {
 
 #[tokio::test]
 async fn password_protection_and_deletion_over_rest() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    let (_backbone, a, b, _, _) = pair().await;
     let template = a
         .ok(
             "POST",
@@ -481,11 +472,7 @@ async fn password_protection_and_deletion_over_rest() {
 /// message to several recipients the peer becomes the "deleted identity" pseudonym.
 #[tokio::test]
 async fn decompose_removes_the_peer_s_messages_templates_and_tokens() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    let (backbone, a, b, _, _) = pair().await;
     let c = Connector::start(&backbone.base_url()).await;
     let (b_address, c_address) = (b.address().await, c.address().await);
     relate(&a, &b).await;

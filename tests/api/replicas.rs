@@ -3,11 +3,11 @@
 //! once and end up serving exactly one identity.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::processes::{KillOnDrop, free_port};
+use crate::processes::{KillOnDrop, free_port, wait_until_serving};
 use crate::replicas_set::start_standin;
-use serde_json::Value;
+use crate::rest_peer::Connector;
 
 use crate::helpers::FULL_KEY;
 
@@ -53,28 +53,8 @@ async fn three_replicas_on_an_empty_database_share_one_identity() {
     let client = reqwest::Client::new();
     let mut addresses = Vec::new();
     for port in &ports {
-        let deadline = Instant::now() + Duration::from_secs(90);
-        let address = loop {
-            let info = client
-                .get(format!(
-                    "http://127.0.0.1:{port}/api/core/v1/Account/IdentityInfo"
-                ))
-                .header("X-API-KEY", FULL_KEY)
-                .send()
-                .await;
-            if let Ok(response) = info
-                && response.status() == 200
-            {
-                let body: Value = response.json().await.unwrap();
-                break body["result"]["address"].as_str().unwrap().to_owned();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "replica on {port} did not come up"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
-        addresses.push(address);
+        let api = Connector::remote(&format!("http://127.0.0.1:{port}"));
+        addresses.push(wait_until_serving(&api, Duration::from_secs(90)).await);
     }
     assert!(
         addresses.iter().all(|a| a == &addresses[0]),

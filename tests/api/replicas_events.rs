@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::replicas_messages::{keep_syncing, send_all};
+use crate::replicas_messages::{keep_syncing_with, send_all};
 use crate::replicas_set::{
-    ReplicaSet, handle, messages_from, size_from_env, spawn_replica, wait_until_serving,
+    ReplicaSet, handle, listed, size_from_env, spawn_replica, wait_until_serving,
 };
 use crate::webhooks::{Receiver, webhooks_env};
 
@@ -60,23 +60,19 @@ async fn replicas_events_every_message_event_once_by_id_across_a_kill() {
     let started = Instant::now();
 
     // Wait for the replica that took the webhook's consumer.
-    let victim = loop {
-        if let Some(index) = delivering_replica(&set) {
-            break index;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no replica delivers"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let victim = test_support::eventually(
+        "a replica delivering",
+        Duration::from_secs(30),
+        async || delivering_replica(&set).ok_or("none yet"),
+    )
+    .await;
     let survivors: Vec<usize> = (0..3).filter(|i| *i != victim).collect();
     let stop = Arc::new(AtomicBool::new(false));
     let syncing: Vec<_> = (0..3)
         .map(|i| {
             (
                 i,
-                keep_syncing_until_killed(&set, i, Arc::clone(&stop), i == victim),
+                keep_syncing_with(handle(&set.replicas[i].api), Arc::clone(&stop), i == victim),
             )
         })
         .collect();
@@ -99,18 +95,13 @@ async fn replicas_events_every_message_event_once_by_id_across_a_kill() {
     assert_eq!(sent_ids.len(), n);
 
     // The survivors receive everything; then the killed replica comes back.
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while messages_from(&set.replicas[survivors[0]].api, &set.peer_address)
-        .await
-        .len()
-        < n
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the replicas did not receive all messages"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    listed(
+        &set.replicas[survivors[0]].api,
+        &set.peer_address,
+        n,
+        Duration::from_secs(180),
+    )
+    .await;
     let mut restart_env = env.clone();
     restart_env.push(("database__dbName".into(), set.db_name.clone()));
     let restarted = spawn_replica(set.dir(), 3, &set.urls, restart_env);
@@ -156,32 +147,4 @@ async fn replicas_events_every_message_event_once_by_id_across_a_kill() {
         hits.len() - n,
         started.elapsed()
     );
-}
-
-/// Syncs replica `index` until `stop`; a replica that will be killed stops at its first failed
-/// call.
-fn keep_syncing_until_killed(
-    set: &ReplicaSet,
-    index: usize,
-    stop: Arc<AtomicBool>,
-    victim: bool,
-) -> tokio::task::JoinHandle<Vec<String>> {
-    let api = handle(&set.replicas[index].api);
-    if !victim {
-        return keep_syncing(api, stop);
-    }
-    tokio::spawn(async move {
-        while !stop.load(Ordering::Relaxed) {
-            let Some((status, _)) =
-                crate::replicas_set::try_call(&api, "POST", "/Account/Sync", None).await
-            else {
-                break;
-            };
-            if status != 204 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Vec::new()
-    })
 }

@@ -17,7 +17,9 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::processes::RedisServer;
-use crate::replicas_messages::{ids_once, received_events, send_all};
+use crate::replicas_messages::{
+    assert_listed_once, events_once, ids_once, received_events, send_all,
+};
 use crate::replicas_set::{
     ReplicaSet, handle, message_to, messages_from, size_from_env, sync, sync_until, tag_of,
     try_call,
@@ -43,11 +45,14 @@ async fn sync_under_way(
         // None: the connection broke (the replica was killed).
         try_call(&api, "POST", "/Account/Sync", None).await
     });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while received_events(set)[replica].is_empty() {
-        assert!(Instant::now() < deadline, "the sync did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    test_support::eventually("the sync under way", Duration::from_secs(60), async || {
+        if received_events(set)[replica].is_empty() {
+            Err("no message received yet")
+        } else {
+            Ok(())
+        }
+    })
+    .await;
     assert!(
         !task.is_finished(),
         "the sync ended before the failure: raise REPLICA_FAILOVER_MESSAGES"
@@ -127,14 +132,8 @@ async fn kill_9_of_a_replica_during_sync_and_sends_loses_and_duplicates_nothing(
         Duration::from_secs(120),
     )
     .await;
-    for index in [1, 2] {
-        let listed = messages_from(&set.replicas[index].api, &set.peer_address).await;
-        assert_eq!(ids_once(&listed, "replica"), sent_ids, "replica {index}");
-    }
-    let events = received_events(&set);
-    let all: Vec<&String> = events.iter().flatten().collect();
-    let distinct: BTreeSet<&String> = all.iter().copied().collect();
-    assert_eq!(all.len(), distinct.len(), "an event fired twice");
+    assert_listed_once(&set, &[1, 2], &set.peer_address, &sent_ids).await;
+    let distinct = events_once(&set);
     // The kill may land between a message's store write and its log line.
     assert!(distinct.len() + 1 >= m, "events: {} of {m}", distinct.len());
 
@@ -147,11 +146,19 @@ async fn kill_9_of_a_replica_during_sync_and_sends_loses_and_duplicates_nothing(
         tags,
         Arc::clone(&accepted),
     ));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while accepted.load(Ordering::Relaxed) < m / 3 {
-        assert!(Instant::now() < deadline, "the sends did not progress");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    test_support::eventually(
+        "a third of the sends accepted",
+        Duration::from_secs(120),
+        async || {
+            let so_far = accepted.load(Ordering::Relaxed);
+            if so_far >= m / 3 {
+                Ok(())
+            } else {
+                Err(format!("{so_far} accepted"))
+            }
+        },
+    )
+    .await;
     set.replicas[1].kill();
     let outcomes = sending.await.unwrap();
     let acknowledged: BTreeMap<&String, &String> = outcomes
@@ -268,18 +275,15 @@ async fn a_redis_restart_mid_run_is_survived_without_restarting_the_replicas() {
     );
 
     redis.restart().await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let (status, body) = sync(&set.replicas[1].api).await;
-        if status == 204 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no recovery after Redis came back: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    test_support::eventually(
+        "a sync after Redis came back",
+        Duration::from_secs(60),
+        async || match sync(&set.replicas[1].api).await {
+            (204, _) => Ok(()),
+            (status, body) => Err(format!("{status} {body}")),
+        },
+    )
+    .await;
     println!(
         "syncs work again {:?} after the Redis stop",
         stopped_at.elapsed()
@@ -291,17 +295,11 @@ async fn a_redis_restart_mid_run_is_survived_without_restarting_the_replicas() {
         Duration::from_secs(120),
     )
     .await;
-    for replica in &set.replicas {
-        let listed = messages_from(&replica.api, &set.peer_address).await;
-        assert_eq!(ids_once(&listed, "replica"), sent_ids);
-    }
-    let events = received_events(&set);
-    let all: Vec<&String> = events.iter().flatten().collect();
-    let distinct: BTreeSet<&String> = all.iter().copied().collect();
-    assert_eq!(all.len(), distinct.len(), "an event fired twice");
+    assert_listed_once(&set, &[0, 1, 2], &set.peer_address, &sent_ids).await;
+    let distinct = events_once(&set);
     let missing: Vec<&String> = sent_ids
         .iter()
-        .filter(|id| !distinct.contains(id))
+        .filter(|id| !distinct.contains(*id))
         .collect();
     assert!(
         missing.is_empty(),

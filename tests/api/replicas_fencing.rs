@@ -13,10 +13,10 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-use crate::replicas_messages::{ids_once, received_events, send_all};
-use crate::replicas_set::{Replica, ReplicaSet, handle, messages_from, sync, try_call};
+use crate::replicas_messages::{
+    assert_listed_once, events_once, ids_once, received_events, send_all,
+};
+use crate::replicas_set::{ReplicaSet, handle, messages_from, sync, try_call, wait_for_log};
 
 const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
 /// Messages the peer sends; the frozen replica stops before the third one's step.
@@ -25,38 +25,6 @@ const MESSAGES: usize = 6;
 /// of its own, so the hook goes to one that has not synced before).
 const FROZEN: usize = 2;
 const TAKES_OVER: usize = 1;
-
-/// The message of each of `replica`'s log lines.
-fn log_messages(replica: &Replica) -> Vec<(String, Value)> {
-    replica
-        .log_lines()
-        .into_iter()
-        .map(|line| {
-            let fields = line.get("fields").cloned().unwrap_or(line);
-            let message = fields["message"].as_str().unwrap_or_default().to_owned();
-            (message, fields)
-        })
-        .collect()
-}
-
-/// Waits (polling the log, up to `timeout`) for a line of `replica` whose message contains
-/// `text`; its fields.
-async fn wait_for_log(replica: &Replica, text: &str, timeout: Duration) -> Value {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some((_, fields)) = log_messages(replica)
-            .into_iter()
-            .find(|(message, _)| message.contains(text))
-        {
-            return fields;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no log line with '{text}' after {timeout:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_sync_holder_frozen_past_its_lease_has_its_late_writes_refused() {
@@ -98,11 +66,14 @@ async fn a_sync_holder_frozen_past_its_lease_has_its_late_writes_refused() {
     )
     .await;
     assert_eq!(hook["point"], "sync-event");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !frozen.is_stopped() {
-        assert!(Instant::now() < deadline, "the replica did not stop");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    test_support::eventually("the replica stopped", Duration::from_secs(10), async || {
+        if frozen.is_stopped() {
+            Ok(())
+        } else {
+            Err("running")
+        }
+    })
+    .await;
     // Two events were applied before the freeze (two messages, unless an earlier event of the
     // relationship was still waiting).
     let applied_before_freeze = received_events(&set)[FROZEN].len();
@@ -157,20 +128,10 @@ async fn a_sync_holder_frozen_past_its_lease_has_its_late_writes_refused() {
     );
 
     // Nothing applied twice: every message once in the store, one messageReceived each.
-    for replica in &set.replicas {
-        let listed = messages_from(&replica.api, &set.peer_address).await;
-        assert_eq!(ids_once(&listed, "replica"), sent_ids);
-    }
+    assert_listed_once(&set, &[0, 1, 2], &set.peer_address, &sent_ids).await;
     let events = received_events(&set);
-    let all: Vec<&String> = events.iter().flatten().collect();
-    let distinct: BTreeSet<&String> = all.iter().copied().collect();
     assert_eq!(
-        all.len(),
-        distinct.len(),
-        "an event fired twice: {events:?}"
-    );
-    assert_eq!(
-        distinct.into_iter().cloned().collect::<BTreeSet<String>>(),
+        events_once(&set),
         sent_ids,
         "one messageReceived per message"
     );

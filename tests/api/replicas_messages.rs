@@ -15,7 +15,8 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::replicas_set::{
-    ReplicaSet, handle, message_to, messages_from, size_from_env, sync, sync_until, tag_of,
+    ReplicaSet, handle, listed, message_to, messages_from, size_from_env, sync_until, tag_of,
+    try_call,
 };
 use crate::rest_peer::Connector;
 use crate::webhooks::Receiver;
@@ -56,13 +57,26 @@ pub async fn send_all(
 
 /// Syncs `api` in a loop until `stop`; the statuses of all syncs that did not answer 204.
 pub fn keep_syncing(api: Connector, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<Vec<String>> {
+    keep_syncing_with(api, stop, false)
+}
+
+/// As [`keep_syncing`]; with `until_failure` (a replica that will be killed) it ends quietly at
+/// the first call that fails.
+pub fn keep_syncing_with(
+    api: Connector,
+    stop: Arc<AtomicBool>,
+    until_failure: bool,
+) -> tokio::task::JoinHandle<Vec<String>> {
     tokio::spawn(async move {
         let mut failures = Vec::new();
         while !stop.load(Ordering::Relaxed) {
-            let (status, body) = sync(&api).await;
-            if status != 204 {
-                failures.push(format!("{status} {body}"));
+            match try_call(&api, "POST", "/Account/Sync", None).await {
+                Some((204, _)) => {}
+                _ if until_failure => break,
+                Some((status, body)) => failures.push(format!("{status} {body}")),
+                None => failures.push("no connection".to_owned()),
             }
+            // Pacing, not waiting: a sync every 50 ms is the load these tests put on the set.
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         failures
@@ -148,18 +162,13 @@ async fn a_peer_s_messages_appear_once_on_every_replica_while_all_sync() {
     let sent = send_all(&[&set.peer], &set.address, tags, 4).await;
     let sent_ids: BTreeSet<String> = sent.values().cloned().collect();
     // Let the continuous syncs pick up everything, then stop them.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while messages_from(&set.replicas[0].api, &set.peer_address)
-        .await
-        .len()
-        < n
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the replicas did not receive all messages"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    listed(
+        &set.replicas[0].api,
+        &set.peer_address,
+        n,
+        Duration::from_secs(120),
+    )
+    .await;
     stop.store(true, Ordering::Relaxed);
     for task in syncing {
         let failures = task.await.unwrap();
@@ -207,8 +216,8 @@ async fn a_peer_s_messages_appear_once_on_every_replica_while_all_sync() {
             h.len() >= n
         })
         .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let hits = receiver.hits("/replica");
+    // Late duplicates would arrive now.
+    let hits = receiver.quiet_for("/replica", Duration::from_secs(1)).await;
     let mut hooked = BTreeSet::new();
     for hit in &hits {
         assert_eq!(hit.trigger(), "transport.messageReceived");
@@ -216,6 +225,33 @@ async fn a_peer_s_messages_appear_once_on_every_replica_while_all_sync() {
         assert!(hooked.insert(id.clone()), "webhook for {id} twice");
     }
     assert_eq!(hooked, sent_ids, "one webhook per message");
+}
+
+/// Replicas `indices` of `set` list exactly `sent` of `sender`, each once.
+pub async fn assert_listed_once(
+    set: &ReplicaSet,
+    indices: &[usize],
+    sender: &str,
+    sent: &BTreeSet<String>,
+) {
+    for &index in indices {
+        let listed = messages_from(&set.replicas[index].api, sender).await;
+        assert_eq!(&ids_once(&listed, "replica"), sent, "replica {index}");
+    }
+}
+
+/// The messages the replicas' `transport.messageReceived` log lines name; fails when one is
+/// named twice (an event fired twice).
+pub fn events_once(set: &ReplicaSet) -> BTreeSet<String> {
+    let events = received_events(set);
+    let all: Vec<&String> = events.iter().flatten().collect();
+    let distinct: BTreeSet<String> = all.iter().map(|id| (*id).clone()).collect();
+    assert_eq!(
+        all.len(),
+        distinct.len(),
+        "an event fired twice: {events:?}"
+    );
+    distinct
 }
 
 /// The message ids of the `transport.messageReceived` log lines of each replica.

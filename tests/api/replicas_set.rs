@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -87,26 +87,23 @@ impl Replica {
 
     /// Waits (polling, up to `timeout`) for the process to exit; its exit status.
     pub async fn wait_for_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
+        let exited = test_support::poll_until(timeout, async || {
             let child = &mut self.process.as_mut().expect("running").0;
-            if let Some(status) = child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() >= deadline {
-                let lines = self.log_lines();
-                let tail: Vec<String> = lines
-                    .iter()
-                    .skip(lines.len().saturating_sub(40))
-                    .map(Value::to_string)
-                    .collect();
-                panic!(
-                    "the process did not exit in {timeout:?}; its last log lines:\n{}",
-                    tail.join("\n")
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            child.try_wait().unwrap().ok_or(())
+        })
+        .await;
+        exited.unwrap_or_else(|()| {
+            let lines = self.log_lines();
+            let tail: Vec<String> = lines
+                .iter()
+                .skip(lines.len().saturating_sub(40))
+                .map(Value::to_string)
+                .collect();
+            panic!(
+                "the process did not exit in {timeout:?}; its last log lines:\n{}",
+                tail.join("\n")
+            );
+        })
     }
 
     /// Its JSON log lines so far.
@@ -248,22 +245,7 @@ pub fn spawn_replica(
 }
 
 pub async fn wait_until_serving(api: &Connector) -> String {
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Ok(response) = client
-            .get(api.url("/Account/IdentityInfo"))
-            .header("X-API-KEY", FULL_KEY)
-            .send()
-            .await
-            && response.status() == 200
-        {
-            let body: Value = response.json().await.unwrap();
-            return body["result"]["address"].as_str().unwrap().to_owned();
-        }
-        assert!(Instant::now() < deadline, "a replica did not come up");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    crate::processes::wait_until_serving(api, Duration::from_secs(90)).await
 }
 
 /// The body of a message whose content carries `tag` (to recognise it at the other end).
@@ -304,16 +286,61 @@ pub async fn sync_until(
     count: usize,
     timeout: Duration,
 ) -> Vec<Value> {
-    let deadline = Instant::now() + timeout;
-    loop {
+    let synced = test_support::poll_until(timeout, async || {
         let (status, body) = sync(api).await;
         assert_eq!(status, 204, "sync: {body}");
         let messages = messages_from(api, sender).await;
-        if messages.len() >= count || Instant::now() > deadline {
-            return messages;
+        if messages.len() >= count {
+            Ok(messages)
+        } else {
+            Err(messages)
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
+    synced.unwrap_or_else(|messages| messages)
+}
+
+/// Waits (without syncing: others do) until `api` lists at least `count` messages of `sender`;
+/// looks every 500 ms (a long list is work for the replica that is also syncing).
+pub async fn listed(api: &Connector, sender: &str, count: usize, timeout: Duration) {
+    let what = format!("{count} messages of {sender} listed");
+    let pause = Duration::from_millis(500);
+    test_support::eventually_every(&what, timeout, pause, async || {
+        let listed = messages_from(api, sender).await.len();
+        if listed >= count {
+            Ok(())
+        } else {
+            Err(format!("{listed} listed"))
+        }
+    })
+    .await;
+}
+
+/// The message of each of `replica`'s log lines, with the line's fields.
+pub fn log_messages(replica: &Replica) -> Vec<(String, Value)> {
+    replica
+        .log_lines()
+        .into_iter()
+        .map(|line| {
+            let fields = line.get("fields").cloned().unwrap_or(line);
+            let message = fields["message"].as_str().unwrap_or_default().to_owned();
+            (message, fields)
+        })
+        .collect()
+}
+
+/// Waits (polling the log file, up to `timeout`) for a line of `replica` whose message contains
+/// `text`; its fields.
+pub async fn wait_for_log(replica: &Replica, text: &str, timeout: Duration) -> Value {
+    let what = format!("a log line with '{text}'");
+    test_support::eventually(&what, timeout, async || {
+        log_messages(replica)
+            .into_iter()
+            .find(|(message, _)| message.contains(text))
+            .map(|(_, fields)| fields)
+            .ok_or("no such line")
+    })
+    .await
 }
 
 /// Another handle on the same Connector (for a task of its own).
@@ -328,14 +355,5 @@ pub async fn try_call(
     path: &str,
     body: Option<Value>,
 ) -> Option<(u16, String)> {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = reqwest::Client::new()
-        .request(method, api.url(path))
-        .header("X-API-KEY", FULL_KEY);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.ok()?;
-    let status = response.status().as_u16();
-    Some((status, response.text().await.ok()?))
+    api.try_call(method, path, body).await
 }

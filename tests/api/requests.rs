@@ -2,12 +2,12 @@
 //! validates, creates and sends; the recipient syncs, decides (accept / reject); the sender
 //! syncs and sees the request completed with the response applied. Plus the real error codes.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, relate, sync_until};
+use crate::rest_peer::{Connector, in_a_day, pair, relate, related_pair, sync_until};
 
 fn read_create_form_consent() -> Value {
     json!({
@@ -54,13 +54,7 @@ async fn create_and_send(a: &Connector, b_address: &str, content: Value) -> (Str
 
 #[tokio::test]
 async fn request_by_message_accepted_creates_attributes_on_both_sides() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
-    relate(&a, &b).await;
+    let (_backbone, a, b, a_address, b_address) = related_pair().await;
 
     let content = read_create_form_consent();
     let validation = a
@@ -381,12 +375,7 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
 
 #[tokio::test]
 async fn rejected_request_and_validation_errors() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
+    let (_backbone, a, b, a_address, b_address) = pair().await;
 
     let consent = json!({"items": [{"@type": "ConsentRequestItem", "mustBeAccepted": false, "consent": "ok?"}]});
     let stranger = a
@@ -542,13 +531,7 @@ async fn rejected_request_and_validation_errors() {
 
 #[tokio::test]
 async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
-    relate(&a, &b).await;
+    let (_backbone, a, b, a_address, b_address) = related_pair().await;
 
     let mail = a
         .ok(
@@ -761,16 +744,16 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
         )
         .await;
     let path = format!("/Requests/Outgoing/{}", created["id"].as_str().unwrap());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    // Time under test: the request expires 5 s after its creation.
+    test_support::eventually("the request expired", Duration::from_secs(30), async || {
         let read = a.ok("GET", &path, None, 200).await;
         if read["status"] == "Expired" {
-            break;
+            return Ok(());
         }
         assert_eq!(read["status"], "Draft", "{read}");
-        assert!(Instant::now() < deadline, "never expired: {read}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+        Err(read)
+    })
+    .await;
     let late = a
         .call(
             "POST",
@@ -788,12 +771,7 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
 
 #[tokio::test]
 async fn template_request_answered_by_creating_the_relationship() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
+    let (_backbone, a, b, a_address, b_address) = pair().await;
 
     let request = json!({"items": [
         {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
@@ -934,13 +912,7 @@ async fn template_request_answered_by_creating_the_relationship() {
 
 #[tokio::test]
 async fn concurrent_accepts_decide_and_answer_once() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
-    let b_address = b.address().await;
-    relate(&a, &b).await;
+    let (_backbone, a, b, _, b_address) = related_pair().await;
     let content = json!({"items": [{"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
         "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}}]});
     let (id, _) = create_and_send(&a, &b_address, content).await;

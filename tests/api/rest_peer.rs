@@ -83,6 +83,27 @@ impl Connector {
         serde_json::from_str::<Value>(&text).unwrap()["result"].clone()
     }
 
+    /// A call that may fail to connect (a killed or not yet started process): None then, else
+    /// status and body.
+    pub async fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Option<(u16, String)> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .header("X-API-KEY", FULL_KEY);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.ok()?;
+        let status = response.status().as_u16();
+        Some((status, response.text().await.ok()?))
+    }
+
     pub async fn upload(&self, form: reqwest::multipart::Form) -> reqwest::Response {
         self.client
             .post(self.url("/Files/Own"))
@@ -123,6 +144,38 @@ impl Connector {
     }
 }
 
+/// Two Connectors on a new dev Backbone: (backbone, a, b, a's address, b's address). The usual
+/// preamble of a two-party test; keep the backbone bound for the test's length (dropping it
+/// stops the Backbone).
+pub async fn pair() -> (
+    devbackbone::RunningBackbone,
+    Connector,
+    Connector,
+    String,
+    String,
+) {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap();
+    let a = Connector::start(&backbone.base_url()).await;
+    let b = Connector::start(&backbone.base_url()).await;
+    let (a_address, b_address) = (a.address().await, b.address().await);
+    (backbone, a, b, a_address, b_address)
+}
+
+/// As [`pair`], related by [`relate`] (`a` offers the template).
+pub async fn related_pair() -> (
+    devbackbone::RunningBackbone,
+    Connector,
+    Connector,
+    String,
+    String,
+) {
+    let pair = pair().await;
+    relate(&pair.1, &pair.2).await;
+    pair
+}
+
 pub fn in_a_day() -> String {
     nmshd_wire::CoreDate::from_offset_date_time(
         time::OffsetDateTime::now_utc() + time::Duration::days(1),
@@ -130,26 +183,31 @@ pub fn in_a_day() -> String {
     .to_iso_string()
 }
 
-/// a templates, b requests, a accepts; all over REST.
-pub async fn relate(a: &Connector, b: &Connector) {
+/// `a` offers a relationship template (arbitrary content, expiring in a day); the template.
+pub async fn offer_template(a: &Connector) -> Value {
     let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
-    let template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    let reference = template["reference"]["truncated"].as_str().unwrap();
-    let loaded = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": reference})),
-            201,
-        )
-        .await;
+    a.ok(
+        "POST",
+        "/RelationshipTemplates/Own",
+        Some(json!({"content": content, "expiresAt": in_a_day()})),
+        201,
+    )
+    .await
+}
+
+/// `b` loads a peer's template by `reference` (a truncated reference); the loaded template.
+pub async fn load_template(b: &Connector, reference: &Value) -> Value {
+    b.ok(
+        "POST",
+        "/RelationshipTemplates/Peer",
+        Some(json!({"reference": reference})),
+        201,
+    )
+    .await
+}
+
+/// `b` asks for a relationship on the `loaded` template (arbitrary creation content); its id.
+pub async fn request_relationship(b: &Connector, loaded: &Value) -> String {
     let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}});
     let relationship = b
         .ok(
@@ -159,7 +217,11 @@ pub async fn relate(a: &Connector, b: &Connector) {
             201,
         )
         .await;
-    let id = relationship["id"].as_str().unwrap();
+    relationship["id"].as_str().unwrap().to_owned()
+}
+
+/// `a` syncs and accepts relationship `id`, then `b` syncs.
+pub async fn accept_relationship(a: &Connector, b: &Connector, id: &str) {
     a.ok("POST", "/Account/Sync", None, 204).await;
     a.ok(
         "PUT",
@@ -171,23 +233,82 @@ pub async fn relate(a: &Connector, b: &Connector) {
     b.ok("POST", "/Account/Sync", None, 204).await;
 }
 
+/// a templates, b requests, a accepts; all over REST. The relationship's id.
+pub async fn relate(a: &Connector, b: &Connector) -> String {
+    let template = offer_template(a).await;
+    let loaded = load_template(b, &template["reference"]["truncated"]).await;
+    let id = request_relationship(b, &loaded).await;
+    accept_relationship(a, b, &id).await;
+    id
+}
+
+/// `a` terminates the relationship at `path` (`/Relationships/{id}`) and asks to reactivate
+/// it; `b` syncs and agrees; `a` syncs.
+pub async fn terminate_and_reactivate(a: &Connector, b: &Connector, path: &str) {
+    a.ok("PUT", &format!("{path}/Terminate"), Some(json!({})), 200)
+        .await;
+    a.ok("PUT", &format!("{path}/Reactivate"), Some(json!({})), 200)
+        .await;
+    b.ok("POST", "/Account/Sync", None, 204).await;
+    b.ok(
+        "PUT",
+        &format!("{path}/Reactivate/Accept"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    a.ok("POST", "/Account/Sync", None, 204).await;
+}
+
+/// `b` starts and cancels its deletion (debug routes); `peer` syncs after each step.
+pub async fn deletion_started_and_cancelled(b: &Connector, peer: &Connector) {
+    b.ok("POST", "/IdentityDeletionProcess", None, 200).await;
+    peer.ok("POST", "/Account/Sync", None, 204).await;
+    b.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
+    peer.ok("POST", "/Account/Sync", None, 204).await;
+}
+
+/// `a` creates the outgoing request `body` (`{"content": …, "peer": …}`) and sends it to the
+/// peer by message; the created request.
+pub async fn send_request(a: &Connector, body: Value) -> Value {
+    let peer = body["peer"].clone();
+    let created = a.ok("POST", "/Requests/Outgoing", Some(body), 201).await;
+    a.ok(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [peer], "content": created["content"]})),
+        201,
+    )
+    .await;
+    created
+}
+
 /// Syncs `c` and reads `GET path` until its `result` satisfies `done`; returns that `result`.
 /// Answers other than 200 (e.g. 404 before the item arrived) count as "not yet". Gives up after
 /// 60 s with the last answer.
 pub async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
+    let what = format!("{path} satisfying the condition");
+    test_support::eventually(&what, std::time::Duration::from_secs(60), async || {
         c.ok("POST", "/Account/Sync", None, 204).await;
         let response = c.call("GET", path, None).await;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or_default();
         if status == 200 && done(&body["result"]) {
-            return body["result"].clone();
+            Ok(body["result"].clone())
+        } else {
+            Err(format!("{status} {body}"))
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{path} never satisfied the condition; last answer {status} {body}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    })
+    .await
+}
+
+/// Reads `GET path` on `c` (200 expected; no sync) until its `result` satisfies `done`, e.g. for
+/// what the event listener does after the call that caused it has answered. 60 s at the most.
+pub async fn read_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let what = format!("{path} satisfying the condition");
+    test_support::eventually(&what, std::time::Duration::from_secs(60), async || {
+        let value = c.ok("GET", path, None, 200).await;
+        if done(&value) { Ok(value) } else { Err(value) }
+    })
+    .await
 }

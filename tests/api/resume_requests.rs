@@ -6,13 +6,12 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::helpers::FULL_KEY;
 use crate::processes::{KillOnDrop, connector_start, free_port, serving};
-use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{Connector, in_a_day, read_until, relate, send_request, sync_until};
 
 /// The debug-build test hook that aborts the process at a named point.
 const ABORT_HOOK: &str = "CONNECTOR_TEST_HOOK_ABORT_AT";
@@ -38,25 +37,6 @@ fn start_process(
         command.env(ABORT_HOOK, point);
     }
     KillOnDrop(command.spawn().unwrap())
-}
-
-/// Polls `path` on `c` (syncing first when `sync`) until `done` holds.
-async fn until(c: &Connector, path: &str, sync: bool, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if sync {
-            c.ok("POST", "/Account/Sync", None, 204).await;
-        }
-        let value = c.ok("GET", path, None, 200).await;
-        if done(&value) {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{path}: not within 60 s: {value}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -96,22 +76,12 @@ async fn crash_and_resume(abort_at: &str) {
     // a sends a request; b stores it when it syncs, and the hook aborts b on the way.
     let items = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
         "settings": {"@type": "StringFormFieldSettings"}}]);
-    let created = a
-        .ok(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": b_address})),
-            201,
-        )
-        .await;
-    let request_id = created["id"].as_str().unwrap().to_owned();
-    a.ok(
-        "POST",
-        "/Messages",
-        Some(json!({"recipients": [b_address], "content": created["content"]})),
-        201,
+    let created = send_request(
+        &a,
+        json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": b_address}),
     )
     .await;
+    let request_id = created["id"].as_str().unwrap().to_owned();
     // The sync may not answer: the process dies while running it.
     let _ = reqwest::Client::new()
         .post(b.url("/Account/Sync"))
@@ -134,23 +104,17 @@ async fn crash_and_resume(abort_at: &str) {
     // Started again on the same data (without the hook): the automation config decides it.
     let _b_process = start_process(dir.path(), &backbone.base_url(), port, &a_address, None);
     let b = serving(port).await;
-    let incoming = until(
-        &b,
-        &format!("/Requests/Incoming?id={request_id}"),
-        false,
-        |v| v[0]["status"] == "Completed",
-    )
+    let incoming = read_until(&b, &format!("/Requests/Incoming?id={request_id}"), |v| {
+        v[0]["status"] == "Completed"
+    })
     .await;
     assert_eq!(incoming[0]["wasAutomaticallyDecided"], true, "{incoming}");
     assert_eq!(incoming[0]["response"]["content"]["result"], "Rejected");
     assert_eq!(incoming[0]["response"]["source"]["type"], "Message");
     // The answer reached the peer.
-    let outgoing = until(
-        &a,
-        &format!("/Requests/Outgoing?id={request_id}"),
-        true,
-        |v| v[0]["status"] == "Completed",
-    )
+    let outgoing = sync_until(&a, &format!("/Requests/Outgoing?id={request_id}"), |v| {
+        v[0]["status"] == "Completed"
+    })
     .await;
     assert_eq!(outgoing[0]["response"]["content"]["result"], "Rejected");
     // Exactly one answer: the one the request names as its source.

@@ -54,15 +54,10 @@ impl TsRuntime {
 /// Repeats `probe` (after a sync of that side) until it yields something, for up to 30 s.
 macro_rules! eventually {
     ($what:expr, $probe:expr) => {{
-        let mut found = None;
-        for _ in 0..60 {
-            if let Some(value) = $probe {
-                found = Some(value);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        found.unwrap_or_else(|| panic!("{} did not happen within 30 s", $what))
+        test_support::eventually(&$what, Duration::from_secs(30), async || {
+            $probe.ok_or("nothing yet")
+        })
+        .await
     }};
 }
 

@@ -3,15 +3,11 @@
 use serde_json::json;
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, relate};
+use crate::rest_peer::{pair, relate};
 
 #[tokio::test]
 async fn identity_metadata_upserts_reads_and_deletes() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    let (_backbone, a, b, _, _) = pair().await;
     let own = a.address().await;
     let peer = b.address().await;
 

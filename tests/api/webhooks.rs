@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use crate::helpers::FULL_KEY;
 use crate::processes::{connector_start, free_port};
 use crate::replicas_set::{ReplicaSet, sync_until};
-use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{
+    Connector, deletion_started_and_cancelled, load_template, offer_template, relate,
+};
 
 /// One POST the receiver got.
 #[derive(Debug, Clone)]
@@ -50,6 +52,8 @@ struct ReceiverState {
     token_lifetime_secs: u64,
     /// Paths under these prefixes wait until their gate opens.
     holds: Vec<(String, tokio::sync::watch::Receiver<bool>)>,
+    /// The number of hits, announced with every hit (what [`Receiver::wait_for`] waits on).
+    arrivals: tokio::sync::watch::Sender<usize>,
 }
 
 /// A webhook receiver and OAuth2 token endpoint (`POST /token`, client `c`/`s`, scope `hooks`).
@@ -129,7 +133,8 @@ impl Receiver {
         self.state.lock().unwrap().token_requests.clone()
     }
 
-    /// Waits until `done` holds for the hits under `prefix`, or fails after `timeout`.
+    /// Waits until `done` holds for the hits under `prefix`, or fails after `timeout`; looks
+    /// again at every hit.
     pub async fn wait_for(
         &self,
         prefix: &str,
@@ -137,20 +142,54 @@ impl Receiver {
         what: &str,
         done: impl Fn(&[Hit]) -> bool,
     ) -> Vec<Hit> {
-        let deadline = Instant::now() + timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut arrivals = self.state.lock().unwrap().arrivals.subscribe();
         loop {
+            arrivals.mark_unchanged();
             let hits = self.hits(prefix);
             if done(&hits) {
                 return hits;
             }
+            let arrived = tokio::time::timeout_at(deadline, arrivals.changed()).await;
             assert!(
-                Instant::now() < deadline,
+                arrived.is_ok(),
                 "{what}: not within {timeout:?}; got {:#?}",
                 hits.iter()
                     .map(|h| format!("{} {}", h.path, h.trigger()))
                     .collect::<Vec<_>>()
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The hits under `prefix` once `window` has passed without a new one there, or at once
+    /// when one arrives (a test that expects none fails then). Time under test: that nothing
+    /// more comes (a retry, a duplicate) can only be seen over a window.
+    pub async fn quiet_for(&self, prefix: &str, window: Duration) -> Vec<Hit> {
+        let end = tokio::time::Instant::now() + window;
+        let mut arrivals = self.state.lock().unwrap().arrivals.subscribe();
+        arrivals.mark_unchanged();
+        let count = self.hits(prefix).len();
+        while tokio::time::timeout_at(end, arrivals.changed())
+            .await
+            .is_ok()
+        {
+            arrivals.mark_unchanged();
+            if self.hits(prefix).len() != count {
+                break;
+            }
+        }
+        self.hits(prefix)
+    }
+
+    /// The hits under `prefix` once none arrived there for `quiet` (at most `timeout`).
+    pub async fn settled(&self, prefix: &str, quiet: Duration, timeout: Duration) -> Vec<Hit> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let before = self.hits(prefix).len();
+            let hits = self.quiet_for(prefix, quiet).await;
+            if hits.len() == before || Instant::now() >= deadline {
+                return hits;
+            }
         }
     }
 }
@@ -181,6 +220,7 @@ async fn hook(
             raw: body.to_vec(),
             at: Instant::now(),
         });
+        state.arrivals.send_replace(state.hits.len());
         let status = state
             .scripts
             .iter_mut()
@@ -203,6 +243,7 @@ async fn hook(
         let _ = gate.wait_for(|open| *open).await;
     }
     if let Some(delay) = delay {
+        // Time under test: a slow receiver (the Connector's timeouts and ordering).
         tokio::time::sleep(delay).await;
     }
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
@@ -336,28 +377,10 @@ async fn events_reach_named_wildcard_and_inline_targets_with_the_real_payload() 
     let id = relationship_id(&a).await;
 
     // A loads a template of B's.
-    let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
-    let template = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    let loaded = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": template["reference"]["truncated"]})),
-            201,
-        )
-        .await;
+    let template = offer_template(&b).await;
+    let loaded = load_template(&a, &template["reference"]["truncated"]).await;
     // B starts and cancels its deletion; A syncs each step.
-    b.ok("POST", "/IdentityDeletionProcess", None, 200).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    b.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    deletion_started_and_cancelled(&b, &a).await;
 
     // Messages both ways; the requests' correlation ids reach the webhooks.
     let sent = with_correlation(
@@ -566,6 +589,7 @@ async fn oauth2_token_refreshed_ten_seconds_before_expiry() {
     receiver
         .wait_for("/oauth", Duration::from_secs(10), "first", |h| h.len() == 1)
         .await;
+    // Time under test: past the refresh point (10 s before the 11 s token's expiry).
     tokio::time::sleep(Duration::from_millis(1500)).await;
     a.ok("POST", "/Messages", Some(message(&b_address, "2")), 201)
         .await;
@@ -655,8 +679,10 @@ async fn retries_for_server_errors_and_a_slow_receiver_does_not_block() {
     let gaps: Vec<Duration> = flaky[..3].windows(2).map(|w| w[1].at - w[0].at).collect();
     assert!(gaps[0] >= Duration::from_millis(100), "{gaps:?}");
     assert!(gaps[1] >= Duration::from_millis(200), "{gaps:?}");
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(receiver.hits("/flaky").len(), 4, "no more attempts");
+    let flaky = receiver
+        .quiet_for("/flaky", Duration::from_millis(700))
+        .await;
+    assert_eq!(flaky.len(), 4, "no more attempts");
 
     let gone = receiver.hits("/gone");
     assert_eq!(gone.len(), 2, "404 is not retried: one attempt per event");
@@ -856,8 +882,9 @@ async fn three_replicas_deliver_each_received_message_once() {
         })
         .await;
     // Late duplicates would arrive now.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let hits = receiver.hits("/replicas");
+    let hits = receiver
+        .quiet_for("/replicas", Duration::from_secs(2))
+        .await;
     let mut delivered: Vec<String> = hits
         .iter()
         .map(|h| h.body["data"]["id"].as_str().unwrap().to_owned())

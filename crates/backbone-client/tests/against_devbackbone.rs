@@ -350,6 +350,7 @@ async fn a_restarted_backbone_forgets_tokens_and_the_client_logs_in_again() {
         .unwrap()
         .time
         .unwrap();
+    // Time under test: the login after the restart gets a later timestamp than this one.
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     backbone.stop().await;
 

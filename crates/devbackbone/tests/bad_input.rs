@@ -71,6 +71,7 @@ async fn missing_invalid_and_expired_tokens_are_401() {
         .call(Method::GET, "/api/v2/Devices/Self", Some(&a.token), None)
         .await;
     assert_eq!(status, StatusCode::OK);
+    // Time under test: past the token's 1 s lifetime.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let (status, _) = server
         .call(Method::GET, "/api/v2/Devices/Self", Some(&a.token), None)

@@ -58,19 +58,19 @@ async fn start_server(port: u16, data_dir: Option<&Path>) -> RunningBackbone {
         data_dir: data_dir.map(Path::to_path_buf),
         ..BackboneConfig::default()
     };
-    // A restart on a fixed port may briefly find it still taken; retry for a while.
-    let mut attempts = 0;
-    loop {
-        match devbackbone::start(config()).await {
-            Ok(server) => return server,
-            Err(e) if port != 0 && attempts < 50 => {
-                attempts += 1;
-                eprintln!("starting the server on port {port} failed ({e:?}), retrying");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!("starting the development Backbone failed: {e:?}"),
-        }
+    if port == 0 {
+        return devbackbone::start(config())
+            .await
+            .unwrap_or_else(|e| panic!("starting the development Backbone failed: {e:?}"));
     }
+    // A restart on a fixed port may briefly find it still taken; retry for a while.
+    let what = format!("the development Backbone started on port {port}");
+    test_support::eventually(&what, Duration::from_secs(10), async || {
+        devbackbone::start(config())
+            .await
+            .map_err(|e| format!("{e:?}"))
+    })
+    .await
 }
 
 fn assert_passed(stdout: &str, flows: usize, name: &str) {

@@ -143,6 +143,7 @@ mod behaviour {
                 tokio::spawn(async move {
                     while tokio::time::Instant::now() < deadline {
                         let Some(lease) = manager.try_acquire("sync", LONG).await.unwrap() else {
+                            // Pacing the contenders (a retry rate, not a wait for something).
                             tokio::time::sleep(Duration::from_millis(1)).await;
                             continue;
                         };
@@ -152,6 +153,7 @@ mod behaviour {
                             assert_eq!(*inside, 1, "two holders at once");
                         }
                         tokens.lock().unwrap().push(lease.fencing_token);
+                        // Time under test: the lease is held for a while, so overlaps would show.
                         tokio::time::sleep(Duration::from_millis(2)).await;
                         *inside.lock().unwrap() -= 1;
                         assert!(manager.release(&lease).await.unwrap());
@@ -177,6 +179,7 @@ mod behaviour {
             .unwrap()
             .unwrap();
         assert!(manager.try_acquire("sync", LONG).await.unwrap().is_none());
+        // Time under test: past the 150 ms TTL.
         tokio::time::sleep(Duration::from_millis(250)).await;
         let second = manager.try_acquire("sync", LONG).await.unwrap().unwrap();
         assert!(second.fencing_token > first.fencing_token);
@@ -199,6 +202,7 @@ mod behaviour {
                 .await
                 .unwrap()
         );
+        // Time under test: past the renewed 100 ms TTL.
         tokio::time::sleep(Duration::from_millis(200)).await;
         let third = manager.try_acquire("sync", LONG).await.unwrap().unwrap();
         assert!(third.fencing_token > second.fencing_token);
@@ -264,6 +268,7 @@ mod behaviour {
         let ttl = Duration::from_millis(200);
         let lease = manager.try_acquire("sync", ttl).await.unwrap().unwrap();
         for _ in 0..6 {
+            // Time under test: renewed within the TTL, six times over more than the TTL.
             tokio::time::sleep(Duration::from_millis(80)).await;
             assert!(manager.renew(&lease, ttl).await.unwrap());
             assert!(manager.try_acquire("sync", ttl).await.unwrap().is_none());
@@ -283,6 +288,7 @@ mod behaviour {
                 .unwrap()
                 .is_none()
         );
+        // Time under test: four TTLs pass.
         tokio::time::sleep(Duration::from_millis(600)).await;
         assert!(!guard.is_lost(), "kept across four TTLs by renewal");
         assert!(manager.try_acquire("sync", ttl).await.unwrap().is_none());
@@ -308,16 +314,19 @@ mod behaviour {
         let lost = guard.lost_signal();
         drop(guard);
         assert!(lost.is_lost());
-        let taken = tokio::time::timeout(Duration::from_secs(2), async {
-            loop {
-                if let Some(lease) = manager.try_acquire("sync", LONG).await.unwrap() {
-                    return lease;
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-        .await
-        .expect("released long before its 30 s TTL");
+        // The release runs in the background after the drop.
+        let taken = test_support::eventually(
+            "released long before its 30 s TTL",
+            Duration::from_secs(2),
+            async || {
+                manager
+                    .try_acquire("sync", LONG)
+                    .await
+                    .unwrap()
+                    .ok_or("held")
+            },
+        )
+        .await;
         assert!(manager.release(&taken).await.unwrap());
     }
 
@@ -436,20 +445,19 @@ mod redis_only {
                 .unwrap()
                 .is_none()
         );
-        let lease = tokio::time::timeout(Duration::from_secs(5), async {
-            loop {
-                if let Some(lease) = manager
+        // Time under test: the dead holder's 700 ms TTL runs out.
+        let lease = test_support::eventually(
+            "the lease free after the holder's TTL",
+            Duration::from_secs(5),
+            async || {
+                manager
                     .try_acquire("sync", Duration::from_secs(5))
                     .await
                     .unwrap()
-                {
-                    return lease;
-                }
-                tokio::time::sleep(Duration::from_millis(25)).await;
-            }
-        })
-        .await
-        .unwrap();
+                    .ok_or("held")
+            },
+        )
+        .await;
         assert!(lease.fencing_token > token);
     }
 
@@ -483,6 +491,7 @@ mod redis_only {
                 .await
                 .unwrap()
             else {
+                // Pacing the contenders (a retry rate, not a wait for something).
                 tokio::time::sleep(Duration::from_millis(2)).await;
                 continue;
             };
@@ -503,12 +512,14 @@ mod redis_only {
             )
             .await
             .unwrap();
+            // Time under test: the lease is held for a while, so overlaps would show.
             tokio::time::sleep(Duration::from_millis(5)).await;
             let _: i64 = redis::AsyncCommands::decr(&mut connection, format!("{prefix}:inside"), 1)
                 .await
                 .unwrap();
             assert!(manager.release(&lease).await.unwrap());
-            tokio::time::sleep(Duration::from_millis(3)).await; // give the others a chance
+            // Pacing: give the other processes a chance.
+            tokio::time::sleep(Duration::from_millis(3)).await;
         }
         println!("child done");
     }
@@ -557,16 +568,12 @@ mod redis_only {
         );
         let url = format!("redis://127.0.0.1:{port}/");
         let manager: Arc<dyn LeaseManager> = Arc::new(
-            tokio::time::timeout(Duration::from_secs(10), async {
-                loop {
-                    match RedisLeases::connect(&url, "own").await {
-                        Ok(manager) => return manager,
-                        Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                    }
-                }
-            })
-            .await
-            .expect("own redis-server starts"),
+            test_support::eventually(
+                "own redis-server starts",
+                Duration::from_secs(10),
+                async || RedisLeases::connect(&url, "own").await,
+            )
+            .await,
         );
         let ttl = Duration::from_millis(600);
         let guard = LeaseGuard::try_acquire(Arc::clone(&manager), "sync", ttl)

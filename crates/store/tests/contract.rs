@@ -13,7 +13,7 @@ mod standin {
     use std::process::{Child, Command, Stdio};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use connector_store::{MongoStore, Store};
 
@@ -86,22 +86,21 @@ mod standin {
             panic!("the MongoDB stand-in did not start; its output:\n{last_log}");
         }
 
-        /// True once the port accepts connections; false if the process ended (port taken).
+        /// True once the port accepts connections; false if the process ended (port taken) or
+        /// nothing listens after 20 s.
         async fn wait_until_ready(&mut self) -> bool {
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while Instant::now() < deadline {
-                if self.child.try_wait().unwrap().is_some() {
-                    return false;
+            let port = self.port;
+            let child = &mut self.child;
+            let ready = test_support::poll_until(Duration::from_secs(20), async || {
+                if child.try_wait().unwrap().is_some() {
+                    return Ok(false);
                 }
-                if tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, self.port))
+                tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port))
                     .await
-                    .is_ok()
-                {
-                    return true;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            false
+                    .map(|_| true)
+            })
+            .await;
+            ready.unwrap_or(false)
         }
 
         pub fn uri(&self) -> String {

@@ -2,20 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
-use connector_store::{EmbeddedStore, Filter, Store};
+use connector_store::Filter;
+use connector_transport::PasswordProtectionInput;
 use connector_transport::files::{FileTokenOptions, NewFile};
-use connector_transport::{PasswordProtectionInput, Transport, TransportConfig};
 use nmshd_crypto::Reference;
 use nmshd_wire::CoreDate;
 
-async fn transport(base_url: &str) -> Transport {
-    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory().unwrap());
-    Transport::open(TransportConfig::new(base_url, "test", "test"), store)
-        .await
-        .unwrap()
-}
+use common::transport;
 
 fn new_file(content: &[u8]) -> NewFile {
     NewFile {

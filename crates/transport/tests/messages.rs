@@ -4,27 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
 use backbone_client::dto::RelationshipStatus;
-use connector_store::{EmbeddedStore, Filter, Store};
+use connector_store::Filter;
+use connector_transport::Transport;
 use connector_transport::files::NewFile;
 use connector_transport::messages::NewMessage;
 use connector_transport::templates::NewTemplate;
-use connector_transport::{Transport, TransportConfig};
-use nmshd_wire::CoreDate;
 use serde_json::json;
 
-async fn transport(base_url: &str) -> Transport {
-    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory().unwrap());
-    Transport::open(TransportConfig::new(base_url, "test", "test"), store)
-        .await
-        .unwrap()
-}
-
-fn in_days(days: i64) -> CoreDate {
-    CoreDate::from_offset_date_time(time::OffsetDateTime::now_utc() + time::Duration::days(days))
-}
+use common::{in_days, pair};
 
 /// a is the templator, b the requestor; returns the relationship id.
 async fn relate(a: &Transport, b: &Transport) -> String {
@@ -106,13 +96,7 @@ async fn send_with_attachment(from: &Transport, to: &Transport, bytes: &[u8]) ->
 
 #[tokio::test]
 async fn messages_both_ways_with_attachments() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let (a, b) = (
-        transport(&backbone.base_url()).await,
-        transport(&backbone.base_url()).await,
-    );
+    let (_backbone, a, b) = pair().await;
     relate(&a, &b).await;
 
     // templator → requestor and back.
@@ -158,13 +142,7 @@ async fn messages_both_ways_with_attachments() {
 
 #[tokio::test]
 async fn concurrent_sends_never_reuse_a_counter() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let (a, b) = (
-        transport(&backbone.base_url()).await,
-        transport(&backbone.base_url()).await,
-    );
+    let (_backbone, a, b) = pair().await;
     relate(&a, &b).await;
     let sends = (0..8).map(|i| {
         let (a, to) = (a.clone(), b.address().to_owned());
@@ -188,13 +166,7 @@ async fn concurrent_sends_never_reuse_a_counter() {
 
 #[tokio::test]
 async fn sending_without_relationship_or_unknown_attachment_is_refused() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let (a, b) = (
-        transport(&backbone.base_url()).await,
-        transport(&backbone.base_url()).await,
-    );
+    let (_backbone, a, b) = pair().await;
     let err = a
         .send_message(NewMessage {
             recipients: vec![b.address().to_owned()],

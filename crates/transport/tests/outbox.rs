@@ -181,7 +181,8 @@ async fn delivered_events_are_pruned_and_the_outbox_stays_bounded() {
     // Events of the current millisecond wait for the next round (retention 0 s means "older
     // than now"), so at most one round's worth is ever left.
     assert!(most <= 50, "the outbox holds at most one round; saw {most}");
-    tokio::time::sleep(Duration::from_millis(5)).await; // the retention time itself
+    // Time under test: the retention time itself.
+    tokio::time::sleep(Duration::from_millis(5)).await;
     retention::prune_once(&outbox).await.unwrap();
     assert_eq!(outbox.len().await.unwrap(), 0);
 
@@ -190,21 +191,25 @@ async fn delivered_events_are_pruned_and_the_outbox_stays_bounded() {
     let _stuck = collect(&later, "stuck", usize::MAX);
     let later_events = TransportEvents::durable(later.clone());
     // Its cursor exists once it runs.
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while connector_transport::outbox::cursor::all(later.store())
-            .await
-            .unwrap()
-            .iter()
-            .all(|(name, ..)| name != "stuck")
-        {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap();
+    test_support::eventually(
+        "the stuck consumer's cursor",
+        Duration::from_secs(10),
+        async || {
+            let cursors = connector_transport::outbox::cursor::all(later.store())
+                .await
+                .unwrap();
+            if cursors.iter().any(|(name, ..)| name == "stuck") {
+                Ok(())
+            } else {
+                Err(cursors.len())
+            }
+        },
+    )
+    .await;
     later_events.publish("test.event", json!({"n": 500})).await;
     got.wait_for(501).await;
-    tokio::time::sleep(Duration::from_millis(5)).await; // the retention time itself
+    // Time under test: the retention time itself.
+    tokio::time::sleep(Duration::from_millis(5)).await;
     retention::prune_once(&later).await.unwrap();
     assert_eq!(later.len().await.unwrap(), 1, "kept for the stuck consumer");
 }

@@ -3,32 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
 use backbone_client::dto::RelationshipStatus;
-use connector_store::{EmbeddedStore, Store};
+use connector_transport::PasswordProtectionInput;
 use connector_transport::relationship_lifecycle::RelationshipAction;
 use connector_transport::templates::NewTemplate;
-use connector_transport::{PasswordProtectionInput, Transport, TransportConfig};
-use nmshd_wire::CoreDate;
 use serde_json::json;
 
-async fn transport(base_url: &str) -> Transport {
-    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory().unwrap());
-    Transport::open(TransportConfig::new(base_url, "test", "test"), store)
-        .await
-        .unwrap()
-}
+use common::{in_days, pair};
 
 fn code<T: std::fmt::Debug>(result: connector_transport::Result<T>) -> String {
     match result {
         Err(connector_transport::TransportError::Rule { code, .. }) => code,
         other => panic!("expected a rule error, got {other:?}"),
     }
-}
-
-fn in_days(days: i64) -> CoreDate {
-    CoreDate::from_offset_date_time(time::OffsetDateTime::now_utc() + time::Duration::days(days))
 }
 
 fn template(password: Option<&str>) -> NewTemplate {
@@ -47,13 +36,7 @@ fn template(password: Option<&str>) -> NewTemplate {
 
 #[tokio::test]
 async fn the_whole_relationship_lifecycle_between_two_transports() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let (a, b) = (
-        transport(&backbone.base_url()).await,
-        transport(&backbone.base_url()).await,
-    );
+    let (backbone, a, b) = pair().await;
     let mut a_events = a.events().subscribe();
 
     let own = a.create_own_template(template(None)).await.unwrap();
@@ -199,13 +182,7 @@ async fn the_whole_relationship_lifecycle_between_two_transports() {
 
 #[tokio::test]
 async fn password_protected_template_by_template_reference() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let (a, b) = (
-        transport(&backbone.base_url()).await,
-        transport(&backbone.base_url()).await,
-    );
+    let (backbone, a, b) = pair().await;
     let own = a.create_own_template(template(Some("1234"))).await.unwrap();
     let reference = own.reference(&backbone.base_url()).unwrap();
     assert!(reference.truncate().starts_with("UkxU"));
@@ -219,13 +196,7 @@ async fn password_protected_template_by_template_reference() {
 
 #[tokio::test]
 async fn reject_revoke_and_concurrent_secret_use() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let (a, b) = (
-        transport(&backbone.base_url()).await,
-        transport(&backbone.base_url()).await,
-    );
+    let (backbone, a, b) = pair().await;
     let own = a.create_own_template(template(None)).await.unwrap();
     let reference = own.reference(&backbone.base_url()).unwrap().truncate();
     b.load_peer_template(&reference, None).await.unwrap();
@@ -324,13 +295,7 @@ async fn reject_revoke_and_concurrent_secret_use() {
 
 #[tokio::test]
 async fn peer_deletion_events_mark_the_relationship() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let (a, b) = (
-        transport(&backbone.base_url()).await,
-        transport(&backbone.base_url()).await,
-    );
+    let (backbone, a, b) = pair().await;
     let own = a.create_own_template(template(None)).await.unwrap();
     let reference = own.reference(&backbone.base_url()).unwrap().truncate();
     b.load_peer_template(&reference, None).await.unwrap();

@@ -173,6 +173,7 @@ async fn handle(stub: web::Data<Stub>, request: HttpRequest, body: web::Bytes) -
     stub.state().log.push(recorded.clone());
     let reply = if recorded.path == "/connect/token" {
         let delay = stub.state().token_delay;
+        // Time under test: a slow token endpoint (the client's timeouts and concurrent logins).
         actix_web::rt::time::sleep(delay).await;
         token_endpoint(&stub, &recorded)
     } else if let Some(auth) = recorded.header("authorization") {
