@@ -172,50 +172,31 @@ async fn an_answer_failed_while_the_backbone_was_away_is_sent_by_the_retry() {
 
     let items = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
         "settings": {"@type": "StringFormFieldSettings"}}]);
-    let created = a
-        .ok(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": b_address})),
-            201,
-        )
-        .await;
-    let request_id = created["id"].as_str().unwrap().to_owned();
-    a.ok(
-        "POST",
-        "/Messages",
-        Some(json!({"recipients": [b_address], "content": created["content"]})),
-        201,
+    let created = send_request(
+        &a,
+        json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": b_address}),
     )
     .await;
+    let request_id = created["id"].as_str().unwrap().to_owned();
     // b stores the message; its consumer reacts 1.5 s later, by then the Backbone is away.
     b.ok("POST", "/Account/Sync", None, 204).await;
     backbone.stop().await;
-    let decided = until(
-        &b,
-        &format!("/Requests/Incoming?id={request_id}"),
-        false,
-        |v| v[0]["status"] == "Decided",
-    )
+    let decided = read_until(&b, &format!("/Requests/Incoming?id={request_id}"), |v| {
+        v[0]["status"] == "Decided"
+    })
     .await;
     assert_eq!(decided[0]["response"]["content"]["result"], "Rejected");
 
     // Back on the same port with the same data: the retry sends the answer.
     let _backbone = devbackbone::start(backbone_config).await.unwrap();
-    let incoming = until(
-        &b,
-        &format!("/Requests/Incoming?id={request_id}"),
-        false,
-        |v| v[0]["status"] == "Completed",
-    )
+    let incoming = read_until(&b, &format!("/Requests/Incoming?id={request_id}"), |v| {
+        v[0]["status"] == "Completed"
+    })
     .await;
     assert_eq!(incoming[0]["wasAutomaticallyDecided"], true, "{incoming}");
-    let outgoing = until(
-        &a,
-        &format!("/Requests/Outgoing?id={request_id}"),
-        true,
-        |v| v[0]["status"] == "Completed",
-    )
+    let outgoing = sync_until(&a, &format!("/Requests/Outgoing?id={request_id}"), |v| {
+        v[0]["status"] == "Completed"
+    })
     .await;
     assert_eq!(outgoing[0]["response"]["content"]["result"], "Rejected");
     let answers = a
