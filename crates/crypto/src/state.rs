@@ -169,7 +169,7 @@ impl PrivateStateTransmit {
     /// (the last u32 is never used, as `encrypt` would have to wrap after it).
     pub fn reserve(&mut self, count: u32) -> Result<std::ops::Range<u32>> {
         let start = self.counter;
-        let end = start.saturating_add(count.max(1)).min(u32::MAX);
+        let end = start.saturating_add(count.max(1));
         if end <= start {
             return Err(CryptoError::CounterExhausted);
         }
