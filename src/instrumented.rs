@@ -1,7 +1,8 @@
 //! Tracing wrappers for the store and the leases: every call runs in a `store.<operation>` span
 //! (with the collection) or a `lease.<operation>` span (with the lease name), so exported traces
 //! show them under the request or actor span that made them. Lease changes (acquired, lost on
-//! renewal, released) also count in `connector_lease_changes` (see `observability/METRICS.md`).
+//! renewal, released) also count in `connector_lease_changes`, and compare-and-set writes lost to
+//! another writer in `connector_store_conflicts` (see `observability/METRICS.md`).
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -35,6 +36,43 @@ fn store_span(operation: &'static str, collection: &str) -> tracing::Span {
         db.operation.name = operation,
         db.collection.name = collection,
     )
+}
+
+/// The log target of the debug line per lost compare-and-set (`RUST_LOG=…,connector::store_conflicts=debug`
+/// shows them; `loadtests/replicas` counts them).
+pub const STORE_CONFLICTS_TARGET: &str = "connector::store_conflicts";
+
+fn store_conflicts() -> &'static Counter<u64> {
+    static COUNTER: OnceLock<Counter<u64>> = OnceLock::new();
+    COUNTER.get_or_init(|| {
+        opentelemetry::global::meter("connector")
+            .u64_counter("connector_store_conflicts")
+            .with_description(
+                "Compare-and-set writes (replace, versioned delete) refused because another writer changed the document first",
+            )
+            .build()
+    })
+}
+
+/// Counts a compare-and-set lost to another writer (each is retried or given up by its caller).
+fn count_lost_race<T>(outcome: &Result<T>, operation: &'static str, collection: &str) {
+    if let Err(e) = outcome
+        && e.is_conflict()
+    {
+        store_conflicts().add(
+            1,
+            &[
+                KeyValue::new("collection", collection.to_owned()),
+                KeyValue::new("operation", operation),
+            ],
+        );
+        tracing::debug!(
+            target: STORE_CONFLICTS_TARGET,
+            collection,
+            operation,
+            "compare-and-set lost a race"
+        );
+    }
 }
 
 #[async_trait]
@@ -84,10 +122,13 @@ impl Store for TracedStore {
     }
 
     async fn replace(&self, collection: &str, document: Value) -> Result<Value> {
-        self.inner
+        let outcome = self
+            .inner
             .replace(collection, document)
             .instrument(store_span("replace", collection))
-            .await
+            .await;
+        count_lost_race(&outcome, "replace", collection);
+        outcome
     }
 
     async fn delete(
@@ -96,10 +137,15 @@ impl Store for TracedStore {
         id: &str,
         expected_version: Option<u64>,
     ) -> Result<bool> {
-        self.inner
+        let outcome = self
+            .inner
             .delete(collection, id, expected_version)
             .instrument(store_span("delete", collection))
-            .await
+            .await;
+        if expected_version.is_some() {
+            count_lost_race(&outcome, "delete", collection);
+        }
+        outcome
     }
 
     async fn ensure_unique_index(&self, collection: &str, field: &str) -> Result<()> {

@@ -92,6 +92,7 @@ pub fn transport_config(config: &LoadedConfig) -> connector_transport::Transport
         timeout: std::time::Duration::from_millis(library.platform_timeout),
         lease_timings: config.settings.infrastructure.replicas.leases.timings(),
         outbox: config.settings.infrastructure.events.outbox(),
+        send_counter_block: config.settings.infrastructure.replicas.send_counter_block,
         ..connector_transport::TransportConfig::new(
             &library.base_url,
             &library.platform_client_id,

@@ -22,6 +22,10 @@ pub struct ReplicaSettings {
     pub actor_call_timeout_seconds: u64,
     /// Longest wait of `POST /Account/Sync` for its sync (600 s).
     pub sync_call_timeout_seconds: u64,
+    /// How many send counters of a relationship a replica reserves with one compare-and-set
+    /// (64; 0 counts as 1, one reservation per send). Unused counters of a block are skipped,
+    /// never reused.
+    pub send_counter_block: u32,
     /// Lease time-to-lives and waits.
     pub leases: LeaseSettings,
 }
@@ -82,6 +86,7 @@ impl Default for ReplicaSettings {
             shutdown_grace_period_seconds: 20,
             actor_call_timeout_seconds: 120,
             sync_call_timeout_seconds: 600,
+            send_counter_block: connector_transport::DEFAULT_SEND_COUNTER_BLOCK,
             leases: LeaseSettings::default(),
         }
     }

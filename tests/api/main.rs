@@ -45,6 +45,7 @@ mod query_conditions;
 mod relationships;
 mod replica_safety;
 mod replicas;
+mod replicas_counters;
 mod replicas_events;
 mod replicas_failover;
 mod replicas_fencing;

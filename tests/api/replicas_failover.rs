@@ -61,7 +61,7 @@ async fn sync_under_way(
 }
 
 /// Sends `tags` alternately through `senders`, tolerating failures; tag → id of each 201.
-async fn send_tolerating_failures(
+pub async fn send_tolerating_failures(
     senders: Vec<Connector>,
     recipient: String,
     tags: Vec<String>,

@@ -127,7 +127,7 @@ pub struct ReplicaSet {
     /// The database of the set, unique per set: sets of tests running side by side share Redis,
     /// and lease names are prefixed by it.
     pub db_name: String,
-    _backbone: devbackbone::RunningBackbone,
+    backbone: devbackbone::RunningBackbone,
     _standin: KillOnDrop,
     _dir: tempfile::TempDir,
 }
@@ -192,10 +192,15 @@ impl ReplicaSet {
             peer_address,
             urls,
             db_name,
-            _backbone: backbone,
+            backbone,
             _standin: standin,
             _dir: dir,
         }
+    }
+
+    /// The dev Backbone of the set (e.g. to read the messages it stored).
+    pub fn backbone(&self) -> &devbackbone::RunningBackbone {
+        &self.backbone
     }
 
     /// Where the set keeps its files (logs).

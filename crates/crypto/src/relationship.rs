@@ -352,6 +352,18 @@ impl RelationshipSecrets {
         self.transmit.encrypt(plaintext)
     }
 
+    /// Reserves `count` transmit counters (see [`PrivateStateTransmit::reserve`]); store the
+    /// secrets before any of them is used.
+    pub fn reserve_transmit_counters(&mut self, count: u32) -> Result<std::ops::Range<u32>> {
+        self.transmit.reserve(count)
+    }
+
+    /// Encrypts to the peer with a reserved transmit `counter` (see
+    /// [`PrivateStateTransmit::encrypt_at`]).
+    pub fn encrypt_at(&self, plaintext: &[u8], counter: u32) -> Cipher {
+        self.transmit.encrypt_at(plaintext, counter)
+    }
+
     /// Decrypts from the peer by the cipher's `cnt`.
     pub fn decrypt(&self, cipher: &Cipher) -> Result<Vec<u8>> {
         self.receive.decrypt(cipher)

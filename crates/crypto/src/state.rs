@@ -162,6 +162,29 @@ impl PrivateStateTransmit {
         Ok(cipher)
     }
 
+    /// Reserves the next `count` counters (at least one) for a sender that hands them out itself
+    /// with [`PrivateStateTransmit::encrypt_at`]: moves the state's counter past all of them and
+    /// returns them. Fewer than `count` only at the end of the counter space, which is refused as
+    /// [`CryptoError::CounterExhausted`] once nothing is left, like [`PrivateStateTransmit::encrypt`]
+    /// (the last u32 is never used, as `encrypt` would have to wrap after it).
+    pub fn reserve(&mut self, count: u32) -> Result<std::ops::Range<u32>> {
+        let start = self.counter;
+        let end = start.saturating_add(count.max(1));
+        if end <= start {
+            return Err(CryptoError::CounterExhausted);
+        }
+        self.counter = end;
+        Ok(start..end)
+    }
+
+    /// Encrypts with `counter` and leaves the state's counter alone: for counters taken from a
+    /// block [`PrivateStateTransmit::reserve`] returned. The cipher is the one
+    /// [`PrivateStateTransmit::encrypt`] makes at that counter; the caller must use every counter
+    /// once only.
+    pub fn encrypt_at(&self, plaintext: &[u8], counter: u32) -> Cipher {
+        encrypt_with_counter(plaintext, &self.key, &self.nonce, counter)
+    }
+
     /// Decrypts one of its own ciphers (by the cipher's `cnt`).
     pub fn decrypt(&self, cipher: &Cipher) -> Result<Vec<u8>> {
         decrypt_with_counter(cipher, &self.key, &self.nonce)

@@ -73,6 +73,57 @@ fn transmit_counter_refuses_to_wrap() {
     assert_eq!(state.counter, u32::MAX);
 }
 
+/// Counters reserved in a block and used out of order, with a gap (a block abandoned by a sender
+/// that died): the peer decrypts each by its own `cnt`, and each cipher equals the one `encrypt`
+/// makes at that counter.
+#[test]
+fn reserved_counters_encrypt_like_encrypt_and_decrypt_across_gaps() {
+    let template = ExchangeKeypair::generate();
+    let request = RelationshipRequestSecrets::from_peer(
+        &template.public,
+        &SignatureKeypair::generate().public,
+    )
+    .unwrap();
+    let templator =
+        RelationshipSecrets::from_relationship_request(&request.public_request(), &template)
+            .unwrap();
+    let mut requestor =
+        RelationshipSecrets::from_relationship_response(&templator.public_response(), &request)
+            .unwrap();
+    let first = requestor.reserve_transmit_counters(4).unwrap();
+    assert_eq!(first, 0..4);
+    assert_eq!(requestor.transmit.counter, 4);
+    let abandoned = requestor.reserve_transmit_counters(4).unwrap();
+    assert_eq!(abandoned, 4..8);
+    let second = requestor.reserve_transmit_counters(4).unwrap();
+    assert_eq!(second, 8..12);
+    for counter in [9, 1, 8, 0] {
+        let cipher = requestor.encrypt_at(format!("m{counter}").as_bytes(), counter);
+        assert_eq!(cipher.nonce, nmshd_crypto::CipherNonce::Counter(counter));
+        assert_eq!(
+            templator.decrypt(&cipher).unwrap(),
+            format!("m{counter}").as_bytes()
+        );
+        let mut at = requestor.transmit.clone();
+        at.counter = counter;
+        assert_eq!(
+            at.encrypt(format!("m{counter}").as_bytes()).unwrap(),
+            cipher
+        );
+    }
+}
+
+#[test]
+fn reserving_stops_before_the_counter_would_wrap() {
+    let mut state = PrivateStateTransmit::new(SecretKey::generate(), random_bytes());
+    state.counter = u32::MAX - 3;
+    assert_eq!(state.reserve(64).unwrap(), u32::MAX - 3..u32::MAX);
+    assert_eq!(state.reserve(64), Err(CryptoError::CounterExhausted));
+    assert_eq!(state.counter, u32::MAX);
+    let mut fresh = PrivateStateTransmit::new(SecretKey::generate(), random_bytes());
+    assert_eq!(fresh.reserve(0).unwrap(), 0..1, "at least one");
+}
+
 #[test]
 fn counter_nonce_carries_only_within_the_last_four_bytes() {
     let mut base = [0xabu8; 24];

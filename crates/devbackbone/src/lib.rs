@@ -46,6 +46,19 @@ pub enum BackboneError {
     Storage(#[from] db::DbError),
 }
 
+/// One recipient's encrypted message key as stored ([`RunningBackbone::message_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageKey {
+    pub message_id: String,
+    /// The sender's address.
+    pub sender: String,
+    /// The recipient's address.
+    pub recipient: String,
+    pub relationship_id: String,
+    /// `recipients[].encryptedKey` as sent: the base64 `CryptoCipher` of the message key.
+    pub encrypted_key: String,
+}
+
 /// A started server; dropping it leaves the server running until the runtime ends.
 #[derive(Debug)]
 pub struct RunningBackbone {
@@ -88,6 +101,26 @@ impl RunningBackbone {
     /// How many identities exist (for tests: e.g. that onboarding happened once).
     pub fn identity_count(&self) -> usize {
         self.backend.read(|state| state.identities.values().count())
+    }
+
+    /// Every stored message's encrypted keys, one per recipient (for tests: e.g. that no
+    /// relationship transmit counter was used twice, read from the ciphers the peers get).
+    pub fn message_keys(&self) -> Vec<MessageKey> {
+        self.backend.read(|state| {
+            state
+                .messages
+                .values()
+                .flat_map(|message| {
+                    message.recipients.iter().map(|recipient| MessageKey {
+                        message_id: message.id.clone(),
+                        sender: message.created_by.clone(),
+                        recipient: recipient.address.clone(),
+                        relationship_id: recipient.relationship_id.clone(),
+                        encrypted_key: recipient.encrypted_key.clone(),
+                    })
+                })
+                .collect()
+        })
     }
 
     /// Stops accepting requests, lets running ones finish, and waits until it is down.

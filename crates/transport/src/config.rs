@@ -26,10 +26,18 @@ pub struct TransportConfig {
     pub lease_timings: LeaseTimings,
     /// The event outbox (`infrastructure.events`).
     pub outbox: crate::outbox::OutboxSettings,
+    /// How many transmit counters of a relationship a process reserves at once
+    /// (`infrastructure.replicas.sendCounterBlock`, 64): one compare-and-set on the relationship
+    /// per block instead of per send. Counters of a block left unused (a crash, a stop) are
+    /// skipped, never reused. 1 reserves per send.
+    pub send_counter_block: u32,
     /// Cancelled at shutdown: syncs and the outbox's workers stop at their next safe point and
     /// release their leases ([`crate::Transport::stop`]).
     pub shutdown: tokio_util::sync::CancellationToken,
 }
+
+/// The default of [`TransportConfig::send_counter_block`].
+pub const DEFAULT_SEND_COUNTER_BLOCK: u32 = 64;
 
 /// How long leases live and how long a replica waits for another one's lease. A lease is
 /// renewed every third of its time-to-live while its work runs, so a short TTL only bounds how
@@ -77,6 +85,7 @@ impl TransportConfig {
             leases: None,
             lease_timings: LeaseTimings::default(),
             outbox: crate::outbox::OutboxSettings::default(),
+            send_counter_block: DEFAULT_SEND_COUNTER_BLOCK,
             shutdown: tokio_util::sync::CancellationToken::new(),
         }
     }

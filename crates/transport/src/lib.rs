@@ -25,6 +25,7 @@ pub mod outbox;
 mod protection;
 pub mod relationship_lifecycle;
 pub mod relationships;
+mod send_counters;
 pub mod sync;
 pub mod templates;
 pub mod test_hooks;
@@ -36,7 +37,7 @@ use backbone_client::{AuthenticatedClient, BackboneClient};
 use connector_store::Store;
 
 pub use account::Account;
-pub use config::{LeaseTimings, TransportConfig};
+pub use config::{DEFAULT_SEND_COUNTER_BLOCK, LeaseTimings, TransportConfig};
 pub use error::{Result, TransportError};
 pub use events::{EventId, TransportEvent, TransportEvents};
 pub use protection::{PASSWORD_LOCATION_OPTIONS, PasswordProtection, PasswordProtectionInput};
@@ -57,6 +58,8 @@ struct Inner {
     sync_lock: tokio::sync::Mutex<()>,
     /// State of the layers above that belongs to this identity (see [`Transport::context`]).
     contexts: std::sync::Mutex<Contexts>,
+    /// Transmit counters this process reserved and has not used yet.
+    send_counters: send_counters::SendCounters,
 }
 
 /// One value per type: the per-identity contexts of the layers above the transport.
@@ -94,6 +97,7 @@ impl Transport {
                 events: TransportEvents::durable(outbox),
                 sync_lock: tokio::sync::Mutex::new(()),
                 contexts: std::sync::Mutex::default(),
+                send_counters: send_counters::SendCounters::default(),
             }),
         })
     }

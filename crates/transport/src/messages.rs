@@ -1,10 +1,12 @@
 //! Messages (wire-formats §8, backbone-api §5.7, §6.3, §9.4): sending with attachments, and
 //! receiving by sync.
 //!
-//! Sending encrypts the message key for each recipient with the relationship's transmit state
-//! inside [`Transport::with_secrets_mut`], so every counter is persisted (compare-and-set) before
-//! its cipher leaves; a counter is never used twice, also under concurrent sends. Receiving is
-//! idempotent: a message already stored is not stored again when sync redelivers its event.
+//! Sending encrypts the message key for each recipient with the relationship's transmit state at
+//! a counter from [`Transport::take_send_counter`]: counters are reserved in blocks, each block
+//! persisted (compare-and-set) before any of its counters is used, so a counter is never used
+//! twice, also under concurrent sends and across replicas and restarts, without a durable write
+//! per send. Receiving is idempotent: a message already stored is not stored again when sync
+//! redelivers its event.
 
 use backbone_client::dto::{IdRef, SendMessageRecipient, SendMessageRequest};
 use nmshd_crypto::{Reference, SecretKey, encrypt_with_nonce};
@@ -118,15 +120,11 @@ impl Transport {
         let mut entries = Vec::with_capacity(message.recipients.len());
         let mut signatures = Vec::with_capacity(message.recipients.len());
         for (address, relationship_id) in message.recipients.iter().zip(&relationships) {
-            let (encrypted_key, signature) = self
-                .with_secrets_mut(relationship_id, |secrets| {
-                    let cipher = secrets.encrypt(serialized_key.as_bytes())?;
-                    Ok((
-                        cipher.to_base64(),
-                        secrets.sign(serialized_wrapper.as_bytes()),
-                    ))
-                })
-                .await?;
+            let (secrets, counter) = self.take_send_counter(relationship_id).await?;
+            let encrypted_key = secrets
+                .encrypt_at(serialized_key.as_bytes(), counter)
+                .to_base64();
+            let signature = secrets.sign(serialized_wrapper.as_bytes());
             entries.push(SendMessageRecipient {
                 address: address.clone(),
                 encrypted_key,

@@ -11,8 +11,9 @@
 //!   is none); for receiving, where a terminated relationship may still decrypt.
 //! * [`Transport::with_secrets_mut`]: runs `f` on the stored [`RelationshipSecrets`] and writes them
 //!   back with compare-and-set; on a lost race it re-reads and runs `f` again, so `f` must not have
-//!   side effects outside the secrets and its result. Use it for every encryption: the transmit
-//!   counter advances inside and is persisted before the cipher leaves.
+//!   side effects outside the secrets and its result. Use it (or [`Transport::take_send_counter`],
+//!   which reserves counters in blocks through it) for every encryption: the transmit counter
+//!   advances inside and is persisted before the cipher leaves.
 //! * [`Transport::with_secrets`]: read-only access for decryption and signature checks.
 //!
 //! The secrets themselves are never serialized anywhere else and never logged.

@@ -2,8 +2,9 @@
 //! `tests/node/backbone/rust_message_peer.mjs` (line protocol on stdin/stdout): the TypeScript
 //! identity templates, Rust requests, TypeScript accepts; then a message with an attachment from
 //! TypeScript to Rust and one from Rust to TypeScript, each side decrypting the other's message
-//! and downloading the attachment's exact bytes. Contents are plain JSON objects: the TypeScript
-//! side wraps and unwraps them as `JSONWrapper`.
+//! and downloading the attachment's exact bytes. Rust's message to TypeScript comes after a gap
+//! of skipped send counters (sent by a second transport on the same store, as after a restart).
+//! Contents are plain JSON objects: the TypeScript side wraps and unwraps them as `JSONWrapper`.
 //!
 //! Needs `node` (>= 20) and `tests/node_modules` (`npm ci` in `tests/`).
 
@@ -42,9 +43,12 @@ async fn messages_with_attachments_both_ways_between_typescript_and_rust() {
         .unwrap();
     let base_url = backbone.base_url();
     let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory().unwrap());
-    let rust = Transport::open(TransportConfig::new(&base_url, "test", "test"), store)
-        .await
-        .unwrap();
+    let rust = Transport::open(
+        TransportConfig::new(&base_url, "test", "test"),
+        Arc::clone(&store),
+    )
+    .await
+    .unwrap();
 
     let mut node = spawn_peer(&base_url);
     let answer = node.expect("TOKEN", STEP_TIMEOUT).await;
@@ -95,7 +99,24 @@ async fn messages_with_attachments_both_ways_between_typescript_and_rust() {
         })
         .await
         .unwrap();
-    let message = rust
+    // A first message from this process takes counter 0 of its block; then another process on
+    // the same store (a restart, or a second replica) sends the checked message with the first
+    // counter of the next block: TypeScript must decrypt across the gap of skipped counters.
+    let first = rust
+        .send_message(NewMessage {
+            recipients: vec![ts_address.clone()],
+            content: json!({"from": "Rust", "text": "before the gap"}),
+            attachments: vec![],
+        })
+        .await
+        .unwrap();
+    let restarted = Transport::open(
+        TransportConfig::new(&base_url, "test", "test"),
+        Arc::clone(&store),
+    )
+    .await
+    .unwrap();
+    let message = restarted
         .send_message(NewMessage {
             recipients: vec![ts_address.clone()],
             content: json!({"from": "Rust", "text": "hello TS"}),
@@ -103,6 +124,26 @@ async fn messages_with_attachments_both_ways_between_typescript_and_rust() {
         })
         .await
         .unwrap();
+    let counter_of = |id: &str| {
+        let key = backbone
+            .message_keys()
+            .into_iter()
+            .find(|k| k.message_id == id)
+            .unwrap();
+        match nmshd_crypto::Cipher::from_base64(&key.encrypted_key)
+            .unwrap()
+            .nonce
+        {
+            nmshd_crypto::CipherNonce::Counter(c) => c,
+            nmshd_crypto::CipherNonce::Nonce(_) => panic!("a counter cipher"),
+        }
+    };
+    assert_eq!(counter_of(&first.id), 0);
+    assert_eq!(
+        counter_of(&message.id),
+        connector_transport::DEFAULT_SEND_COUNTER_BLOCK,
+        "the second process starts after the first one's block"
+    );
     node.say(&format!("RUSTSENT {} {}", message.id, attachment.id))
         .await;
     node.expect("OK", STEP_TIMEOUT).await;

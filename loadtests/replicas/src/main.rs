@@ -1,14 +1,17 @@
 //! Replica scaling benchmark: one dev Backbone (in this process), the nx-27017 MongoDB stand-in
 //! and Redis; for k = 1, 2, 3 a fresh identity served by k `connector start` processes (one
 //! database, Redis leases) sends N messages round-robin through its replicas to one receiver
-//! (a Connector on its embedded store). Prints the send throughput per configuration and the
-//! scaling ratios 2/1 and 3/1, and checks that the receiver got every message exactly once.
+//! (a Connector on its embedded store). Prints the send throughput per configuration, the CPU
+//! seconds of the replicas, the MongoDB stand-in and Redis per 1,000 messages (from
+//! `/proc/<pid>/stat`), the compare-and-set conflicts per message (the replicas' debug log lines
+//! of `connector::store_conflicts`) and the scaling ratios 2/1 and 3/1, and checks that the
+//! receiver got every message exactly once.
 //!
 //! With `--events` it measures durable events instead (see `events.rs`).
 
 mod events;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,6 +45,11 @@ struct Args {
     /// The largest replica count measured (1..=this).
     #[arg(long, default_value_t = 3)]
     max_replicas: usize,
+    /// Send counters a replica reserves per relationship at once
+    /// (`infrastructure.replicas.sendCounterBlock`; default: the Connector's, 64). 1 reserves
+    /// per send, as before counter blocks (one compare-and-set on the relationship per send).
+    #[arg(long)]
+    send_counter_block: Option<u32>,
     /// CI size: 60 messages, concurrency 2.
     #[arg(long)]
     short: bool,
@@ -293,12 +301,146 @@ struct Measured {
     sent: usize,
     wall: Duration,
     received_after: Duration,
+    /// CPU seconds during the timed sends: the replicas together, the stand-in, Redis (None
+    /// when its process cannot be read), and this process (dev Backbone and load generator).
+    cpu_replicas: f64,
+    cpu_store: f64,
+    cpu_redis: Option<f64>,
+    cpu_backbone: f64,
+    /// Compare-and-set writes lost to another writer during the timed sends (all replicas), by
+    /// collection.
+    conflicts: BTreeMap<String, u64>,
 }
 
 impl Measured {
     fn per_second(&self) -> f64 {
         self.sent as f64 / self.wall.as_secs_f64()
     }
+
+    /// CPU seconds of the replicas, the stand-in and Redis per 1,000 messages.
+    fn cpu_per_1000(&self) -> f64 {
+        (self.cpu_replicas + self.cpu_store + self.cpu_redis.unwrap_or(0.0)) * 1000.0
+            / self.sent as f64
+    }
+
+    fn conflicts_per_message(&self) -> f64 {
+        self.conflicts.values().sum::<u64>() as f64 / self.sent as f64
+    }
+}
+
+/// Clock ticks per second of `/proc/<pid>/stat` (`getconf CLK_TCK`, 100 on Linux).
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// `(ppid, utime + stime in ticks)` of a process from `/proc/<pid>/stat`.
+fn proc_stat(pid: u32) -> Option<(u32, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) state ppid ...": the fields after the last ')'.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // rest[0] = state (field 3), ppid = field 4, utime = field 14, stime = field 15.
+    let ppid = fields.get(1)?.parse().ok()?;
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((ppid, utime + stime))
+}
+
+/// CPU seconds used so far by `root` and every live process below it.
+fn tree_cpu_seconds(root: u32, ticks: f64) -> f64 {
+    let mut stats = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            if let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+                && let Some((ppid, used)) = proc_stat(pid)
+            {
+                stats.push((pid, ppid, used));
+            }
+        }
+    }
+    let mut tree = BTreeSet::from([root]);
+    loop {
+        let before = tree.len();
+        for (pid, ppid, _) in &stats {
+            if tree.contains(ppid) {
+                tree.insert(*pid);
+            }
+        }
+        if tree.len() == before {
+            break;
+        }
+    }
+    stats
+        .iter()
+        .filter(|(pid, _, _)| tree.contains(pid))
+        .map(|(_, _, used)| *used as f64)
+        .sum::<f64>()
+        / ticks
+}
+
+/// The pid of the Redis server at `url` (`INFO server` → `process_id`), if it answers.
+async fn redis_pid(url: &str) -> Option<u32> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("redis://")?;
+    let authority = rest.split('/').next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let mut stream = tokio::net::TcpStream::connect(authority).await.ok()?;
+    stream.write_all(b"INFO server\r\n").await.ok()?;
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("process_id:") || answer.len() < 64 {
+        let read = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buffer))
+            .await
+            .ok()?
+            .ok()?;
+        if read == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buffer[..read]);
+    }
+    let text = String::from_utf8_lossy(&answer);
+    text.lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .and_then(|p| p.trim().parse().ok())
+}
+
+/// The log line target of one lost compare-and-set (`src/instrumented.rs`).
+const CONFLICT_TARGET: &str = "connector::store_conflicts";
+
+/// Lost compare-and-sets logged so far in the replicas' logs, by collection.
+fn conflicts_logged(dir: &Path, names: &[String]) -> BTreeMap<String, u64> {
+    let mut by_collection = BTreeMap::new();
+    for name in names {
+        let log = std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default();
+        for line in log.lines().filter(|l| l.contains(CONFLICT_TARGET)) {
+            let collection = serde_json::from_str::<Value>(line)
+                .ok()
+                .and_then(|v| v["fields"]["collection"].as_str().map(str::to_owned))
+                .unwrap_or_else(|| "?".into());
+            *by_collection.entry(collection).or_insert(0) += 1;
+        }
+    }
+    by_collection
+}
+
+fn difference(
+    after: &BTreeMap<String, u64>,
+    before: &BTreeMap<String, u64>,
+) -> BTreeMap<String, u64> {
+    after
+        .iter()
+        .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0)))
+        .filter(|(_, v)| *v > 0)
+        .collect()
 }
 
 /// `k` replicas of one fresh identity on `storage` (named `<label>-replica<i>`), ready and
@@ -338,6 +480,10 @@ struct Setup<'a> {
     mongo: &'a str,
     redis: &'a str,
     receiver: &'a Api,
+    /// The stand-in's pid and Redis' (if readable), for their CPU time.
+    standin_pid: u32,
+    redis_pid: Option<u32>,
+    send_counter_block: Option<u32>,
 }
 
 /// k replicas of a fresh identity send `messages` round-robin to the receiver.
@@ -353,11 +499,37 @@ async fn measure(
         db: &db,
         redis: setup.redis,
     };
-    let (_procs, replicas, address) =
-        start_replicas(setup, &format!("k{k}"), k, &storage, &[]).await?;
+    let mut env = vec![(
+        "RUST_LOG".to_owned(),
+        format!("warn,{CONFLICT_TARGET}=debug"),
+    )];
+    if let Some(block) = setup.send_counter_block {
+        env.push((
+            "infrastructure__replicas__sendCounterBlock".to_owned(),
+            block.to_string(),
+        ));
+    }
+    let label = format!("k{k}");
+    let (procs, replicas, address) = start_replicas(setup, &label, k, &storage, &env).await?;
+    let names: Vec<String> = (0..k).map(|i| format!("{label}-replica{i}")).collect();
     let recipient = setup.receiver.get("/Account/IdentityInfo").await?;
     let recipient = text(&recipient, "/address")?.to_owned();
 
+    let ticks = clock_ticks();
+    let replica_pids: Vec<u32> = procs.iter().map(|p| p.0.id()).collect();
+    let cpu = || {
+        (
+            replica_pids
+                .iter()
+                .map(|pid| tree_cpu_seconds(*pid, ticks))
+                .sum::<f64>(),
+            tree_cpu_seconds(setup.standin_pid, ticks),
+            setup.redis_pid.map(|pid| tree_cpu_seconds(pid, ticks)),
+            proc_stat(std::process::id()).map_or(0.0, |(_, used)| used as f64 / ticks),
+        )
+    };
+    let conflicts_before = conflicts_logged(setup.dir, &names);
+    let cpu_before = cpu();
     let started = Instant::now();
     let results: Vec<Result<()>> = futures_util::stream::iter(0..messages)
         .map(|i| {
@@ -372,7 +544,11 @@ async fn measure(
         .collect()
         .await;
     let wall = started.elapsed();
+    let cpu_after = cpu();
     results.into_iter().collect::<Result<Vec<()>>>()?;
+    // The log lines of the last sends may still be in the replicas' buffers: a short pause.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let conflicts = difference(&conflicts_logged(setup.dir, &names), &conflicts_before);
 
     // Correctness: the receiver gets every message exactly once.
     let deadline = Instant::now() + Duration::from_secs(300);
@@ -399,6 +575,11 @@ async fn measure(
         sent: messages,
         wall,
         received_after: started.elapsed(),
+        cpu_replicas: cpu_after.0 - cpu_before.0,
+        cpu_store: cpu_after.1 - cpu_before.1,
+        cpu_redis: cpu_after.2.zip(cpu_before.2).map(|(a, b)| a - b),
+        cpu_backbone: cpu_after.3 - cpu_before.3,
+        conflicts,
     })
 }
 
@@ -412,7 +593,7 @@ async fn main() -> Result<()> {
     let exe = find_connector(args.connector.take())?;
     let dir = std::env::temp_dir().join(format!("loadtest-replicas-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let (_standin, mongo) = start_standin(&args.standin, &dir).await?;
+    let (standin, mongo) = start_standin(&args.standin, &dir).await?;
     // One sender may leave more unreceived messages than the real Backbone's 20: the receiver
     // syncs only after the timed sends, so the sends measure the replicas, not the receiver.
     let backbone = devbackbone::start(devbackbone::BackboneConfig {
@@ -440,6 +621,9 @@ async fn main() -> Result<()> {
         mongo: &mongo,
         redis: &args.redis_url,
         receiver: &receiver,
+        standin_pid: standin.0.id(),
+        redis_pid: redis_pid(&args.redis_url).await,
+        send_counter_block: args.send_counter_block,
     };
     if args.events {
         events::run(&setup, args.messages, args.concurrency, args.max_replicas)
@@ -449,11 +633,16 @@ async fn main() -> Result<()> {
         return Ok(());
     }
     println!(
-        "connector {}; {} messages per configuration, {} in flight per replica",
+        "connector {}; {} messages per configuration, {} in flight per replica; send counter block {}",
         exe.display(),
         args.messages,
-        args.concurrency
+        args.concurrency,
+        args.send_counter_block
+            .map_or_else(|| "default".to_owned(), |b| b.to_string())
     );
+    if setup.redis_pid.is_none() {
+        println!("(Redis' process cannot be read: its CPU time is left out)");
+    }
     let mut results = Vec::new();
     for k in 1..=args.max_replicas.max(1) {
         let measured = measure(&setup, k, args.messages, args.concurrency)
@@ -467,14 +656,31 @@ async fn main() -> Result<()> {
             measured.per_second(),
             measured.received_after.as_secs_f64()
         );
+        let per_1000 = |cpu: f64| cpu * 1000.0 / measured.sent as f64;
+        println!(
+            "  CPU s per 1,000 messages: {:.2} (replicas {:.2}, store stand-in {:.2}, Redis {}); dev Backbone + load generator {:.2}",
+            measured.cpu_per_1000(),
+            per_1000(measured.cpu_replicas),
+            per_1000(measured.cpu_store),
+            measured
+                .cpu_redis
+                .map_or_else(|| "n/a".to_owned(), |c| format!("{:.2}", per_1000(c))),
+            per_1000(measured.cpu_backbone),
+        );
+        println!(
+            "  compare-and-set conflicts (each retried): {:.3} per message {:?}",
+            measured.conflicts_per_message(),
+            measured.conflicts
+        );
         results.push(measured);
     }
-    let base = results[0].per_second();
+    let base = &results[0];
     for measured in &results[1..] {
         println!(
-            "scaling {}/1: {:.2}",
+            "scaling {}/1: throughput {:.2}, CPU per message {:.2}",
             measured.replicas,
-            measured.per_second() / base
+            measured.per_second() / base.per_second(),
+            measured.cpu_per_1000() / base.cpu_per_1000()
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
