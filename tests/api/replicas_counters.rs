@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::replicas_failover::send_tolerating_failures;
 use crate::replicas_messages::ids_once;
@@ -58,11 +58,21 @@ async fn kill_9_during_a_burst_of_sends_loses_no_answered_message_and_reuses_no_
         tags,
         Arc::clone(&accepted),
     ));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while accepted.load(Ordering::Relaxed) < m / 3 {
-        assert!(Instant::now() < deadline, "the sends did not progress");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    // Looked at often: the kill must come while sends are still in flight.
+    test_support::eventually_every(
+        "a third of the sends answered",
+        Duration::from_secs(120),
+        Duration::from_millis(5),
+        async || {
+            let answered = accepted.load(Ordering::Relaxed);
+            if answered >= m / 3 {
+                Ok(())
+            } else {
+                Err(answered)
+            }
+        },
+    )
+    .await;
     set.replicas[0].kill();
     let mut outcomes = sending.await.unwrap();
     assert!(
@@ -110,21 +120,26 @@ async fn kill_9_during_a_burst_of_sends_loses_no_answered_message_and_reuses_no_
             "{id} answered 201 but is not on the Backbone"
         );
     }
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let received = loop {
-        let (status, body) = sync(&set.peer).await;
-        assert_eq!(status, 204, "peer sync: {body}");
-        let received = messages_from(&set.peer, &set.address).await;
-        let ids: BTreeSet<&str> = received.iter().filter_map(|m| m["id"].as_str()).collect();
-        if on_backbone.iter().all(|id| ids.contains(id.as_str())) {
-            break received;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "acknowledged sends did not arrive"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let received = test_support::eventually(
+        "every send on the Backbone received by the peer",
+        Duration::from_secs(120),
+        async || {
+            let (status, body) = sync(&set.peer).await;
+            assert_eq!(status, 204, "peer sync: {body}");
+            let received = messages_from(&set.peer, &set.address).await;
+            let ids: BTreeSet<&str> = received.iter().filter_map(|m| m["id"].as_str()).collect();
+            let missing = on_backbone
+                .iter()
+                .filter(|id| !ids.contains(id.as_str()))
+                .count();
+            if missing == 0 {
+                Ok(received)
+            } else {
+                Err(format!("{missing} missing"))
+            }
+        },
+    )
+    .await;
     let peer_ids = ids_once(&received, "peer");
     let mut tags_seen = BTreeSet::new();
     for message in &received {
