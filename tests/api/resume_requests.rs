@@ -16,14 +16,17 @@ use crate::rest_peer::{Connector, in_a_day, read_until, relate, send_request, sy
 /// The debug-build test hook that aborts the process at a named point.
 const ABORT_HOOK: &str = "CONNECTOR_TEST_HOOK_ABORT_AT";
 
+/// The debug-build test hook that slows the consumption consumer down.
+const DELAY_HOOK: &str = "CONNECTOR_TEST_HOOK_CONSUMPTION_DELAY_MS";
+
 /// `connector start` on the embedded store in `dir`, rejecting every request of `peer` by its
-/// automation config; aborting at `abort_at`, if any.
+/// automation config; with a test hook (its variable and value), if any.
 fn start_process(
     dir: &Path,
     backbone: &str,
     port: u16,
     peer: &str,
-    abort_at: Option<&str>,
+    hook: Option<(&str, &str)>,
 ) -> KillOnDrop {
     let automation = json!([{
         "requestConfig": {"peer": [peer]},
@@ -32,11 +35,27 @@ fn start_process(
     let mut command = connector_start(dir, backbone, port);
     command
         .env("modules__decider__automationConfig", automation.to_string())
-        .env_remove(ABORT_HOOK);
-    if let Some(point) = abort_at {
-        command.env(ABORT_HOOK, point);
+        .env_remove(ABORT_HOOK)
+        .env_remove(DELAY_HOOK);
+    if let Some((name, value)) = hook {
+        command.env(name, value);
     }
     KillOnDrop(command.spawn().unwrap())
+}
+
+/// a relates to b and sends it a request (one FormField item): the request's id and b's
+/// address.
+async fn relate_and_send_a_request(a: &Connector, b: &Connector) -> (String, String) {
+    relate(a, b).await;
+    let b_address = b.address().await;
+    let items = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
+        "settings": {"@type": "StringFormFieldSettings"}}]);
+    let created = send_request(
+        a,
+        json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": b_address}),
+    )
+    .await;
+    (created["id"].as_str().unwrap().to_owned(), b_address)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -67,21 +86,11 @@ async fn crash_and_resume(abort_at: &str) {
         &backbone.base_url(),
         port,
         &a_address,
-        Some(abort_at),
+        Some((ABORT_HOOK, abort_at)),
     );
     let b = serving(port).await;
-    relate(&a, &b).await;
-    let b_address = b.address().await;
-
     // a sends a request; b stores it when it syncs, and the hook aborts b on the way.
-    let items = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
-        "settings": {"@type": "StringFormFieldSettings"}}]);
-    let created = send_request(
-        &a,
-        json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": b_address}),
-    )
-    .await;
-    let request_id = created["id"].as_str().unwrap().to_owned();
+    let (request_id, b_address) = relate_and_send_a_request(&a, &b).await;
     // The sync may not answer: the process dies while running it.
     let _ = reqwest::Client::new()
         .post(b.url("/Account/Sync"))
@@ -157,27 +166,15 @@ async fn an_answer_failed_while_the_backbone_was_away_is_sent_by_the_retry() {
     let a_address = a.address().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let automation = json!([{
-        "requestConfig": {"peer": [a_address]},
-        "responseConfig": {"accept": false, "message": "not today"}
-    }]);
-    let mut command = connector_start(dir.path(), &backbone.base_url(), port);
-    command
-        .env("modules__decider__automationConfig", automation.to_string())
-        .env("CONNECTOR_TEST_HOOK_CONSUMPTION_DELAY_MS", "1500");
-    let _b_process = KillOnDrop(command.spawn().unwrap());
+    let _b_process = start_process(
+        dir.path(),
+        &backbone.base_url(),
+        port,
+        &a_address,
+        Some((DELAY_HOOK, "1500")),
+    );
     let b = serving(port).await;
-    relate(&a, &b).await;
-    let b_address = b.address().await;
-
-    let items = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
-        "settings": {"@type": "StringFormFieldSettings"}}]);
-    let created = send_request(
-        &a,
-        json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": b_address}),
-    )
-    .await;
-    let request_id = created["id"].as_str().unwrap().to_owned();
+    let (request_id, b_address) = relate_and_send_a_request(&a, &b).await;
     // b stores the message; its consumer reacts 1.5 s later, by then the Backbone is away.
     b.ok("POST", "/Account/Sync", None, 204).await;
     backbone.stop().await;

@@ -120,24 +120,14 @@ impl MqttBroker {
             tokio::time::timeout(CONNECT_TIMEOUT, connected_v5(&mut event_loop))
                 .await
                 .map_err(timed_out)??;
-            tokio::spawn(async move {
-                let mut pause = Reconnecting::default();
-                loop {
-                    pause.after(event_loop.poll().await.map(drop)).await;
-                }
-            });
+            keep_connected(event_loop);
             return Ok(Self::V5(client));
         }
         let (client, mut event_loop) = AsyncClient::new(options(&url)?, CLIENT_CAPACITY);
         tokio::time::timeout(CONNECT_TIMEOUT, connected(&mut event_loop))
             .await
             .map_err(timed_out)??;
-        tokio::spawn(async move {
-            let mut pause = Reconnecting::default();
-            loop {
-                pause.after(event_loop.poll().await.map(drop)).await;
-            }
-        });
+        keep_connected(event_loop);
         Ok(Self::V4(client))
     }
 }
@@ -163,6 +153,34 @@ async fn connected_v5(event_loop: &mut rumqttc::v5::EventLoop) -> Result<(), Str
     }
 }
 
+/// One step of a client's event loop (MQTT 3.1.1 or 5): it keeps the connection alive and
+/// reconnects on the step after a failure.
+trait Step: Send + 'static {
+    fn step(&mut self) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+impl Step for EventLoop {
+    async fn step(&mut self) -> Result<(), String> {
+        self.poll().await.map(drop).map_err(|e| e.to_string())
+    }
+}
+
+impl Step for rumqttc::v5::EventLoop {
+    async fn step(&mut self) -> Result<(), String> {
+        self.poll().await.map(drop).map_err(|e| e.to_string())
+    }
+}
+
+/// Drives the event loop in a task of its own for as long as the process runs.
+fn keep_connected(mut event_loop: impl Step) {
+    tokio::spawn(async move {
+        let mut pause = Reconnecting::default();
+        loop {
+            pause.after(event_loop.step().await).await;
+        }
+    });
+}
+
 /// The pause after each step of a client's event loop (which keeps the connection alive and
 /// reconnects on the step after a failure): none while it works, growing while it fails.
 struct Reconnecting {
@@ -178,7 +196,7 @@ impl Default for Reconnecting {
 }
 
 impl Reconnecting {
-    async fn after<E: std::fmt::Display>(&mut self, step: Result<(), E>) {
+    async fn after(&mut self, step: Result<(), String>) {
         match step {
             Ok(()) => self.pause = BACKOFF_START,
             Err(error) => {
