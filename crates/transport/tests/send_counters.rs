@@ -11,11 +11,13 @@ use std::sync::Arc;
 
 use connector_store::{EmbeddedStore, Store};
 use connector_transport::messages::NewMessage;
-use connector_transport::templates::NewTemplate;
 use connector_transport::{Transport, TransportConfig};
 use nmshd_crypto::{Cipher, CipherNonce};
-use nmshd_wire::CoreDate;
 use serde_json::json;
+
+mod common;
+
+use common::relate;
 
 const BLOCK: u32 = 4;
 
@@ -25,35 +27,6 @@ async fn open(base_url: &str, store: &Arc<dyn Store>) -> Transport {
         ..TransportConfig::new(base_url, "test", "test")
     };
     Transport::open(config, Arc::clone(store)).await.unwrap()
-}
-
-/// A offers a template, B requests, A accepts; the relationship id.
-async fn relate(a: &Transport, b: &Transport) -> String {
-    let own = a
-        .create_own_template(NewTemplate {
-            content: json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}}),
-            expires_at: CoreDate::from_offset_date_time(
-                time::OffsetDateTime::now_utc() + time::Duration::days(1),
-            ),
-            max_number_of_allocations: None,
-            for_identity: None,
-            password_protection: None,
-        })
-        .await
-        .unwrap();
-    let reference = own.reference(&a.config().base_url).unwrap().truncate();
-    b.load_peer_template(&reference, None).await.unwrap();
-    let created = b
-        .create_relationship(
-            &own.id,
-            json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}}),
-        )
-        .await
-        .unwrap();
-    a.sync_everything().await.unwrap();
-    a.accept_relationship(&created.id).await.unwrap();
-    b.sync_everything().await.unwrap();
-    created.id
 }
 
 async fn send(from: Transport, to: String, tag: String) -> String {
