@@ -129,12 +129,16 @@ fi
 if [[ "${SKIP_BENCH:-0}" != "1" ]]; then
     step "benchmarks: Rust vs @nmshd/crypto (short)"
     loadtests/crypto/compare.sh --short
-    step "benchmarks: REST, two Connectors on the dev Backbone (short, debug build)"
-    cargo build -p connector -p loadtest-rest
+    # The workspace test build made these binaries (tests/api runs `connector`, the loadtests' CLI
+    # tests their own): `cargo build -p …` here would compile much of the workspace again, because
+    # a build of a few packages unifies other features than the test build of all of them.
     rest_bin="${CARGO_TARGET_DIR:-$root/target}/debug"
+    for binary in connector loadtest-rest loadtest-replicas; do
+        [[ -x "$rest_bin/$binary" ]] || die "$rest_bin/$binary is missing: the workspace test build makes it"
+    done
+    step "benchmarks: REST, two Connectors on the dev Backbone (short, debug build)"
     "$rest_bin/loadtest-rest" --short --connector "$rest_bin/connector"
     step "benchmarks: one identity on 1, 2 and 3 replicas (short, debug build, MongoDB stand-in + Redis)"
-    cargo build -p loadtest-replicas
     "$rest_bin/loadtest-replicas" --short --connector "$rest_bin/connector" --standin "$venv/bin/nx-27017"
     step "benchmarks: durable events to one webhook, 1 and 3 replicas (short, debug build)"
     "$rest_bin/loadtest-replicas" --events --short --connector "$rest_bin/connector" --standin "$venv/bin/nx-27017"

@@ -51,6 +51,7 @@ impl Handler<Work> for Flaky {
                     Work::Answer(n) => Ok(n),
                     Work::Panic => panic!("a test message that panics"),
                     Work::Sleep(d) => {
+                        // Time under test: a handler slower than the caller's timeout.
                         tokio::time::sleep(d).await;
                         Ok(0)
                     }
@@ -106,7 +107,14 @@ async fn a_gone_actor_answers_an_error_at_once() {
     let (addr, _) = flaky(&system);
     assert_eq!(call(&addr, Work::Answer(1), TIMEOUT).await.unwrap(), 1);
     system.stop();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    test_support::eventually("the actor gone", TIMEOUT, async || {
+        if addr.connected() {
+            Err("still connected")
+        } else {
+            Ok(())
+        }
+    })
+    .await;
 
     let started = Instant::now();
     let error = call(&addr, Work::Answer(2), TIMEOUT).await.unwrap_err();

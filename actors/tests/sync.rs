@@ -4,79 +4,46 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+// The Transport tests' helpers (a Transport on an in-memory store, a relationship request).
+#[path = "../../crates/transport/tests/common/mod.rs"]
+mod common;
+
+use common::{pair, request_relationship, transport};
 use connector_actors::events::EventsConfig;
 use connector_actors::sync::SyncNow;
 use connector_actors::{Actors, ActorsConfig, call};
-use connector_store::{EmbeddedStore, Store};
+use connector_transport::Transport;
 use connector_transport::messages::NewMessage;
-use connector_transport::templates::NewTemplate;
-use connector_transport::{Transport, TransportConfig};
-use nmshd_wire::CoreDate;
 use serde_json::json;
+use test_support::eventually;
 
-async fn transport(base_url: &str) -> Transport {
-    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory().unwrap());
-    Transport::open(TransportConfig::new(base_url, "test", "test"), store)
+/// How long an incoming relationship or message may take to be picked up.
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A dev Backbone and an identity `a` on it, with the actors started by `config`.
+async fn identity_with_actors(
+    config: ActorsConfig,
+) -> (devbackbone::RunningBackbone, Transport, Actors) {
+    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
         .await
-        .unwrap()
-}
-
-fn in_days(days: i64) -> CoreDate {
-    CoreDate::from_offset_date_time(time::OffsetDateTime::now_utc() + time::Duration::days(days))
-}
-
-/// Polls `check` until it is true (panics after 15 s).
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let started = Instant::now();
-    while !check().await {
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "{what}: not within 15 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        .unwrap();
+    let a = transport(&backbone.base_url()).await;
+    let actors = Actors::start(a.clone(), config).unwrap();
+    (backbone, a, actors)
 }
 
 /// `a` (running the actors) is the templator; `b` requests a relationship and, once accepted,
 /// sends a message. `a` never syncs by hand.
 async fn incoming_relationship_and_message_arrive(a: &Transport, b: &Transport) {
-    let own = a
-        .create_own_template(NewTemplate {
-            content: json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}}),
-            expires_at: in_days(2),
-            max_number_of_allocations: None,
-            for_identity: None,
-            password_protection: None,
-        })
-        .await
-        .unwrap();
-    let token = a
-        .create_template_token(&own.id, None, false, None)
-        .await
-        .unwrap();
-    let reference = token.reference(&a.config().base_url).unwrap().truncate();
-    b.load_peer_template(&reference, None).await.unwrap();
-    let created = b
-        .create_relationship(
-            &own.id,
-            json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}}),
-        )
-        .await
-        .unwrap();
+    let relationship = request_relationship(a, b).await;
 
-    eventually("the incoming relationship", || async {
-        a.relationship(&created.id).await.is_ok()
+    eventually("the incoming relationship", WAIT, async || {
+        a.relationship(&relationship).await.map(drop)
     })
     .await;
-    a.accept_relationship(&created.id).await.unwrap();
+    a.accept_relationship(&relationship).await.unwrap();
     b.sync_everything().await.unwrap();
 
     let sent = b
@@ -87,21 +54,15 @@ async fn incoming_relationship_and_message_arrive(a: &Transport, b: &Transport) 
         })
         .await
         .unwrap();
-    eventually("the incoming message", || async {
-        a.message(&sent.id).await.is_ok()
+    eventually("the incoming message", WAIT, async || {
+        a.message(&sent.id).await.map(drop)
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sse_stream_triggers_syncs() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let (a, b) = (
-        transport(&backbone.base_url()).await,
-        transport(&backbone.base_url()).await,
-    );
+    let (backbone, a, b) = pair().await;
     let actors = Actors::start(
         a.clone(),
         ActorsConfig {
@@ -116,13 +77,7 @@ async fn the_sse_stream_triggers_syncs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_interval_triggers_syncs() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let (a, b) = (
-        transport(&backbone.base_url()).await,
-        transport(&backbone.base_url()).await,
-    );
+    let (_backbone, a, b) = pair().await;
     let actors = Actors::start(
         a.clone(),
         ActorsConfig {
@@ -137,11 +92,7 @@ async fn the_interval_triggers_syncs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_sync_requests_all_succeed() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = transport(&backbone.base_url()).await;
-    let actors = Actors::start(a, ActorsConfig::default()).unwrap();
+    let (_backbone, _a, actors) = identity_with_actors(ActorsConfig::default()).await;
     let calls = (0..8).map(|_| {
         let sync = actors.sync.clone();
         tokio::spawn(async move { call(&sync, SyncNow::new(), Duration::from_secs(30)).await })
@@ -155,11 +106,7 @@ async fn concurrent_sync_requests_all_succeed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_identity_actor_tells_the_address_and_signs() {
     use connector_actors::areas::{GetIdentityInfo, SignWithIdentity};
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = transport(&backbone.base_url()).await;
-    let actors = Actors::start(a.clone(), ActorsConfig::default()).unwrap();
+    let (_backbone, a, actors) = identity_with_actors(ActorsConfig::default()).await;
     let timeout = Duration::from_secs(10);
     let info = call(&actors.identity, GetIdentityInfo::default(), timeout)
         .await
@@ -179,11 +126,7 @@ async fn the_identity_actor_tells_the_address_and_signs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_sync_is_answered_and_the_actor_keeps_serving() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = transport(&backbone.base_url()).await;
-    let actors = Actors::start(a, ActorsConfig::default()).unwrap();
+    let (backbone, _a, actors) = identity_with_actors(ActorsConfig::default()).await;
     let timeout = Duration::from_secs(60);
     call(&actors.sync, SyncNow::new(), timeout).await.unwrap();
     backbone.stop().await;

@@ -20,7 +20,7 @@ async fn sharing_again_after_the_peer_deleted_its_copy_adds_a_forwarding() {
     let share = json!([{"@type": "ShareAttributeRequestItem", "mustBeAccepted": true,
         "attributeId": id, "attribute": own["content"]}]);
     request_accepted(&p.a, &p.b, share.clone()).await;
-    let shared = p.a.ok("GET", &format!("/Attributes/{id}"), None, 200).await;
+    let shared = p.a.get(&format!("/Attributes/{id}")).await;
     assert_eq!(shared["numberOfForwards"], 1);
 
     p.b.ok("DELETE", &format!("/Attributes/{id}"), None, 200)
@@ -30,7 +30,7 @@ async fn sharing_again_after_the_peer_deleted_its_copy_adds_a_forwarding() {
     })
     .await;
     assert_eq!(details.as_array().unwrap().len(), 1);
-    let deleted_by_b = p.a.ok("GET", &format!("/Attributes/{id}"), None, 200).await;
+    let deleted_by_b = p.a.get(&format!("/Attributes/{id}")).await;
     assert_eq!(
         deleted_by_b["numberOfForwards"], 1,
         "a deleted forwarding still counts"
@@ -38,13 +38,8 @@ async fn sharing_again_after_the_peer_deleted_its_copy_adds_a_forwarding() {
 
     request_accepted(&p.a, &p.b, share).await;
     let details =
-        p.a.ok(
-            "GET",
-            &format!("/Attributes/{id}/ForwardingDetails"),
-            None,
-            200,
-        )
-        .await;
+        p.a.get(&format!("/Attributes/{id}/ForwardingDetails"))
+            .await;
     let details = details.as_array().unwrap();
     assert_eq!(details.len(), 2, "{details:?}");
     assert_eq!(
@@ -52,9 +47,9 @@ async fn sharing_again_after_the_peer_deleted_its_copy_adds_a_forwarding() {
         "DeletedByRecipient"
     );
     assert!(details[1].get("deletionInfo").is_none(), "{details:?}");
-    let listed = p.a.ok("GET", "/Attributes/Own/Identity", None, 200).await;
+    let listed = p.a.get("/Attributes/Own/Identity").await;
     assert_eq!(listed[0]["numberOfForwards"], 2);
-    let at_b = p.b.ok("GET", &format!("/Attributes/{id}"), None, 200).await;
+    let at_b = p.b.get(&format!("/Attributes/{id}")).await;
     assert_eq!(at_b["@type"], "PeerIdentityAttribute");
     assert!(at_b.get("numberOfForwards").is_none(), "{at_b}");
 }

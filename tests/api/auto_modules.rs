@@ -6,16 +6,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::processes::{KillOnDrop, connector_start, free_port};
-use crate::rest_peer::{Connector, load_template, offer_template, relate, request_relationship};
+use crate::rest_peer::{
+    Connector, load_template, offer_template, pair_with_env, relate, request_relationship,
+    start_backbone,
+};
 
 fn enabled(module: &str) -> Vec<(String, String)> {
     vec![(format!("modules__{module}__enabled"), "true".to_owned())]
-}
-
-async fn backbone() -> devbackbone::RunningBackbone {
-    devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap()
 }
 
 /// Syncs `who` and reads the relationship until `done` holds for (status code, DTO).
@@ -26,7 +23,7 @@ async fn sync_until(
     done: impl Fn(u16, &Value) -> bool,
 ) -> Value {
     test_support::eventually(what, Duration::from_secs(20), async || {
-        who.ok("POST", "/Account/Sync", None, 204).await;
+        who.sync().await;
         let response = who.call("GET", &format!("/Relationships/{id}"), None).await;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
@@ -43,13 +40,8 @@ async fn sync_until(
 /// to B's template is not touched.
 #[tokio::test(flavor = "multi_thread")]
 async fn pending_requests_on_own_templates_are_accepted() {
-    let backbone = backbone().await;
-    let a = Connector::start_with_env(
-        &backbone.base_url(),
-        enabled("autoAcceptPendingRelationships"),
-    )
-    .await;
-    let b = Connector::start(&backbone.base_url()).await;
+    let (backbone, a, b, _, _) =
+        pair_with_env(enabled("autoAcceptPendingRelationships"), Vec::new()).await;
 
     let template = offer_template(&a).await;
     let loaded = load_template(&b, &template["reference"]["truncated"]).await;
@@ -72,13 +64,11 @@ async fn pending_requests_on_own_templates_are_accepted() {
     let template_c = offer_template(&c).await;
     let loaded_c = load_template(&a, &template_c["reference"]["truncated"]).await;
     let outgoing_id = request_relationship(&a, &loaded_c).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.sync().await;
     // Time under test: the module would have acted by now; an absence can only be seen over a
     // window.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let still = a
-        .ok("GET", &format!("/Relationships/{outgoing_id}"), None, 200)
-        .await;
+    let still = a.get(&format!("/Relationships/{outgoing_id}")).await;
     assert_eq!(still["status"], "Pending", "own requests are not accepted");
 }
 
@@ -86,27 +76,21 @@ async fn pending_requests_on_own_templates_are_accepted() {
 /// without a timed wait, and a further sync finds nothing left to do.
 #[tokio::test(flavor = "multi_thread")]
 async fn deletion_proposed_relationships_are_decomposed() {
-    let backbone = backbone().await;
-    let a = Connector::start_with_env(
-        &backbone.base_url(),
+    let (_backbone, a, b, _, _) = pair_with_env(
         enabled("autoDecomposeDeletionProposedRelationships"),
+        Vec::new(),
     )
     .await;
-    let b = Connector::start(&backbone.base_url()).await;
-    relate(&a, &b).await;
-    let id = a.ok("GET", "/Relationships", None, 200).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = relate(&a, &b).await;
     let path = format!("/Relationships/{id}");
     b.ok("PUT", &format!("{path}/Terminate"), None, 200).await;
-    b.ok("DELETE", &path, None, 204).await;
+    b.delete(&path).await;
     assert_eq!(b.call("GET", &path, None).await.status(), 404);
 
     sync_until(&a, &id, "A decomposes its side", |status, _| status == 404).await;
-    let remaining = a.ok("GET", "/Relationships", None, 200).await;
+    let remaining = a.get("/Relationships").await;
     assert_eq!(remaining, json!([]), "A has no relationship left");
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.sync().await;
 }
 
 /// A `connector start` process on its embedded store in `dir`, with `extra` configuration.
@@ -131,26 +115,19 @@ async fn wait_until_serving(api: &Connector) {
 /// Connector starts with it, without any sync or event.
 #[tokio::test(flavor = "multi_thread")]
 async fn deletion_proposed_relationships_are_decomposed_at_start() {
-    let backbone = backbone().await;
+    let backbone = start_backbone().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let a = Connector::remote(&format!("http://127.0.0.1:{port}"));
     let process = start_process(dir.path(), &backbone.base_url(), port, &[]);
     wait_until_serving(&a).await;
     let b = Connector::start(&backbone.base_url()).await;
-    relate(&a, &b).await;
-    let id = a.ok("GET", "/Relationships", None, 200).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = relate(&a, &b).await;
     let path = format!("/Relationships/{id}");
     b.ok("PUT", &format!("{path}/Terminate"), None, 200).await;
-    b.ok("DELETE", &path, None, 204).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    assert_eq!(
-        a.ok("GET", &path, None, 200).await["status"],
-        "DeletionProposed"
-    );
+    b.delete(&path).await;
+    a.sync().await;
+    assert_eq!(a.get(&path).await["status"], "DeletionProposed");
     drop(process);
 
     let _process = start_process(
@@ -172,5 +149,5 @@ async fn deletion_proposed_relationships_are_decomposed_at_start() {
         },
     )
     .await;
-    assert_eq!(a.ok("GET", "/Relationships", None, 200).await, json!([]));
+    assert_eq!(a.get("/Relationships").await, json!([]));
 }

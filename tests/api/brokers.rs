@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::rest_peer::{
     Connector, accept_relationship, deletion_started_and_cancelled, load_template, offer_template,
-    relate, request_relationship, terminate_and_reactivate,
+    relate, request_relationship, start_backbone, terminate_and_reactivate,
 };
 
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -241,9 +241,7 @@ async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
     let mut mqtt = mqtt_consumer().await;
     let mut redis = redis_consumer().await;
 
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let brokers = json!([
         {"type": "AMQP", "configuration": {"url": AMQP_URL, "exchange": exchange}},
         {"type": "MQTT", "configuration": {"url": MQTT_URL}},
@@ -265,22 +263,18 @@ async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
     // Messages both ways.
     let mail = |to: &str| json!({"@type": "Mail", "to": [to], "subject": "s", "body": "b"});
     let sent = a
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [b_address], "content": mail(&b_address)})),
-            201,
+            json!({"recipients": [b_address], "content": mail(&b_address)}),
         )
         .await;
     let answer = b
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [a_address], "content": mail(&a_address)})),
-            201,
+            json!({"recipients": [a_address], "content": mail(&a_address)}),
         )
         .await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.sync().await;
 
     // a ends the relationship, asks to resume it, b agrees.
     let relationship = format!("/Relationships/{relationship_id}");
@@ -290,33 +284,20 @@ async fn every_event_reaches_amqp_mqtt_and_redis_with_routing_and_payload() {
     deletion_started_and_cancelled(&b, &a).await;
 
     // a ends the relationship again and decomposes it.
-    a.ok(
-        "PUT",
-        &format!("{relationship}/Terminate"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    a.ok(
-        "DELETE",
-        &format!("/Relationships/{relationship_id}"),
-        None,
-        204,
-    )
-    .await;
+    a.put(&format!("{relationship}/Terminate"), json!({})).await;
+    a.delete(&format!("/Relationships/{relationship_id}")).await;
 
     // a starts and cancels its deletion (debug routes).
     let initiated = a.ok("POST", "/IdentityDeletionProcess", None, 200).await;
     assert_eq!(initiated["status"], "Active");
-    assert_eq!(
-        a.ok("GET", "/IdentityDeletionProcess", None, 200).await,
-        initiated
-    );
+    assert_eq!(a.get("/IdentityDeletionProcess").await, initiated);
     let cancelled = a.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
     assert_eq!(cancelled["id"], initiated["id"]);
     assert_eq!(cancelled["status"], "Cancelled");
-    crate::helpers::assert_error(
-        a.call("DELETE", "/IdentityDeletionProcess", None).await,
+    a.fails(
+        "DELETE",
+        "/IdentityDeletionProcess",
+        None,
         400,
         "error.runtime.identityDeletionProcess.noActiveIdentityDeletionProcess",
     )
@@ -434,9 +415,7 @@ async fn broker_messages_carry_the_event_id_and_time() {
     // Other tests publish on the same topic and channel: only this test's messages count.
     let mut redis = redis_consumer_on(&["transport.messageSent"]).await;
     let receiver = crate::webhooks::Receiver::start();
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let mut env = broker_env(json!([
         {"type": "AMQP", "configuration": {"url": AMQP_URL, "exchange": exchange}},
         {"type": "MQTT", "configuration": {"url": MQTT_URL, "protocolVersion": 5}},
@@ -456,11 +435,9 @@ async fn broker_messages_carry_the_event_id_and_time() {
     for tag in ["one", "two"] {
         let content = json!({"@type": "ArbitraryMessageContent", "value": {"tag": tag}});
         let message = a
-            .ok(
-                "POST",
+            .post(
                 "/Messages",
-                Some(json!({"recipients": [b_address], "content": content})),
-                201,
+                json!({"recipients": [b_address], "content": content}),
             )
             .await;
         sent.push(message);
@@ -597,9 +574,7 @@ fn dev_backbone_env(dir: &std::path::Path, backbone_url: &str) -> Vec<(String, S
 
 #[tokio::test]
 async fn a_missing_amqp_exchange_aborts_the_start() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let dir = tempfile::tempdir().unwrap();
     let exchange = unique("connector-no-such-exchange");
     let mut env = dev_backbone_env(dir.path(), &backbone.base_url());
@@ -677,9 +652,7 @@ impl Relay {
 async fn a_broker_that_goes_away_blocks_no_rest_call_and_is_reconnected() {
     let relay = Relay::open(0).await;
     let mut redis = redis_consumer().await;
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let brokers = json!([
         {"type": "Redis", "configuration": {"url": format!("redis://127.0.0.1:{}", relay.port)}}
     ]);
@@ -699,8 +672,8 @@ async fn a_broker_that_goes_away_blocks_no_rest_call_and_is_reconnected() {
     let body = json!({"recipients": [b_address], "content": mail});
     for _ in 0..3 {
         let started = std::time::Instant::now();
-        a.ok("POST", "/Messages", Some(body.clone()), 201).await;
-        a.ok("POST", "/Account/Sync", None, 204).await;
+        a.post("/Messages", body.clone()).await;
+        a.sync().await;
         assert!(
             started.elapsed() < Duration::from_secs(5),
             "a REST call waited for the missing broker: {:?}",
@@ -712,7 +685,7 @@ async fn a_broker_that_goes_away_blocks_no_rest_call_and_is_reconnected() {
     let _relay = Relay::open(port).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
     let sent = loop {
-        let sent = a.ok("POST", "/Messages", Some(body.clone()), 201).await;
+        let sent = a.post("/Messages", body.clone()).await;
         let seen = collect_for(&mut redis, Duration::from_secs(2)).await;
         if seen
             .get("transport.messageSent")

@@ -5,10 +5,10 @@ use nmshd_crypto::{Signature, b64url_encode};
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, related_pair};
+use crate::rest_peer::{Connector, in_a_day, load_template, related_pair, start_backbone};
 
 async fn create(connector: &Connector, body: Value) -> Value {
-    connector.ok("POST", "/Challenges", Some(body), 201).await
+    connector.post("/Challenges", body).await
 }
 
 async fn validate(connector: &Connector, challenge: &str, signature: &str) -> reqwest::Response {
@@ -43,7 +43,7 @@ fn tampered(signature: &str) -> String {
 async fn a_peer_validates_relationship_and_identity_challenges() {
     let (backbone, a, b, _, _) = related_pair().await;
     let a_address = a.address().await;
-    let relationships = a.ok("GET", "/Relationships", None, 200).await;
+    let relationships = a.get("/Relationships").await;
     let relationship = relationships[0]["id"].as_str().unwrap();
 
     let challenge = create(
@@ -140,46 +140,26 @@ async fn a_peer_validates_relationship_and_identity_challenges() {
 
     // A relationship challenge needs an active relationship: c's pending request to b.
     let template = b
-        .ok(
-            "POST",
+        .post(
             "/RelationshipTemplates/Own",
-            Some(
-                json!({"content": {"@type": "ArbitraryRelationshipTemplateContent", "value": {}},
+            json!({"content": {"@type": "ArbitraryRelationshipTemplateContent", "value": {}},
                         "expiresAt": in_a_day()}),
-            ),
-            201,
         )
         .await;
-    let loaded = c
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": template["reference"]["truncated"]})),
-            201,
-        )
-        .await;
+    let loaded = load_template(&c, &template["reference"]["truncated"]).await;
     let pending = c
-        .ok(
-            "POST",
-            "/Relationships",
-            Some(json!({"templateId": loaded["id"],
-                        "creationContent": {"@type": "ArbitraryRelationshipCreationContent", "value": {}}})),
-            201,
-        )
+        .post("/Relationships", json!({"templateId": loaded["id"],
+                        "creationContent": {"@type": "ArbitraryRelationshipCreationContent", "value": {}}}))
         .await;
-    let response = c
-        .call(
+    let error = c
+        .fails(
             "POST",
             "/Challenges",
             Some(json!({"challengeType": "Relationship", "relationship": pending["id"]})),
+            400,
+            "error.transport.challenges.challengeTypeRequiresActiveRelationship",
         )
         .await;
-    let error = assert_error(
-        response,
-        400,
-        "error.transport.challenges.challengeTypeRequiresActiveRelationship",
-    )
-    .await;
     assert_eq!(
         error["message"],
         "The challenge type Relationship requires an active Relationship."
@@ -188,9 +168,7 @@ async fn a_peer_validates_relationship_and_identity_challenges() {
 
 #[tokio::test]
 async fn challenge_bodies_are_validated() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let a = Connector::start(&backbone.base_url()).await;
     let call = |body: Value| a.call("POST", "/Challenges", Some(body));
 

@@ -159,12 +159,7 @@ async fn a_restarted_sandbox_keeps_its_backbone_port_and_api_key() {
     // A second Connector, a peer on the same Backbone, loads the reference handed out before.
     let peer = Connector::start(&second.backbone_url).await;
     let loaded = peer
-        .ok(
-            "POST",
-            "/Tokens/Peer",
-            Some(json!({ "reference": reference })),
-            201,
-        )
+        .post("/Tokens/Peer", json!({ "reference": reference }))
         .await;
     assert_eq!(loaded["id"], token["id"]);
     assert_eq!(loaded["content"]["value"]["kept"], true);

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use serde_json::json;
 
 use crate::brokers::{AMQP_URL, amqp_consumer, delete_exchange, unique};
+use crate::rest_peer::start_backbone;
 
 /// Runs the binary with a clean environment (no inherited `__` configuration) in `dir`.
 fn connector(dir: &Path, args: &[&str]) -> impl std::future::Future<Output = Output> + use<> {
@@ -44,9 +45,7 @@ fn assert_printed(output: &Output, expected: &str) {
 
 #[tokio::test]
 async fn identity_status_and_deletion_init_and_cancel() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     // The commands load the message brokers like `start`: the deletion's events reach them.
     let exchange = unique("connector-cli-test");
     let (amqp, mut events) = amqp_consumer(&exchange).await;

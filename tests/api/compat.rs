@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::FULL_KEY;
 use crate::processes::{KillOnDrop, free_port, wait_for_port};
-use crate::rest_peer::Connector;
+use crate::rest_peer::{Connector, start_backbone};
 
 /// The real suite's environment (`test/lib/Launcher.ts`, `test/modules/cli/setup.ts`): the
 /// lokijs driver on one folder, the database name from `DATABASE_NAME`, colon-separated keys.
@@ -80,9 +80,7 @@ fn printed(output: &Output) -> String {
 
 #[tokio::test]
 async fn connectors_share_a_folder_by_database_name_and_the_cli_runs_beside_them() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let url = backbone.base_url();
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("db");
@@ -174,9 +172,7 @@ async fn connectors_share_a_folder_by_database_name_and_the_cli_runs_beside_them
 
 #[tokio::test]
 async fn a_new_database_name_in_a_stopped_folder_gets_its_own_identity() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let url = backbone.base_url();
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("db");
@@ -216,11 +212,9 @@ async fn a_new_database_name_in_a_stopped_folder_gets_its_own_identity() {
 
 #[tokio::test]
 async fn support_information_carries_the_identity_public_key() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let a = Connector::start(&backbone.base_url()).await;
-    let info = a.ok("GET", "/Account/IdentityInfo", None, 200).await;
+    let info = a.get("/Account/IdentityInfo").await;
     let (status, body) = a
         .raw("GET", "/Monitoring/Support", Vec::new(), "application/json")
         .await;
@@ -235,9 +229,7 @@ async fn support_information_carries_the_identity_public_key() {
 
 #[tokio::test]
 async fn debug_mode_error_bodies_carry_a_stacktrace_and_production_ones_do_not() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let production = Connector::start(&backbone.base_url()).await;
     let debug =
         Connector::start_with_env(&backbone.base_url(), vec![("debug".into(), "true".into())])

@@ -15,7 +15,9 @@ use crate::brokers::{
 };
 use crate::notifications::non_empty;
 use crate::rest_peer::sync_until;
-use crate::rest_peer::{Connector, in_a_day, load_template, offer_template};
+use crate::rest_peer::{
+    Connector, in_a_day, load_template, offer_template, offer_template_with, pair_with_env,
+};
 use crate::webhooks::{Receiver, webhooks_env};
 
 pub type Events = BTreeMap<String, Vec<Value>>;
@@ -109,9 +111,7 @@ fn uncounted(mut rest: Value) -> Value {
 
 /// The response items of outgoing request `id`.
 async fn response_items(c: &Connector, id: &str) -> Value {
-    c.ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
-        .await["response"]["content"]["items"]
-        .clone()
+    c.get(&format!("/Requests/Outgoing/{id}")).await["response"]["content"]["items"].clone()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -121,21 +121,11 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     let (exchange_a, exchange_b) = (unique("consumption-a"), unique("consumption-b"));
     let (amqp_connection_a, mut amqp_a) = amqp_consumer(&exchange_a).await;
     let (amqp_connection_b, mut amqp_b) = amqp_consumer(&exchange_b).await;
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start_with_env(
-        &backbone.base_url(),
+    let (_backbone, a, b, a_address, b_address) = pair_with_env(
         publishing_env(&receiver, "a", &exchange_a),
-    )
-    .await;
-    let b = Connector::start_with_env(
-        &backbone.base_url(),
         publishing_env(&receiver, "b", &exchange_b),
     )
     .await;
-    let (a_address, b_address) = (a.address().await, b.address().await);
-
     // 1. Template request flow: b loads a's template, accepts its request with a new GivenName,
     //    which creates the relationship; a completes its outgoing request and accepts.
     let onboarding = json!({"items": [
@@ -143,30 +133,14 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
          "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}}
     ]});
     let content = json!({"@type": "RelationshipTemplateContent", "onNewRelationship": onboarding});
-    let template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    let loaded = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": template["reference"]["truncated"]})),
-            201,
-        )
-        .await;
+    let template = offer_template_with(&a, content).await;
+    let loaded = load_template(&b, &template["reference"]["truncated"]).await;
     let offered = sync_until(&b, "/Requests/Incoming", left_to_a_person).await;
     let template_request = offered[0]["id"].as_str().unwrap().to_owned();
     let given_name = json!({"@type": "IdentityAttribute", "owner": "", "value": {"@type": "GivenName", "value": "Tom"}});
-    b.ok(
-        "PUT",
+    b.put(
         &format!("/Requests/Incoming/{template_request}/Accept"),
-        Some(json!({"items": [{"accept": true, "newAttribute": given_name}]})),
-        200,
+        json!({"items": [{"accept": true, "newAttribute": given_name}]}),
     )
     .await;
     sync_until(
@@ -175,28 +149,19 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
         non_empty,
     )
     .await;
-    let relationship_id = a.ok("GET", "/Relationships", None, 200).await[0]["id"]
+    let relationship_id = a.get("/Relationships").await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    a.ok(
-        "PUT",
+    a.put(
         &format!("/Relationships/{relationship_id}/Accept"),
-        Some(json!({})),
-        200,
+        json!({}),
     )
     .await;
-    b.ok("POST", "/Account/Sync", None, 204).await;
+    b.sync().await;
 
     // b loads a's first template again: the active relationship leaves nothing to offer.
-    let loaded_again = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": template["reference"]["truncated"]})),
-            201,
-        )
-        .await;
+    let loaded_again = load_template(&b, &template["reference"]["truncated"]).await;
 
     // 2. Request flow by message: Read (a new Surname) and Create (a relationship attribute).
     let request = json!({"expiresAt": in_a_day(), "items": [
@@ -208,20 +173,16 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
            "value": {"@type": "ProprietaryString", "title": "Customer number", "value": "4711"}}}
     ]});
     let created = a
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing",
-            Some(json!({"content": request, "peer": b_address})),
-            201,
+            json!({"content": request, "peer": b_address}),
         )
         .await;
     let message_request = created["id"].as_str().unwrap().to_owned();
     let request_message = a
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [b_address], "content": created["content"]})),
-            201,
+            json!({"recipients": [b_address], "content": created["content"]}),
         )
         .await;
     sync_until(
@@ -231,11 +192,9 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     )
     .await;
     let surname = json!({"@type": "IdentityAttribute", "owner": "", "value": {"@type": "Surname", "value": "Smith"}});
-    b.ok(
-        "PUT",
+    b.put(
         &format!("/Requests/Incoming/{message_request}/Accept"),
-        Some(json!({"items": [{"accept": true, "newAttribute": surname}, {"accept": true}]})),
-        200,
+        json!({"items": [{"accept": true, "newAttribute": surname}, {"accept": true}]}),
     )
     .await;
     sync_until(
@@ -247,22 +206,13 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
 
     // 3. a's own identity attribute: created, succeeded, deleted (with its predecessor).
     let mail = a
-        .ok(
-            "POST",
-            "/Attributes",
-            Some(
-                json!({"content": {"value": {"@type": "EMailAddress", "value": "a@example.com"}}}),
-            ),
-            201,
-        )
+        .create_attribute(json!({"@type": "EMailAddress", "value": "a@example.com"}))
         .await;
     let mail_id = mail["id"].as_str().unwrap().to_owned();
     let mail_succeeded = a
-        .ok(
-            "POST",
+        .post(
             &format!("/Attributes/{mail_id}/Succeed"),
-            Some(json!({"successorContent": {"value": {"@type": "EMailAddress", "value": "new@example.com"}}})),
-            201,
+            json!({"successorContent": {"value": {"@type": "EMailAddress", "value": "new@example.com"}}}),
         )
         .await;
     let mail_successor = mail_succeeded["successor"]["id"]
@@ -279,33 +229,24 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
 
     // 4. b succeeds the GivenName it shared with a and tells a by NotifyPeer.
     let shared_name = b
-        .ok(
-            "GET",
-            "/Attributes?@type=OwnIdentityAttribute&content.value.@type=GivenName",
-            None,
-            200,
-        )
+        .get("/Attributes?@type=OwnIdentityAttribute&content.value.@type=GivenName")
         .await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let name_succeeded = b
-        .ok(
-            "POST",
+        .post(
             &format!("/Attributes/{shared_name}/Succeed"),
-            Some(json!({"successorContent": {"value": {"@type": "GivenName", "value": "Thomas"}}})),
-            201,
+            json!({"successorContent": {"value": {"@type": "GivenName", "value": "Thomas"}}}),
         )
         .await;
     let name_successor = name_succeeded["successor"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    b.ok(
-        "POST",
+    b.post(
         &format!("/Attributes/{name_successor}/NotifyPeer"),
-        Some(json!({"peer": a_address})),
-        201,
+        json!({"peer": a_address}),
     )
     .await;
     sync_until(&a, &format!("/Attributes?succeeds={shared_name}"), |v| {
@@ -320,22 +261,8 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     let login = json!({"items": [{"@type": "AuthenticationRequestItem", "mustBeAccepted": true, "title": "Login"}]});
     let content = json!({"@type": "RelationshipTemplateContent",
         "onNewRelationship": login, "onExistingRelationship": login});
-    let existing_template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    let existing_loaded = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": existing_template["reference"]["truncated"]})),
-            201,
-        )
-        .await;
+    let existing_template = offer_template_with(&a, content).await;
+    let existing_loaded = load_template(&b, &existing_template["reference"]["truncated"]).await;
     let offered = sync_until(
         &b,
         &format!(
@@ -347,19 +274,10 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     .await;
     let login_request = offered[0]["id"].as_str().unwrap().to_owned();
     // Loaded again while its request is open: no second request.
-    let existing_again = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": existing_template["reference"]["truncated"]})),
-            201,
-        )
-        .await;
-    b.ok(
-        "PUT",
+    let existing_again = load_template(&b, &existing_template["reference"]["truncated"]).await;
+    b.put(
         &format!("/Requests/Incoming/{login_request}/Accept"),
-        Some(json!({"items": [{"accept": true}]})),
-        200,
+        json!({"items": [{"accept": true}]}),
     )
     .await;
     sync_until(
@@ -458,9 +376,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
         .iter()
         .zip([&template_request, &message_request, &login_request])
     {
-        let dto = b
-            .ok("GET", &format!("/Requests/Incoming/{id}"), None, 200)
-            .await;
+        let dto = b.get(&format!("/Requests/Incoming/{id}")).await;
         assert_eq!(event["id"], dto["id"]);
         assert_eq!(event["status"], "Open");
         for field in ["isOwn", "peer", "createdAt", "content", "source"] {
@@ -483,9 +399,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     assert_eq!(processed.as_object().unwrap().len(), 2, "{processed}");
     assert_eq!(processed["result"], "ManualRequestDecisionRequired");
     let message_id = request_message["id"].as_str().unwrap();
-    let message = b
-        .ok("GET", &format!("/Messages/{message_id}"), None, 200)
-        .await;
+    let message = b.get(&format!("/Messages/{message_id}")).await;
     for field in ["id", "isOwn", "content", "createdBy", "createdAt"] {
         assert_eq!(
             processed["message"][field], message[field],
@@ -508,35 +422,18 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     );
     assert_eq!(
         last,
-        a.ok(
-            "GET",
-            &format!("/Requests/Outgoing/{message_request}"),
-            None,
-            200
-        )
-        .await
+        a.get(&format!("/Requests/Outgoing/{message_request}"))
+            .await
     );
     assert_eq!(
         hooks_a["consumption.outgoingRequestFromRelationshipCreationCreatedAndCompleted"],
-        [a.ok(
-            "GET",
-            &format!("/Requests/Outgoing/{template_request}"),
-            None,
-            200
-        )
-        .await]
+        [a.get(&format!("/Requests/Outgoing/{template_request}"))
+            .await]
     );
 
     // a, the template request answered by message: created and completed at once, as REST
     // shows it, its response from b's ResponseWrapper message.
-    let login_dto = a
-        .ok(
-            "GET",
-            &format!("/Requests/Outgoing/{login_request}"),
-            None,
-            200,
-        )
-        .await;
+    let login_dto = a.get(&format!("/Requests/Outgoing/{login_request}")).await;
     assert_eq!(
         hooks_a["consumption.outgoingRequestCreatedAndCompleted"],
         std::slice::from_ref(&login_dto)
@@ -552,12 +449,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     // a, the messages without a Request it received: processed with `NoRequest` (b's answers
     // to both requests and b's notification), each as REST shows it.
     let message_request_dto = a
-        .ok(
-            "GET",
-            &format!("/Requests/Outgoing/{message_request}"),
-            None,
-            200,
-        )
+        .get(&format!("/Requests/Outgoing/{message_request}"))
         .await;
     let no_request = &hooks_a["consumption.messageProcessed"];
     assert!(no_request.iter().all(|p| p["result"] == "NoRequest"));
@@ -579,7 +471,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     );
     for processed in no_request {
         let id = processed["message"]["id"].as_str().unwrap();
-        let message = a.ok("GET", &format!("/Messages/{id}"), None, 200).await;
+        let message = a.get(&format!("/Messages/{id}")).await;
         for field in ["id", "isOwn", "content", "createdBy", "createdAt"] {
             assert_eq!(
                 processed["message"][field], message[field],
@@ -621,9 +513,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     ] {
         for event in events.iter().filter(|e| e["id"] != mail_id.as_str()) {
             let id = event["id"].as_str().unwrap();
-            let dto = connector
-                .ok("GET", &format!("/Attributes/{id}"), None, 200)
-                .await;
+            let dto = connector.get(&format!("/Attributes/{id}")).await;
             for field in ["@type", "content", "createdAt", "peer"] {
                 assert_eq!(event[field], dto[field], "attributeCreated {id}.{field}");
             }
@@ -657,9 +547,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     );
     assert_eq!(notified["successor"]["id"], name_successor.as_str());
     assert_eq!(notified["successor"]["succeeds"], tom.as_str());
-    let copy = a
-        .ok("GET", &format!("/Attributes/{name_successor}"), None, 200)
-        .await;
+    let copy = a.get(&format!("/Attributes/{name_successor}")).await;
     assert!(
         copy["sourceReference"]
             .as_str()
@@ -679,10 +567,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     );
     assert_eq!(
         forwarded[2],
-        uncounted(
-            b.ok("GET", &format!("/Attributes/{name_successor}"), None, 200)
-                .await
-        )
+        uncounted(b.get(&format!("/Attributes/{name_successor}")).await)
     );
     assert_eq!(
         hooks_a["consumption.outgoingRequestFromRelationshipCreationCreatedAndCompleted"][0]["response"]

@@ -2,17 +2,15 @@
 //! the auth, scope and method errors of the area.
 
 use crate::helpers::{NO_SCOPE_KEY, assert_error};
-use crate::rest_peer::Connector;
+use crate::rest_peer::{Connector, start_backbone};
 
 // account.test.ts: "can get IdentityInfo", "can sync", "can get the LastCompletedSyncRun"
 #[tokio::test]
 async fn account_endpoints() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let c = Connector::start(&backbone.base_url()).await;
 
-    let info = c.ok("GET", "/Account/IdentityInfo", None, 200).await;
+    let info = c.get("/Account/IdentityInfo").await;
     let info = info.as_object().unwrap();
     assert_eq!(info.len(), 2, "only address and publicKey: {info:?}");
     assert!(info["address"].as_str().unwrap().starts_with("did:e:"));
@@ -23,7 +21,7 @@ async fn account_endpoints() {
     assert_eq!(response.status().as_u16(), 204);
     assert!(response.text().await.unwrap().is_empty());
 
-    let sync_info = c.ok("GET", "/Account/SyncInfo", None, 200).await;
+    let sync_info = c.get("/Account/SyncInfo").await;
     let sync_info = sync_info.as_object().unwrap();
     assert!(
         sync_info

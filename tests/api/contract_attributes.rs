@@ -33,20 +33,16 @@ pub async fn peers() -> Peers {
 pub async fn request_accepted(sender: &Connector, recipient: &Connector, items: Value) -> Value {
     let recipient_address = recipient.address().await;
     let created = sender
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing",
-            Some(json!({"peer": recipient_address, "content": {"items": items}})),
-            201,
+            json!({"peer": recipient_address, "content": {"items": items}}),
         )
         .await;
     let id = created["id"].as_str().unwrap().to_owned();
     sender
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [recipient_address], "content": created["content"]})),
-            201,
+            json!({"recipients": [recipient_address], "content": created["content"]}),
         )
         .await;
     sync_until(recipient, &format!("/Requests/Incoming/{id}"), |r| {
@@ -57,11 +53,9 @@ pub async fn request_accepted(sender: &Connector, recipient: &Connector, items: 
         .map(|_| json!({"accept": true}))
         .collect();
     recipient
-        .ok(
-            "PUT",
+        .put(
             &format!("/Requests/Incoming/{id}/Accept"),
-            Some(json!({"items": decisions})),
-            200,
+            json!({"items": decisions}),
         )
         .await;
     sync_until(sender, &format!("/Requests/Outgoing/{id}"), |r| {
@@ -71,13 +65,7 @@ pub async fn request_accepted(sender: &Connector, recipient: &Connector, items: 
 }
 
 pub async fn create_own(c: &Connector, content: Value) -> Value {
-    c.ok(
-        "POST",
-        "/Attributes",
-        Some(json!({"content": content})),
-        201,
-    )
-    .await
+    c.post("/Attributes", json!({"content": content})).await
 }
 
 fn given_name(value: &str) -> Value {
@@ -102,9 +90,7 @@ async fn create_and_share_own_identity(
         .await;
     }
     let id = attribute["id"].as_str().unwrap();
-    sender
-        .ok("GET", &format!("/Attributes/{id}"), None, 200)
-        .await
+    sender.get(&format!("/Attributes/{id}")).await
 }
 
 /// `executeFullCreateAndShareRelationshipAttributeFlow`: a CreateAttributeRequestItem with a
@@ -126,9 +112,7 @@ async fn create_and_share_relationship_attribute(
     let id = request["response"]["content"]["items"][0]["attributeId"]
         .as_str()
         .unwrap();
-    sender
-        .ok("GET", &format!("/Attributes/{id}"), None, 200)
-        .await
+    sender.get(&format!("/Attributes/{id}")).await
 }
 
 fn proprietary(key: &str, value: &str) -> Value {
@@ -145,11 +129,9 @@ fn tagged_given_name() -> Value {
 async fn should_check_if_an_own_identity_attribute_can_be_created() {
     let p = peers().await;
     let result =
-        p.a.ok(
-            "PUT",
+        p.a.put(
             "/Attributes/CanCreate",
-            Some(json!({"content": tagged_given_name()})),
-            200,
+            json!({"content": tagged_given_name()}),
         )
         .await;
     assert_eq!(result["isSuccess"], true, "{result}");
@@ -163,11 +145,8 @@ async fn should_create_get_and_list_an_own_identity_attribute() {
     let p = peers().await;
     let created = create_own(&p.a, tagged_given_name()).await;
     let id = created["id"].as_str().unwrap();
-    assert_eq!(
-        p.a.ok("GET", &format!("/Attributes/{id}"), None, 200).await,
-        created
-    );
-    let listed = p.a.ok("GET", "/Attributes", None, 200).await;
+    assert_eq!(p.a.get(&format!("/Attributes/{id}")).await, created);
+    let listed = p.a.get("/Attributes").await;
     assert!(listed.as_array().unwrap().contains(&created));
     let surname = create_own(
         &p.a,
@@ -185,31 +164,21 @@ async fn should_get_forwarding_details_for_a_forwarded_own_identity_attribute() 
     let forwarded = create_and_share_own_identity(&p.a, &[&p.b], given_name("AGivenName")).await;
     let id = forwarded["id"].as_str().unwrap();
     let details =
-        p.a.ok(
-            "GET",
-            &format!("/Attributes/{id}/ForwardingDetails"),
-            None,
-            200,
-        )
-        .await;
+        p.a.get(&format!("/Attributes/{id}/ForwardingDetails"))
+            .await;
     assert_eq!(details.as_array().unwrap().len(), 1);
     assert_eq!(details[0]["peer"], p.b_address.as_str());
     let none =
-        p.a.ok(
-            "GET",
-            &format!("/Attributes/{id}/ForwardingDetails?peer=aPeerWithoutForward"),
-            None,
-            200,
-        )
+        p.a.get(&format!(
+            "/Attributes/{id}/ForwardingDetails?peer=aPeerWithoutForward"
+        ))
         .await;
     assert_eq!(none, json!([]));
     let to_b =
-        p.a.ok(
-            "GET",
-            &format!("/Attributes/{id}/ForwardingDetails?peer={}", p.b_address),
-            None,
-            200,
-        )
+        p.a.get(&format!(
+            "/Attributes/{id}/ForwardingDetails?peer={}",
+            p.b_address
+        ))
         .await;
     assert_eq!(to_b.as_array().unwrap().len(), 1);
     // The runtime's LocalAttributeDTO counts the forwarding.
@@ -223,20 +192,14 @@ async fn should_succeed_an_own_identity_attribute() {
     let created = create_own(&p.a, tagged_given_name()).await;
     let id = created["id"].as_str().unwrap();
     let succeeded =
-        p.a.ok(
-            "POST",
+        p.a.post(
             &format!("/Attributes/{id}/Succeed"),
-            Some(
-                json!({"successorContent": {"value": given_name("ANewGivenName"),
+            json!({"successorContent": {"value": given_name("ANewGivenName"),
                 "tags": ["x:content.edu.de"]}}),
-            ),
-            201,
         )
         .await;
     let successor_id = succeeded["successor"]["id"].as_str().unwrap();
-    let successor =
-        p.a.ok("GET", &format!("/Attributes/{successor_id}"), None, 200)
-            .await;
+    let successor = p.a.get(&format!("/Attributes/{successor_id}")).await;
     assert_eq!(successor["content"]["tags"], json!(["x:content.edu.de"]));
     assert_eq!(successor["content"]["value"], given_name("ANewGivenName"));
     assert_eq!(successor["content"]["owner"], p.a_address.as_str());
@@ -250,20 +213,16 @@ async fn should_notify_peer_about_own_identity_attribute_succession() {
     let shared = create_and_share_own_identity(&p.a, &[&p.b], given_name("AGivenName")).await;
     let id = shared["id"].as_str().unwrap();
     let succeeded =
-        p.a.ok(
-            "POST",
+        p.a.post(
             &format!("/Attributes/{id}/Succeed"),
-            Some(json!({"successorContent": {"value": given_name("ANewGivenName")}})),
-            201,
+            json!({"successorContent": {"value": given_name("ANewGivenName")}}),
         )
         .await;
     let successor_id = succeeded["successor"]["id"].as_str().unwrap();
     let notified =
-        p.a.ok(
-            "POST",
+        p.a.post(
             &format!("/Attributes/{successor_id}/NotifyPeer"),
-            Some(json!({"peer": p.b_address})),
-            201,
+            json!({"peer": p.b_address}),
         )
         .await;
     assert!(notified["notificationId"].is_string(), "{notified}");
@@ -287,11 +246,9 @@ async fn should_succeed_an_own_relationship_attribute() {
     let successor_value =
         json!({"@type": "ProprietaryString", "title": "text", "value": "ANewGivenName"});
     let succeeded =
-        p.a.ok(
-            "POST",
+        p.a.post(
             &format!("/Attributes/{id}/Succeed"),
-            Some(json!({"successorContent": {"value": successor_value}})),
-            201,
+            json!({"successorContent": {"value": successor_value}}),
         )
         .await;
     let successor_id = succeeded["successor"]["id"].as_str().unwrap();
@@ -338,13 +295,8 @@ async fn should_query_own_attributes_shared_with_peer() {
         .append_pair("deletionInfo", "!")
         .finish();
     let found =
-        p.a.ok(
-            "GET",
-            &format!("/Attributes/Own/Shared/{}?{query}", p.b_address),
-            None,
-            200,
-        )
-        .await;
+        p.a.get(&format!("/Attributes/Own/Shared/{}?{query}", p.b_address))
+            .await;
     assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
 }
 
@@ -360,13 +312,8 @@ async fn should_query_peer_attributes() {
         .append_pair("deletionInfo", "!")
         .finish();
     let found =
-        p.a.ok(
-            "GET",
-            &format!("/Attributes/Peer/{}?{query}", p.b_address),
-            None,
-            200,
-        )
-        .await;
+        p.a.get(&format!("/Attributes/Peer/{}?{query}", p.b_address))
+            .await;
     assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
 }
 
@@ -415,7 +362,7 @@ async fn should_execute_a_relationship_attribute_query() {
 #[tokio::test]
 async fn should_get_all_own_identity_attributes() {
     let p = peers().await;
-    let none = p.a.ok("GET", "/Attributes/Own/Identity", None, 200).await;
+    let none = p.a.get("/Attributes/Own/Identity").await;
     assert_eq!(none, json!([]));
     for i in 0..5 {
         create_own(
@@ -425,7 +372,7 @@ async fn should_get_all_own_identity_attributes() {
         .await;
     }
     create_and_share_own_identity(&p.a, &[&p.b], given_name("AGivenName5")).await;
-    let all = p.a.ok("GET", "/Attributes/Own/Identity", None, 200).await;
+    let all = p.a.get("/Attributes/Own/Identity").await;
     assert_eq!(all.as_array().unwrap().len(), 6);
 }
 
@@ -442,30 +389,18 @@ async fn should_get_latest_versions_of_all_own_identity_attributes() {
         .await;
     }
     let id = last["id"].as_str().unwrap();
-    p.a.ok(
-        "POST",
+    p.a.post(
         &format!("/Attributes/{id}/Succeed"),
-        Some(json!({"successorContent": {"value": given_name("ANewGivenName")}})),
-        201,
+        json!({"successorContent": {"value": given_name("ANewGivenName")}}),
     )
     .await;
     let all =
-        p.a.ok(
-            "GET",
-            "/Attributes/Own/Identity?onlyLatestVersions=false",
-            None,
-            200,
-        )
-        .await;
+        p.a.get("/Attributes/Own/Identity?onlyLatestVersions=false")
+            .await;
     assert_eq!(all.as_array().unwrap().len(), 6);
     let latest =
-        p.a.ok(
-            "GET",
-            "/Attributes/Own/Identity?onlyLatestVersions=true",
-            None,
-            200,
-        )
-        .await;
+        p.a.get("/Attributes/Own/Identity?onlyLatestVersions=true")
+            .await;
     assert_eq!(latest.as_array().unwrap().len(), 5);
 }
 
@@ -477,21 +412,9 @@ async fn should_get_all_own_attributes_shared_with_peer_and_peer_attributes() {
     create_and_share_own_identity(&p.a, &[&p.b], given_name("ANewGivenName")).await;
     create_own(&p.a, json!({"value": given_name("AGivenName")})).await;
     let own =
-        p.a.ok(
-            "GET",
-            &format!("/Attributes/Own/Shared/{}", p.b_address),
-            None,
-            200,
-        )
-        .await;
-    let peer =
-        p.b.ok(
-            "GET",
-            &format!("/Attributes/Peer/{}", p.a_address),
-            None,
-            200,
-        )
-        .await;
+        p.a.get(&format!("/Attributes/Own/Shared/{}", p.b_address))
+            .await;
+    let peer = p.b.get(&format!("/Attributes/Peer/{}", p.a_address)).await;
     assert_eq!(own.as_array().unwrap().len(), 1);
     assert_eq!(peer.as_array().unwrap().len(), 1);
 }
@@ -504,39 +427,23 @@ async fn should_get_latest_versions_of_own_attributes_shared_with_peer_and_peer_
     let shared = create_and_share_own_identity(&p.a, &[&p.b], given_name("AGivenName")).await;
     let id = shared["id"].as_str().unwrap();
     let succeeded =
-        p.a.ok(
-            "POST",
+        p.a.post(
             &format!("/Attributes/{id}/Succeed"),
-            Some(json!({"successorContent": {"value": given_name("ANewGivenName")}})),
-            201,
+            json!({"successorContent": {"value": given_name("ANewGivenName")}}),
         )
         .await;
     let successor_id = succeeded["successor"]["id"].as_str().unwrap();
-    p.a.ok(
-        "POST",
+    p.a.post(
         &format!("/Attributes/{successor_id}/NotifyPeer"),
-        Some(json!({"peer": p.b_address})),
-        201,
+        json!({"peer": p.b_address}),
     )
     .await;
     let own =
-        p.a.ok(
-            "GET",
-            &format!("/Attributes/Own/Shared/{}", p.b_address),
-            None,
-            200,
-        )
-        .await;
+        p.a.get(&format!("/Attributes/Own/Shared/{}", p.b_address))
+            .await;
     assert_eq!(own.as_array().unwrap().len(), 1, "{own}");
     // The original reads b without syncing first: b still holds only the first version.
-    let peer =
-        p.b.ok(
-            "GET",
-            &format!("/Attributes/Peer/{}", p.a_address),
-            None,
-            200,
-        )
-        .await;
+    let peer = p.b.get(&format!("/Attributes/Peer/{}", p.a_address)).await;
     assert_eq!(peer.as_array().unwrap().len(), 1, "{peer}");
 }
 
@@ -552,32 +459,21 @@ async fn should_get_all_shared_versions_of_an_attribute() {
     let mut latest = first_id.clone();
     for i in 0..5 {
         let succeeded =
-            p.a.ok(
-                "POST",
+            p.a.post(
                 &format!("/Attributes/{latest}/Succeed"),
-                Some(json!({"successorContent": {"value": given_name(&format!("AGivenName{i}"))}})),
-                201,
+                json!({"successorContent": {"value": given_name(&format!("AGivenName{i}"))}}),
             )
             .await;
         latest = succeeded["successor"]["id"].as_str().unwrap().to_owned();
         for peer in [&p.b_address, &c_address] {
-            p.a.ok(
-                "POST",
+            p.a.post(
                 &format!("/Attributes/{latest}/NotifyPeer"),
-                Some(json!({"peer": peer})),
-                201,
+                json!({"peer": peer}),
             )
             .await;
         }
     }
-    let versions =
-        p.a.ok(
-            "GET",
-            &format!("/Attributes/{first_id}/Versions"),
-            None,
-            200,
-        )
-        .await;
+    let versions = p.a.get(&format!("/Attributes/{first_id}/Versions")).await;
     assert_eq!(versions.as_array().unwrap().len(), 6);
     let shared = |only_latest: bool| {
         format!(
@@ -585,9 +481,9 @@ async fn should_get_all_shared_versions_of_an_attribute() {
             p.b_address
         )
     };
-    let all = p.a.ok("GET", &shared(false), None, 200).await;
+    let all = p.a.get(&shared(false)).await;
     assert_eq!(all.as_array().unwrap().len(), 6);
-    let latest_shared = p.a.ok("GET", &shared(true), None, 200).await;
+    let latest_shared = p.a.get(&shared(true)).await;
     assert_eq!(latest_shared.as_array().unwrap().len(), 1);
 }
 
@@ -652,33 +548,27 @@ async fn should_delete_a_third_party_relationship_attribute_and_notify_the_peer(
     )
     .await;
     let created = c
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing",
-            Some(json!({"peer": p.b_address, "content": {"items": [
+            json!({"peer": p.b_address, "content": {"items": [
                 {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
                  "query": {"@type": "ThirdPartyRelationshipAttributeQuery", "key": "randomKey",
-                           "owner": "", "thirdParty": [p.a_address]}}]}})),
-            201,
+                           "owner": "", "thirdParty": [p.a_address]}}]}}),
         )
         .await;
     let id = created["id"].as_str().unwrap();
-    c.ok(
-        "POST",
+    c.post(
         "/Messages",
-        Some(json!({"recipients": [p.b_address], "content": created["content"]})),
-        201,
+        json!({"recipients": [p.b_address], "content": created["content"]}),
     )
     .await;
     sync_until(&p.b, &format!("/Requests/Incoming/{id}"), |r| {
         r["status"] == "ManualDecisionRequired"
     })
     .await;
-    p.b.ok(
-        "PUT",
+    p.b.put(
         &format!("/Requests/Incoming/{id}/Accept"),
-        Some(json!({"items": [{"accept": true, "existingAttributeId": own["id"]}]})),
-        200,
+        json!({"items": [{"accept": true, "existingAttributeId": own["id"]}]}),
     )
     .await;
     let completed = sync_until(&c, &format!("/Requests/Outgoing/{id}"), |r| {
@@ -689,9 +579,7 @@ async fn should_delete_a_third_party_relationship_attribute_and_notify_the_peer(
         .as_str()
         .unwrap()
         .to_owned();
-    let third_party = c
-        .ok("GET", &format!("/Attributes/{third_party_id}"), None, 200)
-        .await;
+    let third_party = c.get(&format!("/Attributes/{third_party_id}")).await;
     assert_eq!(third_party["@type"], "ThirdPartyRelationshipAttribute");
     let deleted = c
         .ok(
@@ -723,6 +611,6 @@ async fn should_delete_a_third_party_relationship_attribute_and_notify_the_peer(
 #[tokio::test]
 async fn should_get_all_valid_tags() {
     let p = peers().await;
-    let tags = p.a.ok("GET", "/Attributes/TagCollection", None, 200).await;
+    let tags = p.a.get("/Attributes/TagCollection").await;
     assert!(tags.is_object(), "{tags}");
 }

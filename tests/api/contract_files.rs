@@ -69,10 +69,10 @@ async fn file_upload_and_get() {
     .await;
     assert!(without["result"].get("description").is_none());
     for list in ["/Files", "/Files/Own"] {
-        let files = a.ok("GET", list, None, 200).await;
+        let files = a.get(list).await;
         assert!(files.as_array().unwrap().contains(&file), "{list}");
     }
-    assert_eq!(a.ok("GET", &format!("/Files/{id}"), None, 200).await, file);
+    assert_eq!(a.get(&format!("/Files/{id}")).await, file);
     let empty = upload(&a, upload_form("empty", "empty.txt", b"", &[]), 201).await;
     assert_eq!(empty["result"]["filesize"], 0);
     let twice = upload(&a, upload_form("File Title", "test.txt", content, &[]), 201).await;
@@ -123,12 +123,7 @@ async fn file_upload_and_get() {
         "expiresAt must match ISO8601 datetime format"
     );
 
-    let error = assert_error(
-        a.call("GET", "/Files/FILXXXXXXXXXXXXXXXXX", None).await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
+    let error = a.get_not_found("/Files/FILXXXXXXXXXXXXXXXXX").await;
     assert_eq!(
         error["message"],
         "File not found. Make sure the ID exists and the record is not expired."
@@ -147,43 +142,29 @@ async fn load_peer_file() {
     let file = upload(&a, upload_form("File Title", "test.txt", b"x", &[]), 201).await;
     let file = file["result"].clone();
     let id = file["id"].as_str().unwrap();
-    let error = assert_error(
-        b.call("GET", &format!("/Files/{id}"), None).await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
+    let error = b.get_not_found(&format!("/Files/{id}")).await;
     assert_eq!(
         error["message"],
         "File not found. Make sure the ID exists and the record is not expired."
     );
-    let token = a
-        .ok("POST", &format!("/Files/{id}/Token"), Some(json!({})), 201)
-        .await;
+    let token = a.post(&format!("/Files/{id}/Token"), json!({})).await;
     let loaded = b
-        .ok(
-            "POST",
+        .post(
             "/Files/Peer",
-            Some(json!({"reference": token["reference"]["truncated"]})),
-            201,
+            json!({"reference": token["reference"]["truncated"]}),
         )
         .await;
     assert_eq!(loaded["id"], id);
     assert_eq!(loaded["isOwn"], false);
-    assert_eq!(
-        b.ok("GET", &format!("/Files/{id}"), None, 200).await["id"],
-        id
-    );
-    let listed = b.ok("GET", "/Files", None, 200).await;
+    assert_eq!(b.get(&format!("/Files/{id}")).await["id"], id);
+    let listed = b.get("/Files").await;
     assert!(listed.as_array().unwrap().iter().any(|f| f["id"] == id));
 
     let b_address = b.address().await;
     let personal = a
-        .ok(
-            "POST",
+        .post(
             &format!("/Files/{id}/Token"),
-            Some(json!({"forIdentity": b_address})),
-            201,
+            json!({"forIdentity": b_address}),
         )
         .await;
     assert_eq!(personal["forIdentity"], b_address.as_str());
@@ -191,34 +172,37 @@ async fn load_peer_file() {
     // Loaded by the file's own reference.
     let other = upload(&a, upload_form("Other", "o.txt", b"y", &[]), 201).await;
     let loaded = b
-        .ok(
-            "POST",
+        .post(
             "/Files/Peer",
-            Some(json!({"reference": other["result"]["reference"]["truncated"]})),
-            201,
+            json!({"reference": other["result"]["reference"]["truncated"]}),
         )
         .await;
     assert_eq!(loaded["id"], other["result"]["id"]);
 
     for reference in [json!(token["id"]), json!(id), json!(null), json!("")] {
-        let error = assert_error(
-            b.call("POST", "/Files/Peer", Some(json!({"reference": reference})))
-                .await,
-            400,
-            "error.runtime.validation.invalidPropertyValue",
-        )
-        .await;
+        let error = b
+            .fails(
+                "POST",
+                "/Files/Peer",
+                Some(json!({"reference": reference})),
+                400,
+                "error.runtime.validation.invalidPropertyValue",
+            )
+            .await;
         assert_eq!(
             error["message"], "token / file reference invalid",
             "{reference}"
         );
     }
-    let error = assert_error(
-        b.call("POST", "/Files/Peer", Some(json!({}))).await,
-        400,
-        "error.runtime.validation.invalidPropertyValue",
-    )
-    .await;
+    let error = b
+        .fails(
+            "POST",
+            "/Files/Peer",
+            Some(json!({})),
+            400,
+            "error.runtime.validation.invalidPropertyValue",
+        )
+        .await;
     assert_eq!(error["message"], "token / file reference invalid");
 
     for (protection, password) in [
@@ -234,20 +218,16 @@ async fn load_peer_file() {
         ),
     ] {
         let token = a
-            .ok(
-                "POST",
+            .post(
                 &format!("/Files/{id}/Token"),
-                Some(json!({"passwordProtection": protection})),
-                201,
+                json!({"passwordProtection": protection}),
             )
             .await;
         assert_eq!(token["passwordProtection"], protection);
         let loaded = b
-            .ok(
-                "POST",
+            .post(
                 "/Files/Peer",
-                Some(json!({"reference": token["reference"]["truncated"], "password": password})),
-                201,
+                json!({"reference": token["reference"]["truncated"], "password": password}),
             )
             .await;
         assert_eq!(loaded["id"], id);
@@ -286,15 +266,11 @@ async fn files_query() {
 
     // exchangeFile: a's file loaded by b through its reference.
     let id = file["id"].as_str().unwrap();
-    let token = a
-        .ok("POST", &format!("/Files/{id}/Token"), Some(json!({})), 201)
-        .await;
+    let token = a.post(&format!("/Files/{id}/Token"), json!({})).await;
     let peer_file = b
-        .ok(
-            "POST",
+        .post(
             "/Files/Peer",
-            Some(json!({"reference": token["reference"]["truncated"]})),
-            201,
+            json!({"reference": token["reference"]["truncated"]}),
         )
         .await;
     own_fields(&peer_file).execute(&b, "/Files/Peer").await;

@@ -3,16 +3,13 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::assert_error;
-use crate::rest_peer::Connector;
+use crate::rest_peer::{Connector, start_backbone};
 
 // "should upsert an IdentityMetadata with key '$key' and value '$value'" (three cases),
 // "should get an IdentityMetadata", "should delete an IdentityMetadata"
 #[tokio::test]
 async fn identity_metadata() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let c = Connector::start(&backbone.base_url()).await;
     let address = c.address().await;
     for (key, value) in [
@@ -24,18 +21,13 @@ async fn identity_metadata() {
         if let Some(k) = key {
             body["key"] = k.into();
         }
-        let stored = c.ok("PUT", "/IdentityMetadata", Some(body), 200).await;
+        let stored = c.put("/IdentityMetadata", body).await;
         assert_eq!(stored["reference"], address.as_str());
         assert_eq!(stored.get("key").and_then(Value::as_str), key);
         assert_eq!(stored["value"], value);
     }
     let read = c
-        .ok(
-            "GET",
-            &format!("/IdentityMetadata?reference={address}&key=key"),
-            None,
-            200,
-        )
+        .get(&format!("/IdentityMetadata?reference={address}&key=key"))
         .await;
     assert_eq!(read["value"], "value");
     let response = c
@@ -46,17 +38,15 @@ async fn identity_metadata() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 204);
-    let error = assert_error(
-        c.call(
+    let error = c
+        .fails(
             "GET",
             &format!("/IdentityMetadata?reference={address}&key=key"),
             None,
+            400,
+            "error.runtime.identityMetadata.notFound",
         )
-        .await,
-        400,
-        "error.runtime.identityMetadata.notFound",
-    )
-    .await;
+        .await;
     assert_eq!(
         error["message"],
         "There is no stored IdentityMetadata for the specified combination of reference and key."

@@ -3,8 +3,7 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, related_pair};
+use crate::rest_peer::{Connector, in_a_day, related_pair, start_backbone};
 
 async fn upload_file(c: &Connector) -> String {
     let form = Form::new()
@@ -32,22 +31,20 @@ async fn messaging_and_message_query() {
     let mail = json!({"@type": "Mail", "body": "b", "cc": [], "subject": "a", "to": [b_address],
                       "bodyFormat": "PlainText"});
     let sent = a
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [b_address], "content": mail, "attachments": [file_id]})),
-            201,
+            json!({"recipients": [b_address], "content": mail, "attachments": [file_id]}),
         )
         .await;
     let id = sent["id"].as_str().unwrap();
 
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    let messages = b.ok("GET", "/Messages", None, 200).await;
+    b.sync().await;
+    let messages = b.get("/Messages").await;
     let messages = messages.as_array().unwrap();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["id"], id);
     assert_eq!(messages[0]["content"], mail);
-    let one = b.ok("GET", &format!("/Messages/{id}"), None, 200).await;
+    let one = b.get(&format!("/Messages/{id}")).await;
     assert_eq!(one["id"], id);
     assert_eq!(one["attachments"][0]["id"], file_id.as_str());
 
@@ -79,25 +76,15 @@ async fn messaging_and_message_query() {
         ("attachments", file_id.as_str()),
     ] {
         let query = format!("/Messages?{key}={}", urlencode(value));
-        assert_eq!(
-            ids(b.ok("GET", &query, None, 200).await),
-            vec![id.to_owned()],
-            "{key}"
-        );
+        assert_eq!(ids(b.get(&query).await), vec![id.to_owned()], "{key}");
         let query = format!("/Messages?{key}={}", urlencode(&format!("!{value}")));
-        assert!(
-            ids(b.ok("GET", &query, None, 200).await).is_empty(),
-            "{key}=!"
-        );
+        assert!(ids(b.get(&query).await).is_empty(), "{key}=!");
     }
     let query = format!(
         "/Messages?participant={}&participant=id111111111111111111111111111111111",
         urlencode(message["createdBy"].as_str().unwrap())
     );
-    assert_eq!(
-        ids(b.ok("GET", &query, None, 200).await),
-        vec![id.to_owned()]
-    );
+    assert_eq!(ids(b.get(&query).await), vec![id.to_owned()]);
 }
 
 fn urlencode(text: &str) -> String {
@@ -108,9 +95,7 @@ fn urlencode(text: &str) -> String {
 // missing 'to' in the Message"
 #[tokio::test]
 async fn message_errors() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let a = Connector::start(&backbone.base_url()).await;
     let fake = "did:e:localhost:dids:0000000000000000000000";
     for (content, message) in [
@@ -123,14 +108,15 @@ async fn message_errors() {
             "Mail.to :: Value is not defined",
         ),
     ] {
-        let response = a
-            .call(
+        let error = a
+            .fails(
                 "POST",
                 "/Messages",
                 Some(json!({"recipients": [fake], "content": content})),
+                400,
+                "error.runtime.requestDeserialization",
             )
             .await;
-        let error = assert_error(response, 400, "error.runtime.requestDeserialization").await;
         assert_eq!(error["message"], message);
     }
 }

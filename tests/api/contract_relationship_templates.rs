@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
 use crate::query_conditions::QueryConditions;
-use crate::rest_peer::{Connector, in_a_day, pair};
+use crate::rest_peer::{Connector, in_a_day, pair, start_backbone};
 
 fn content() -> Value {
     json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"a": "b"}})
@@ -25,8 +25,7 @@ async fn create_template(
     if let Some(p) = protection {
         body["passwordProtection"] = p;
     }
-    c.ok("POST", "/RelationshipTemplates/Own", Some(body), 201)
-        .await
+    c.post("/RelationshipTemplates/Own", body).await
 }
 
 /// `getTemplateToken(client, forIdentity?, passwordProtection?)`.
@@ -44,13 +43,8 @@ async fn template_token(
         body["passwordProtection"] = p;
     }
     let id = template["id"].as_str().unwrap();
-    c.ok(
-        "POST",
-        &format!("/RelationshipTemplates/Own/{id}/Token"),
-        Some(body),
-        201,
-    )
-    .await
+    c.post(&format!("/RelationshipTemplates/Own/{id}/Token"), body)
+        .await
 }
 
 async fn load(c: &Connector, reference: &Value, password: Option<&str>) -> Value {
@@ -58,8 +52,7 @@ async fn load(c: &Connector, reference: &Value, password: Option<&str>) -> Value
     if let Some(p) = password {
         body["password"] = p.into();
     }
-    c.ok("POST", "/RelationshipTemplates/Peer", Some(body), 201)
-        .await
+    c.post("/RelationshipTemplates/Peer", body).await
 }
 
 // "create a template", "create a template with undefined maxNumberOfAllocations", "read a
@@ -68,63 +61,44 @@ async fn load(c: &Connector, reference: &Value, password: Option<&str>) -> Value
 // for sending maxNumberOfAllocations 0", "delete a template"
 #[tokio::test]
 async fn template_tests() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let a = Connector::start(&backbone.base_url()).await;
     let template = create_template(&a, None, None).await;
     assert_eq!(template["maxNumberOfAllocations"], 1);
     assert_eq!(template["content"], content());
 
     let unlimited = a
-        .ok(
-            "POST",
+        .post(
             "/RelationshipTemplates/Own",
-            Some(json!({"content": content(), "expiresAt": in_a_day()})),
-            201,
+            json!({"content": content(), "expiresAt": in_a_day()}),
         )
         .await;
     assert!(unlimited.get("maxNumberOfAllocations").is_none());
     let id = unlimited["id"].as_str().unwrap();
-    let read = a
-        .ok("GET", &format!("/RelationshipTemplates/{id}"), None, 200)
-        .await;
+    let read = a.get(&format!("/RelationshipTemplates/{id}")).await;
     assert!(read.get("maxNumberOfAllocations").is_none());
 
-    let own = a.ok("GET", "/RelationshipTemplates/Own", None, 200).await;
+    let own = a.get("/RelationshipTemplates/Own").await;
     assert!(own.as_array().unwrap().contains(&template), "{own}");
     let id = template["id"].as_str().unwrap();
     assert_eq!(
-        a.ok("GET", &format!("/RelationshipTemplates/{id}"), None, 200)
-            .await,
+        a.get(&format!("/RelationshipTemplates/{id}")).await,
         template
     );
 
-    let response = a
-        .call(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(
-                json!({"content": content(), "expiresAt": in_a_day(), "maxNumberOfAllocations": 0}),
-            ),
-        )
-        .await;
-    assert_error(
-        response,
+    a.fails(
+        "POST",
+        "/RelationshipTemplates/Own",
+        Some(json!({"content": content(), "expiresAt": in_a_day(), "maxNumberOfAllocations": 0})),
         400,
         "error.runtime.validation.invalidPropertyValue",
     )
     .await;
 
-    a.ok("DELETE", &format!("/RelationshipTemplates/{id}"), None, 204)
+    a.delete(&format!("/RelationshipTemplates/{id}")).await;
+    let error = a
+        .get_not_found(&format!("/RelationshipTemplates/{id}"))
         .await;
-    let error = assert_error(
-        a.call("GET", &format!("/RelationshipTemplates/{id}"), None)
-            .await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
     assert_eq!(
         error["message"],
         "RelationshipTemplate not found. Make sure the ID exists and the record is not expired."
@@ -153,11 +127,9 @@ async fn personalized_and_protected_templates() {
     let plain = create_template(&a, None, None).await;
     let id = plain["id"].as_str().unwrap();
     let token = a
-        .ok(
-            "POST",
+        .post(
             &format!("/RelationshipTemplates/Own/{id}/Token"),
-            Some(json!({"forIdentity": b_address})),
-            201,
+            json!({"forIdentity": b_address}),
         )
         .await;
     assert_eq!(token["forIdentity"], b_address.as_str());
@@ -189,16 +161,14 @@ async fn personalized_and_protected_templates() {
         let plain = create_template(&a, None, None).await;
         let id = plain["id"].as_str().unwrap();
         let token = a
-            .ok(
-                "POST",
+            .post(
                 "/Tokens/Own",
-                Some(json!({
+                json!({
                     "content": {"@type": "TokenContentRelationshipTemplate", "templateId": id,
                                 "secretKey": secret_key_of(&a, &plain).await},
                     "expiresAt": in_a_day(),
                     "passwordProtection": protection,
-                })),
-                201,
+                }),
             )
             .await;
         assert_eq!(token["passwordProtection"], protection);
@@ -212,12 +182,7 @@ async fn personalized_and_protected_templates() {
 async fn secret_key_of(a: &Connector, template: &Value) -> Value {
     let id = template["id"].as_str().unwrap();
     let token = a
-        .ok(
-            "POST",
-            &format!("/RelationshipTemplates/Own/{id}/Token"),
-            Some(json!({})),
-            201,
-        )
+        .post(&format!("/RelationshipTemplates/Own/{id}/Token"), json!({}))
         .await;
     token["content"]["secretKey"].clone()
 }
@@ -227,18 +192,18 @@ async fn secret_key_of(a: &Connector, template: &Value) -> Value {
 // fails on its first missing property; complete, it fails on its kind.
 #[tokio::test]
 async fn serialization_errors() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let a = Connector::start(&backbone.base_url()).await;
     let body = json!({"content": {"a": "A", "@type": "NonExistentType"}, "expiresAt": in_a_day()});
-    let error = assert_error(
-        a.call("POST", "/RelationshipTemplates/Own", Some(body))
-            .await,
-        400,
-        "error.runtime.unknownType",
-    )
-    .await;
+    let error = a
+        .fails(
+            "POST",
+            "/RelationshipTemplates/Own",
+            Some(body),
+            400,
+            "error.runtime.unknownType",
+        )
+        .await;
     assert_eq!(
         error["message"],
         "Type 'NonExistentType' with version 1 was not found within reflection classes. You might have to install a module first."
@@ -246,13 +211,10 @@ async fn serialization_errors() {
     // The same for a message's content; a known type of the wrong kind stays a validation error.
     let address = a.address().await;
     let message = |content: Value| json!({"recipients": [address], "content": content});
-    assert_error(
-        a.call(
-            "POST",
-            "/Messages",
-            Some(message(json!({"@type": "NonExistentType"}))),
-        )
-        .await,
+    a.fails(
+        "POST",
+        "/Messages",
+        Some(message(json!({"@type": "NonExistentType"}))),
         400,
         "error.runtime.unknownType",
     )

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::rest_peer::{Connector, in_a_day, pair, relate};
+use crate::rest_peer::{Connector, in_a_day, load_template, pair, relate};
 
 fn creation() -> Value {
     json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}})
@@ -12,40 +12,22 @@ fn creation() -> Value {
 /// a's template token, loaded by b: b's template id.
 async fn template_loaded_by(a: &Connector, b: &Connector) -> String {
     let template = a
-        .ok(
-            "POST",
+        .post(
             "/RelationshipTemplates/Own",
-            Some(
-                json!({"content": {"@type": "ArbitraryRelationshipTemplateContent", "value": {}},
+            json!({"content": {"@type": "ArbitraryRelationshipTemplateContent", "value": {}},
                         "expiresAt": in_a_day(), "maxNumberOfAllocations": 1}),
-            ),
-            201,
         )
         .await;
     let id = template["id"].as_str().unwrap();
     let token = a
-        .ok(
-            "POST",
-            &format!("/RelationshipTemplates/Own/{id}/Token"),
-            Some(json!({})),
-            201,
-        )
+        .post(&format!("/RelationshipTemplates/Own/{id}/Token"), json!({}))
         .await;
-    let loaded = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": token["reference"]["truncated"]})),
-            201,
-        )
-        .await;
+    let loaded = load_template(b, &token["reference"]["truncated"]).await;
     loaded["id"].as_str().unwrap().to_owned()
 }
 
 async fn status(c: &Connector, id: &str) -> Value {
-    c.ok("GET", &format!("/Relationships/{id}"), None, 200)
-        .await["status"]
-        .clone()
+    c.get(&format!("/Relationships/{id}")).await["status"].clone()
 }
 
 async fn two() -> (devbackbone::RunningBackbone, Connector, Connector) {
@@ -59,50 +41,32 @@ async fn should_create_a_relationship() {
     let (_backbone, a, b) = two().await;
     let template_id = template_loaded_by(&a, &b).await;
     let can = b
-        .ok(
-            "PUT",
+        .put(
             "/Relationships/CanCreate",
-            Some(json!({"templateId": template_id})),
-            200,
+            json!({"templateId": template_id}),
         )
         .await;
     assert_eq!(can["isSuccess"], true);
     let can = b
-        .ok(
-            "PUT",
+        .put(
             "/Relationships/CanCreate",
-            Some(json!({"templateId": template_id, "creationContent": creation()})),
-            200,
+            json!({"templateId": template_id, "creationContent": creation()}),
         )
         .await;
     assert_eq!(can["isSuccess"], true);
     let created = b
-        .ok(
-            "POST",
+        .post(
             "/Relationships",
-            Some(json!({"templateId": template_id, "creationContent": creation()})),
-            201,
+            json!({"templateId": template_id, "creationContent": creation()}),
         )
         .await;
     let id = created["id"].as_str().unwrap();
     assert_eq!(created["status"], "Pending");
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    a.ok(
-        "PUT",
-        &format!("/Relationships/{id}/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    assert_eq!(
-        a.ok("GET", "/Relationships", None, 200)
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    b.ok("POST", "/Account/Sync", None, 204).await;
+    a.sync().await;
+    a.put(&format!("/Relationships/{id}/Accept"), json!({}))
+        .await;
+    assert_eq!(a.get("/Relationships").await.as_array().unwrap().len(), 1);
+    b.sync().await;
     assert_eq!(status(&a, id).await, "Active");
     assert_eq!(status(&b, id).await, "Active");
 }
@@ -112,7 +76,7 @@ async fn should_create_a_relationship() {
 async fn query_relationships() {
     let (_backbone, a, b) = two().await;
     relate(&a, &b).await;
-    let relationship = a.ok("GET", "/Relationships", None, 200).await[0].clone();
+    let relationship = a.get("/Relationships").await[0].clone();
     let id = relationship["id"].as_str().unwrap();
     let ids = |v: Value| -> Vec<String> {
         v.as_array()
@@ -123,13 +87,9 @@ async fn query_relationships() {
     };
     for key in ["peer", "status", "templateId"] {
         let value = relationship[key].as_str().unwrap();
-        let found = ids(a
-            .ok("GET", &format!("/Relationships?{key}={value}"), None, 200)
-            .await);
+        let found = ids(a.get(&format!("/Relationships?{key}={value}")).await);
         assert_eq!(found, vec![id.to_owned()], "{key}={value}");
-        let found = ids(a
-            .ok("GET", &format!("/Relationships?{key}=!{value}"), None, 200)
-            .await);
+        let found = ids(a.get(&format!("/Relationships?{key}=!{value}")).await);
         assert!(found.is_empty(), "{key}=!{value}");
     }
 }
@@ -141,25 +101,18 @@ async fn reject_and_revoke_relationship() {
     for (action, by_templator) in [("Reject", true), ("Revoke", false)] {
         let template_id = template_loaded_by(&a, &b).await;
         let created = b
-            .ok(
-                "POST",
+            .post(
                 "/Relationships",
-                Some(json!({"templateId": template_id, "creationContent": creation()})),
-                201,
+                json!({"templateId": template_id, "creationContent": creation()}),
             )
             .await;
         let id = created["id"].as_str().unwrap();
-        a.ok("POST", "/Account/Sync", None, 204).await;
+        a.sync().await;
         let (actor, other) = if by_templator { (&a, &b) } else { (&b, &a) };
         actor
-            .ok(
-                "PUT",
-                &format!("/Relationships/{id}/{action}"),
-                Some(json!({})),
-                200,
-            )
+            .put(&format!("/Relationships/{id}/{action}"), json!({}))
             .await;
-        other.ok("POST", "/Account/Sync", None, 204).await;
+        other.sync().await;
         let expected = if by_templator { "Rejected" } else { "Revoked" };
         assert_eq!(status(&a, id).await, expected);
         assert_eq!(status(&b, id).await, expected);

@@ -19,17 +19,13 @@ fn read_surname() -> Value {
 async fn sender_create_an_outgoing_request_in_status_draft() {
     let p = peers().await;
     let created =
-        p.b.ok(
-            "POST",
+        p.b.post(
             "/Requests/Outgoing",
-            Some(json!({"content": read_surname(), "peer": p.a_address})),
-            201,
+            json!({"content": read_surname(), "peer": p.a_address}),
         )
         .await;
     let id = created["id"].as_str().unwrap();
-    let request =
-        p.b.ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
-            .await;
+    let request = p.b.get(&format!("/Requests/Outgoing/{id}")).await;
     assert_eq!(request["status"], "Draft");
     let items = request["content"]["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
@@ -42,11 +38,9 @@ async fn sender_create_an_outgoing_request_in_status_draft() {
 async fn should_query_outgoing_requests() {
     let p = peers().await;
     let created =
-        p.a.ok(
-            "POST",
+        p.a.post(
             "/Requests/Outgoing",
-            Some(json!({"content": read_surname(), "peer": p.b_address})),
-            201,
+            json!({"content": read_surname(), "peer": p.b_address}),
         )
         .await;
     QueryConditions::new(&created)

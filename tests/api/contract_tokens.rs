@@ -29,7 +29,7 @@ async fn upload_own_token(
     if let Some(p) = protection {
         body["passwordProtection"] = p;
     }
-    c.ok("POST", "/Tokens/Own", Some(body), 201).await
+    c.post("/Tokens/Own", body).await
 }
 
 async fn load(c: &Connector, token: &Value, password: Option<&str>) -> Value {
@@ -37,7 +37,7 @@ async fn load(c: &Connector, token: &Value, password: Option<&str>) -> Value {
     if let Some(p) = password {
         body["password"] = p.into();
     }
-    c.ok("POST", "/Tokens/Peer", Some(body), 201).await
+    c.post("/Tokens/Peer", body).await
 }
 
 // tokens.test.ts: "send a token", "load a token", "send and receive a personalized token"
@@ -53,23 +53,21 @@ async fn send_load_and_personalize_a_token() {
     assert_eq!(loaded["content"], token["content"]);
 
     // Content with an `@type` the runtime does not know cannot be read (as `Serializable.fromUnknown`).
-    let response = a
-        .call(
-            "POST",
-            "/Tokens/Own",
-            Some(json!({"content": {"@type": "SomeType", "aKey": "aValue"}, "expiresAt": in_a_day()})),
-        )
-        .await;
-    assert_error(response, 400, "error.runtime.invalidTokenContent").await;
+    a.fails(
+        "POST",
+        "/Tokens/Own",
+        Some(json!({"content": {"@type": "SomeType", "aKey": "aValue"}, "expiresAt": in_a_day()})),
+        400,
+        "error.runtime.invalidTokenContent",
+    )
+    .await;
     // A known content class is kept as sent.
     let typed =
         json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"aKey": "aValue"}});
     let token = a
-        .ok(
-            "POST",
+        .post(
             "/Tokens/Own",
-            Some(json!({"content": typed, "expiresAt": in_a_day()})),
-            201,
+            json!({"content": typed, "expiresAt": in_a_day()}),
         )
         .await;
     assert_eq!(load(&b, &token, None).await["content"], typed);
@@ -188,14 +186,9 @@ async fn delete_a_token_and_load_it_afterwards() {
     let (_backbone, a, b) = two().await;
     let token = upload_own_token(&a, None, None).await;
     let id = token["id"].as_str().unwrap();
-    a.ok("GET", &format!("/Tokens/{id}"), None, 200).await;
-    a.ok("DELETE", &format!("/Tokens/{id}"), None, 204).await;
-    let error = assert_error(
-        a.call("GET", &format!("/Tokens/{id}"), None).await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
+    a.get(&format!("/Tokens/{id}")).await;
+    a.delete(&format!("/Tokens/{id}")).await;
+    let error = a.get_not_found(&format!("/Tokens/{id}")).await;
     assert_eq!(
         error["message"],
         "Token not found. Make sure the ID exists and the record is not expired."
@@ -219,32 +212,24 @@ async fn delete_a_token_and_load_it_afterwards() {
 
     // A template reference of a template deleted on the Backbone: the same mapping.
     let template = a
-        .ok(
-            "POST",
+        .post(
             "/RelationshipTemplates/Own",
-            Some(
-                json!({"content": {"@type": "ArbitraryRelationshipTemplateContent", "value": {}},
+            json!({"content": {"@type": "ArbitraryRelationshipTemplateContent", "value": {}},
                         "expiresAt": in_a_day()}),
-            ),
-            201,
         )
         .await;
     let template_id = template["id"].as_str().unwrap();
-    a.ok(
-        "DELETE",
-        &format!("/RelationshipTemplates/{template_id}"),
-        None,
-        204,
-    )
-    .await;
-    let response = b
-        .call(
+    a.delete(&format!("/RelationshipTemplates/{template_id}"))
+        .await;
+    let error = b
+        .fails(
             "POST",
             "/RelationshipTemplates/Peer",
             Some(json!({"reference": template["reference"]["truncated"]})),
+            404,
+            "error.runtime.recordNotFound",
         )
         .await;
-    let error = assert_error(response, 404, "error.runtime.recordNotFound").await;
     assert!(
         error["message"]
             .as_str()
@@ -258,7 +243,7 @@ async fn delete_a_token_and_load_it_afterwards() {
 // "query peer tokens"): each condition once matching, once not.
 /// Ids of the list a GET answers.
 async fn ids(c: &Connector, path: &str) -> Vec<String> {
-    c.ok("GET", path, None, 200)
+    c.get(path)
         .await
         .as_array()
         .unwrap()
@@ -336,12 +321,15 @@ async fn tokens_query() {
         assert_eq!(found.contains(&id(&exchanged)), expected, "{query}");
     }
     assert!(ids(&b, "/Tokens/Own").await.is_empty());
-    let error = assert_error(
-        a.call("GET", "/Tokens/Own?unknownKey=1", None).await,
-        400,
-        "error.runtime.validation.invalidPropertyValue",
-    )
-    .await;
+    let error = a
+        .fails(
+            "GET",
+            "/Tokens/Own?unknownKey=1",
+            None,
+            400,
+            "error.runtime.validation.invalidPropertyValue",
+        )
+        .await;
     assert_eq!(
         error["message"],
         "query must NOT have additional properties"

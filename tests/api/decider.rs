@@ -10,7 +10,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::notifications::non_empty;
-use crate::rest_peer::{Connector, in_a_day, relate, sync_until};
+use crate::rest_peer::{
+    Connector, in_a_day, load_template, offer_template_with, relate, start_backbone, sync_until,
+};
 use crate::webhooks::{Hit, Receiver, webhooks_env};
 
 fn automation(config: Value) -> Vec<(String, String)> {
@@ -29,9 +31,7 @@ async fn send_request(a: &Connector, to: &str, items: Value) -> String {
 
 #[tokio::test]
 async fn automation_config_accepts_rejects_and_leaves_consent_to_a_manual_decision() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let a = Connector::start(&backbone.base_url()).await;
     let a_address = a.address().await;
     let receiver = Receiver::start();
@@ -152,7 +152,7 @@ async fn automation_config_accepts_rejects_and_leaves_consent_to_a_manual_decisi
         "not today"
     );
     let on_c = rejecting
-        .ok("GET", &format!("/Requests/Incoming/{rejected}"), None, 200)
+        .get(&format!("/Requests/Incoming/{rejected}"))
         .await;
     assert_eq!(on_c["wasAutomaticallyDecided"], true);
 
@@ -167,17 +167,14 @@ async fn automation_config_accepts_rejects_and_leaves_consent_to_a_manual_decisi
     assert_eq!(waiting[0]["status"], "ManualDecisionRequired");
     assert!(waiting[0].get("wasAutomaticallyDecided").is_none());
     assert_eq!(
-        a.ok("GET", &format!("/Requests/Outgoing/{consent}"), None, 200)
-            .await["status"],
+        a.get(&format!("/Requests/Outgoing/{consent}")).await["status"],
         "Open"
     );
 }
 
 #[tokio::test]
 async fn incompatible_automation_config_refuses_to_start() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let url = backbone.base_url();
     let result = std::panic::AssertUnwindSafe(Connector::start_with_env(
         &url,
@@ -195,23 +192,9 @@ async fn incompatible_automation_config_refuses_to_start() {
 
 /// Creates an own template of `templator` with `content` and loads it on `loader`; returns the
 /// loaded RelationshipTemplateDTO.
-async fn load_template(templator: &Connector, loader: &Connector, content: Value) -> Value {
-    let template = templator
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    loader
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": template["reference"]["truncated"]})),
-            201,
-        )
-        .await
+async fn offer_and_load(templator: &Connector, loader: &Connector, content: Value) -> Value {
+    let template = offer_template_with(templator, content).await;
+    load_template(loader, &template["reference"]["truncated"]).await
 }
 
 /// The `consumption.relationshipTemplateProcessed` payload the webhook under `prefix` got for
@@ -250,9 +233,7 @@ fn new_attribute(value_type: &str) -> Value {
 
 #[tokio::test]
 async fn automation_config_decides_template_requests() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let receiver = Receiver::start();
     let mut env = automation(json!([
         {"requestConfig": {"content.item.@type": "ReadAttributeRequestItem", "content.item.query.valueType": "GivenName"},
@@ -274,14 +255,12 @@ async fn automation_config_decides_template_requests() {
     // Rejected automatically: completed without an answer, no relationship on either side.
     let form = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
         "settings": {"@type": "StringFormFieldSettings"}}]);
-    let loaded = load_template(&a, &b, on_new(form)).await;
+    let loaded = offer_and_load(&a, &b, on_new(form)).await;
     let event = processed(&receiver, "/b", &loaded).await;
     assert_eq!(event["result"], "RequestAutomaticallyDecided", "{event}");
     assert_eq!(event["template"], loaded);
     let rejected = event["requestId"].as_str().unwrap().to_owned();
-    let request = b
-        .ok("GET", &format!("/Requests/Incoming/{rejected}"), None, 200)
-        .await;
+    let request = b.get(&format!("/Requests/Incoming/{rejected}")).await;
     assert_eq!(request["status"], "Completed", "{request}");
     assert_eq!(request["wasAutomaticallyDecided"], true);
     assert_eq!(request["source"]["reference"], loaded["id"]);
@@ -291,17 +270,15 @@ async fn automation_config_decides_template_requests() {
         "no forms"
     );
     assert!(request["response"].get("source").is_none(), "{request}");
-    assert_eq!(b.ok("GET", "/Relationships", None, 200).await, json!([]));
+    assert_eq!(b.get("/Relationships").await, json!([]));
 
     // Accepted automatically without a relationship: b creates it with the Response, and the
     // templator finds a Pending relationship carrying it.
-    let loaded = load_template(&a, &b, on_new(json!([read("GivenName")]))).await;
+    let loaded = offer_and_load(&a, &b, on_new(json!([read("GivenName")]))).await;
     let event = processed(&receiver, "/b", &loaded).await;
     assert_eq!(event["result"], "RequestAutomaticallyDecided", "{event}");
     let accepted = event["requestId"].as_str().unwrap().to_owned();
-    let request = b
-        .ok("GET", &format!("/Requests/Incoming/{accepted}"), None, 200)
-        .await;
+    let request = b.get(&format!("/Requests/Incoming/{accepted}")).await;
     assert_eq!(request["status"], "Completed", "{request}");
     assert_eq!(request["wasAutomaticallyDecided"], true);
     assert_eq!(request["response"]["source"]["type"], "Relationship");
@@ -342,29 +319,20 @@ async fn automation_config_decides_template_requests() {
     );
 
     // With the relationship active, onExistingRelationship is accepted by a ResponseWrapper.
-    a.ok(
-        "PUT",
+    a.put(
         &format!("/Relationships/{relationship_id}/Accept"),
-        Some(json!({})),
-        200,
+        json!({}),
     )
     .await;
     sync_until(&b, "/Relationships?status=Active", non_empty).await;
     let existing = json!({"@type": "RelationshipTemplateContent",
         "onNewRelationship": {"items": [read("GivenName")]},
         "onExistingRelationship": {"items": [read("Surname")]}});
-    let loaded = load_template(&a, &b, existing).await;
+    let loaded = offer_and_load(&a, &b, existing).await;
     let event = processed(&receiver, "/b", &loaded).await;
     assert_eq!(event["result"], "RequestAutomaticallyDecided", "{event}");
     let by_message = event["requestId"].as_str().unwrap().to_owned();
-    let request = b
-        .ok(
-            "GET",
-            &format!("/Requests/Incoming/{by_message}"),
-            None,
-            200,
-        )
-        .await;
+    let request = b.get(&format!("/Requests/Incoming/{by_message}")).await;
     assert_eq!(request["status"], "Completed", "{request}");
     assert_eq!(request["response"]["source"]["type"], "Message");
     let done = sync_until(
@@ -378,27 +346,18 @@ async fn automation_config_decides_template_requests() {
         done[0]["response"]["content"]["items"][0]["attribute"]["value"]["@type"],
         "Surname"
     );
-    assert_eq!(
-        a.ok("GET", "/Relationships", None, 200)
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(a.get("/Relationships").await.as_array().unwrap().len(), 1);
 
     // Not covered by the config: left to a manual decision, no relationship yet.
-    let loaded = load_template(&c, &b, on_new(json!([read("EMailAddress")]))).await;
+    let loaded = offer_and_load(&c, &b, on_new(json!([read("EMailAddress")]))).await;
     let event = processed(&receiver, "/b", &loaded).await;
     assert_eq!(event["result"], "ManualRequestDecisionRequired", "{event}");
     let waiting = event["requestId"].as_str().unwrap();
-    let request = b
-        .ok("GET", &format!("/Requests/Incoming/{waiting}"), None, 200)
-        .await;
+    let request = b.get(&format!("/Requests/Incoming/{waiting}")).await;
     assert_eq!(request["status"], "ManualDecisionRequired", "{request}");
     assert!(request.get("wasAutomaticallyDecided").is_none());
-    c.ok("POST", "/Account/Sync", None, 204).await;
-    assert_eq!(c.ok("GET", "/Relationships", None, 200).await, json!([]));
+    c.sync().await;
+    assert_eq!(c.get("/Relationships").await, json!([]));
 }
 
 fn as_string(value: &Value) -> String {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::processes::{KillOnDrop, connector_start, free_port};
 use crate::replicas_set::{size_from_env, wait_until_serving};
-use crate::rest_peer::Connector;
+use crate::rest_peer::{Connector, start_backbone};
 use crate::webhooks::{Hit, Receiver, webhooks_env};
 
 const CREATED: &str = "consumption.attributeCreated";
@@ -20,9 +20,7 @@ fn given_name(value: &str) -> Value {
 }
 
 async fn backbone() -> devbackbone::RunningBackbone {
-    devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap()
+    start_backbone().await
 }
 
 /// `connector start` on an embedded store in `dir` (kept across restarts).
@@ -96,12 +94,7 @@ async fn a_receiver_that_was_down_gets_every_event_in_order_across_a_restart() {
     let mut created = Vec::new();
     for i in 0..count / 2 {
         let attribute = a
-            .ok(
-                "POST",
-                "/Attributes",
-                Some(given_name(&format!("before-{i}"))),
-                201,
-            )
+            .post("/Attributes", given_name(&format!("before-{i}")))
             .await;
         created.push(attribute["id"].as_str().unwrap().to_owned());
     }
@@ -111,12 +104,7 @@ async fn a_receiver_that_was_down_gets_every_event_in_order_across_a_restart() {
     wait_until_serving(&a).await;
     for i in count / 2..count {
         let attribute = a
-            .ok(
-                "POST",
-                "/Attributes",
-                Some(given_name(&format!("after-{i}"))),
-                201,
-            )
+            .post("/Attributes", given_name(&format!("after-{i}")))
             .await;
         created.push(attribute["id"].as_str().unwrap().to_owned());
     }
@@ -165,14 +153,7 @@ async fn a_stalled_receiver_misses_nothing() {
             tokio::spawn(async move {
                 let mut ids = Vec::new();
                 for i in (client..count).step_by(8) {
-                    let attribute = a
-                        .ok(
-                            "POST",
-                            "/Attributes",
-                            Some(given_name(&format!("n{i}"))),
-                            201,
-                        )
-                        .await;
+                    let attribute = a.post("/Attributes", given_name(&format!("n{i}"))).await;
                     ids.push(attribute["id"].as_str().unwrap().to_owned());
                 }
                 ids

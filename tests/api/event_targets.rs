@@ -17,7 +17,7 @@ use crate::brokers::{
 };
 use crate::consumption_events::{Events, webhook_events};
 use crate::notifications::{non_empty, request_decided};
-use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{Connector, in_a_day, load_template, pair_with_env};
 use crate::rest_peer::{
     deletion_started_and_cancelled, send_request, sync_until, terminate_and_reactivate,
 };
@@ -227,21 +227,11 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     let (exchange_a, exchange_b) = (unique("targets-a"), unique("targets-b"));
     let (amqp_connection_a, mut amqp_a) = amqp_consumer(&exchange_a).await;
     let (amqp_connection_b, mut amqp_b) = amqp_consumer(&exchange_b).await;
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start_with_env(
-        &backbone.base_url(),
+    let (_backbone, a, b, _, b_address) = pair_with_env(
         all_targets_env(&receiver, "a", &exchange_a),
-    )
-    .await;
-    let b = Connector::start_with_env(
-        &backbone.base_url(),
         all_targets_env(&receiver, "b", &exchange_b),
     )
     .await;
-    let b_address = b.address().await;
-
     // 1. The relationship from a's template with a request: b shares a new GivenName. b's load
     //    takes the template's only allocation (a learns it by sync).
     let onboarding = json!({"items": [
@@ -252,31 +242,21 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
         "onExistingRelationship": {"items": [
             {"@type": "AuthenticationRequestItem", "mustBeAccepted": true, "title": "Login"}]}});
     let template = a
-        .ok(
-            "POST",
+        .post(
             "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day(), "maxNumberOfAllocations": 1})),
-            201,
+            json!({"content": content, "expiresAt": in_a_day(), "maxNumberOfAllocations": 1}),
         )
         .await;
     let reference = template["reference"]["truncated"].clone();
-    b.ok(
-        "POST",
-        "/RelationshipTemplates/Peer",
-        Some(json!({"reference": reference})),
-        201,
-    )
-    .await;
+    load_template(&b, &reference).await;
     let offered = sync_until(&b, "/Requests/Incoming", non_empty).await;
     let onboarding_request = offered[0]["id"].as_str().unwrap().to_owned();
     let given_name = json!({"@type": "IdentityAttribute", "owner": "",
         "value": {"@type": "GivenName", "value": "Tom"}});
     let decided = b
-        .ok(
-            "PUT",
+        .put(
             &format!("/Requests/Incoming/{onboarding_request}/Accept"),
-            Some(json!({"items": [{"accept": true, "newAttribute": given_name}]})),
-            200,
+            json!({"items": [{"accept": true, "newAttribute": given_name}]}),
         )
         .await;
     let tom = decided["response"]["content"]["items"][0]["attributeId"]
@@ -289,31 +269,18 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
         non_empty,
     )
     .await;
-    let relationship_id = a.ok("GET", "/Relationships", None, 200).await[0]["id"]
+    let relationship_id = a.get("/Relationships").await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let relationship = format!("/Relationships/{relationship_id}");
-    a.ok(
-        "PUT",
-        &format!("{relationship}/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    b.ok("POST", "/Account/Sync", None, 204).await;
+    a.put(&format!("{relationship}/Accept"), json!({})).await;
+    b.sync().await;
 
     // 2. The same template loaded again over the active relationship: b answers its
     //    onExistingRelationship request (the first, Completed, has the same source), a creates
     //    and completes the outgoing request.
-    let again = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": reference})),
-            201,
-        )
-        .await;
+    let again = load_template(&b, &reference).await;
     let offered = sync_until(
         &b,
         &format!(
@@ -324,11 +291,9 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     )
     .await;
     let login = offered[0]["id"].as_str().unwrap().to_owned();
-    b.ok(
-        "PUT",
+    b.put(
         &format!("/Requests/Incoming/{login}/Accept"),
-        Some(json!({"items": [{"accept": true}]})),
-        200,
+        json!({"items": [{"accept": true}]}),
     )
     .await;
     sync_until(&a, &format!("/Requests/Outgoing?id={login}"), non_empty).await;
@@ -358,11 +323,9 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
         .await;
     sync_until(&b, &format!("/Requests/Incoming?id={stale}"), non_empty).await;
     let check = b
-        .ok(
-            "PUT",
+        .put(
             &format!("/Requests/Incoming/{stale}/CanAccept"),
-            Some(json!({"items": [{"accept": true}]})),
-            200,
+            json!({"items": [{"accept": true}]}),
         )
         .await;
     assert_eq!(check["isSuccess"], false, "{check}");
@@ -370,11 +333,9 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
         v["ownershipIsLocked"] == true
     })
     .await;
-    b.ok(
-        "PUT",
+    b.put(
         &format!("/Requests/Incoming/{stale}/Reject"),
-        Some(json!({"items": [{"accept": false}]})),
-        200,
+        json!({"items": [{"accept": false}]}),
     )
     .await;
     sync_until(
@@ -408,10 +369,9 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     .await;
     let claimed = sync_until(&a, &format!("/Files/{file_id}"), |v| v["isOwn"] == false).await;
     assert_eq!(claimed["owner"], b_address.as_str());
-    let items = a
-        .ok("GET", &format!("/Requests/Outgoing/{handover}"), None, 200)
-        .await["response"]["content"]["items"]
-        .clone();
+    let items =
+        a.get(&format!("/Requests/Outgoing/{handover}")).await["response"]["content"]["items"]
+            .clone();
     let file_reference = items[0]["attributeId"].as_str().unwrap().to_owned();
     let customer_no = items[1]["attributeId"].as_str().unwrap().to_owned();
 
@@ -420,21 +380,12 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     //    (b: forwardedAttributeDeletedByPeer) and of the relationship attribute
     //    (b: peerRelationshipAttributeDeletedByPeer).
     let mail = a
-        .ok(
-            "POST",
-            "/Attributes",
-            Some(
-                json!({"content": {"value": {"@type": "EMailAddress", "value": "a@example.com"}}}),
-            ),
-            201,
-        )
+        .create_attribute(json!({"@type": "EMailAddress", "value": "a@example.com"}))
         .await;
     let succeeded = a
-        .ok(
-            "POST",
+        .post(
             &format!("/Attributes/{}/Succeed", mail["id"].as_str().unwrap()),
-            Some(json!({"successorContent": {"value": {"@type": "EMailAddress", "value": "new@example.com"}}})),
-            201,
+            json!({"successorContent": {"value": {"@type": "EMailAddress", "value": "new@example.com"}}}),
         )
         .await;
     a.ok(
@@ -477,14 +428,8 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     deletion_started_and_cancelled(&b, &a).await;
     a.ok("POST", "/IdentityDeletionProcess", None, 200).await;
     a.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
-    a.ok(
-        "PUT",
-        &format!("{relationship}/Terminate"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    a.ok("DELETE", &relationship, None, 204).await;
+    a.put(&format!("{relationship}/Terminate"), json!({})).await;
+    a.delete(&relationship).await;
 
     // What each target received.
     let hooks_a = webhook_events(&receiver, "a").await;

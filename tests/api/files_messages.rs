@@ -49,19 +49,17 @@ async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
         "attachment;filename=%C3%84%C3%96%C3%9C%20notes.txt"
     );
     assert_eq!(download.bytes().await.unwrap().as_ref(), bytes.as_slice());
-    let own = a.ok("GET", "/Files/Own?tags=x", None, 200).await;
+    let own = a.get("/Files/Own?tags=x").await;
     assert_eq!(own.as_array().unwrap().len(), 1);
-    assert_eq!(a.ok("GET", "/Files/Peer", None, 200).await, json!([]));
+    assert_eq!(a.get("/Files/Peer").await, json!([]));
 
     // The message, a → b.
     let content =
         json!({"@type": "Mail", "to": [b_address], "subject": "Report", "body": "see attachment"});
     let sent = a
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [b_address], "content": content, "attachments": [file_id]})),
-            201,
+            json!({"recipients": [b_address], "content": content, "attachments": [file_id]}),
         )
         .await;
     let message_id = sent["id"].as_str().unwrap().to_owned();
@@ -69,31 +67,21 @@ async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
     assert_eq!(sent["attachments"], json!([file_id]));
     assert_eq!(sent["recipients"][0]["address"], b_address.as_str());
 
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    let received = b
-        .ok("GET", &format!("/Messages/{message_id}"), None, 200)
-        .await;
+    b.sync().await;
+    let received = b.get(&format!("/Messages/{message_id}")).await;
     assert_eq!(received["isOwn"], false);
     assert_eq!(received["createdBy"], a_address.as_str());
     assert_eq!(received["content"], content);
     assert_eq!(received["attachments"][0]["id"], file_id.as_str());
     assert_eq!(received["attachments"][0]["isOwn"], false);
     let listed = b
-        .ok(
-            "GET",
-            &format!("/Messages?participant={a_address}&attachments=%2B"),
-            None,
-            200,
-        )
+        .get(&format!(
+            "/Messages?participant={a_address}&attachments=%2B"
+        ))
         .await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let attachment = b
-        .ok(
-            "GET",
-            &format!("/Messages/{message_id}/Attachments/{file_id}"),
-            None,
-            200,
-        )
+        .get(&format!("/Messages/{message_id}/Attachments/{file_id}"))
         .await;
     assert_eq!(attachment["filename"], "ÄÖÜ notes.txt");
     let download = b
@@ -107,15 +95,8 @@ async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
     assert_eq!(download.bytes().await.unwrap().as_ref(), bytes.as_slice());
 
     // A second sync stores nothing twice.
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    assert_eq!(
-        b.ok("GET", "/Messages", None, 200)
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    b.sync().await;
+    assert_eq!(b.get("/Messages").await.as_array().unwrap().len(), 1);
 
     // And back, b → a, with b's own attachment.
     let response = b.upload(file_form(b"reply bytes", "reply.txt")).await;
@@ -125,18 +106,16 @@ async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
         .unwrap()
         .to_owned();
     let reply = b
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({
+            json!({
                 "recipients": [a_address],
                 "content": {"@type": "Mail", "to": [a_address], "subject": "Re", "body": "thanks"},
                 "attachments": [reply_file],
-            })),
-            201,
+            }),
         )
         .await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.sync().await;
     let reply_id = reply["id"].as_str().unwrap();
     let download = a
         .call(
@@ -149,57 +128,46 @@ async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
 
     // A third Connector loads the file by a file token (password protected).
     let token = a
-        .ok(
-            "POST",
+        .post(
             &format!("/Files/{file_id}/Token"),
-            Some(json!({"passwordProtection": {"password": "1234", "passwordIsPin": true}})),
-            201,
+            json!({"passwordProtection": {"password": "1234", "passwordIsPin": true}}),
         )
         .await;
     assert_eq!(token["isEphemeral"], true);
     assert_eq!(token["content"]["@type"], "TokenContentFile");
     let c = Connector::start(&backbone.base_url()).await;
     let reference = token["reference"]["truncated"].as_str().unwrap();
-    assert_error(
-        c.call("POST", "/Files/Peer", Some(json!({"reference": reference})))
-            .await,
+    c.fails(
+        "POST",
+        "/Files/Peer",
+        Some(json!({"reference": reference})),
         400,
         "error.transport.noPasswordProvided",
     )
     .await;
     let loaded = c
-        .ok(
-            "POST",
+        .post(
             "/Files/Peer",
-            Some(json!({"reference": reference, "password": "1234"})),
-            201,
+            json!({"reference": reference, "password": "1234"}),
         )
         .await;
     assert_eq!(loaded["id"], file_id.as_str());
     let by_reference = c
-        .ok(
-            "GET",
-            &format!(
-                "/Files/{}",
-                file["reference"]["truncated"].as_str().unwrap()
-            ),
-            None,
-            200,
-        )
+        .get(&format!(
+            "/Files/{}",
+            file["reference"]["truncated"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(by_reference["id"], file_id.as_str());
     let url: String =
         form_urlencoded::byte_serialize(file["reference"]["url"].as_str().unwrap().as_bytes())
             .collect();
-    let by_url = c.ok("GET", &format!("/Files/{url}"), None, 200).await;
+    let by_url = c.get(&format!("/Files/{url}")).await;
     assert_eq!(by_url["id"], file_id.as_str());
-    assert_error(
-        c.call(
-            "PATCH",
-            &format!("/Files/{file_id}/RegenerateOwnershipToken"),
-            None,
-        )
-        .await,
+    c.fails(
+        "PATCH",
+        &format!("/Files/{file_id}/RegenerateOwnershipToken"),
+        None,
         400,
         "error.runtime.files.notOwnedByYou",
     )
@@ -213,14 +181,8 @@ async fn two_connectors_exchange_a_message_with_an_attachment_over_rest() {
         )
         .await;
     assert_ne!(regenerated["ownershipToken"], file["ownershipToken"]);
-    c.ok("DELETE", &format!("/Files/{file_id}"), None, 204)
-        .await;
-    assert_error(
-        c.call("GET", &format!("/Files/{file_id}"), None).await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
+    c.delete(&format!("/Files/{file_id}")).await;
+    c.get_not_found(&format!("/Files/{file_id}")).await;
 }
 
 #[tokio::test]
@@ -265,57 +227,51 @@ async fn bad_input_on_file_and_message_routes_gets_the_real_codes_and_changes_no
     );
     let error = assert_error(a.upload(too_large).await, 400, invalid).await;
     assert_eq!(error["message"], "'content' is too large");
-    let error = assert_error(
-        a.call("POST", "/Files/Own", Some(json!({"file": "x"})))
-            .await,
-        400,
-        invalid,
-    )
-    .await;
+    let error = a
+        .fails(
+            "POST",
+            "/Files/Own",
+            Some(json!({"file": "x"})),
+            400,
+            invalid,
+        )
+        .await;
     assert_eq!(error["message"], "must have required property 'content'");
-    assert_eq!(a.ok("GET", "/Files", None, 200).await, json!([]));
+    assert_eq!(a.get("/Files").await, json!([]));
 
     // Peer loads and lists.
-    let error = assert_error(
-        a.call("POST", "/Files/Peer", Some(json!({}))).await,
-        400,
-        invalid,
-    )
-    .await;
+    let error = a
+        .fails("POST", "/Files/Peer", Some(json!({})), 400, invalid)
+        .await;
     assert_eq!(error["message"], "token / file reference invalid");
-    assert_error(
-        a.call("POST", "/Files/Peer", Some(json!({"reference": "nope"})))
-            .await,
+    a.fails(
+        "POST",
+        "/Files/Peer",
+        Some(json!({"reference": "nope"})),
         400,
         invalid,
     )
     .await;
-    let error = assert_error(
-        a.call(
+    let error = a
+        .fails(
             "POST",
             "/Files/Peer",
             Some(json!({"reference": "x", "extra": 1})),
+            400,
+            invalid,
         )
-        .await,
-        400,
-        invalid,
-    )
-    .await;
+        .await;
     assert_eq!(error["message"], "must NOT have additional properties");
-    let error = assert_error(a.call("GET", "/Files?nope=1", None).await, 400, invalid).await;
+    let error = a.fails("GET", "/Files?nope=1", None, 400, invalid).await;
     assert_eq!(
         error["message"],
         "query must NOT have additional properties"
     );
-    assert_error(
-        a.call("GET", "/Files/FILaaaaaaaaaaaaaaaaa", None).await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
-    assert_error(
-        a.call("POST", "/Files/FILaaaaaaaaaaaaaaaaa/Token", Some(json!({})))
-            .await,
+    a.get_not_found("/Files/FILaaaaaaaaaaaaaaaaa").await;
+    a.fails(
+        "POST",
+        "/Files/FILaaaaaaaaaaaaaaaaa/Token",
+        Some(json!({})),
         404,
         "error.runtime.recordNotFound",
     )
@@ -323,25 +279,25 @@ async fn bad_input_on_file_and_message_routes_gets_the_real_codes_and_changes_no
 
     // Messages.
     let mail = json!({"@type": "Mail", "to": [b_address], "subject": "s", "body": "b"});
-    let error = assert_error(
-        a.call("POST", "/Messages", Some(json!({"content": mail})))
-            .await,
-        400,
-        invalid,
-    )
-    .await;
+    let error = a
+        .fails(
+            "POST",
+            "/Messages",
+            Some(json!({"content": mail})),
+            400,
+            invalid,
+        )
+        .await;
     assert_eq!(error["message"], "must have required property 'recipients'");
-    let error = assert_error(
-        a.call(
+    let error = a
+        .fails(
             "POST",
             "/Messages",
             Some(json!({"recipients": [b_address, b_address], "content": mail})),
+            400,
+            invalid,
         )
-        .await,
-        400,
-        invalid,
-    )
-    .await;
+        .await;
     assert!(
         error["message"]
             .as_str()
@@ -349,37 +305,28 @@ async fn bad_input_on_file_and_message_routes_gets_the_real_codes_and_changes_no
             .starts_with("recipients must NOT have duplicate items"),
         "{error}"
     );
-    assert_error(
-        a.call(
-            "POST",
-            "/Messages",
-            Some(json!({"recipients": [b_address], "content": {"@type": "Mail", "subject": "s", "body": "b"}})),
-        )
-        .await,
+    a.fails(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": {"@type": "Mail", "subject": "s", "body": "b"}})),
         400,
         "error.runtime.requestDeserialization",
     )
     .await;
-    assert_error(
-        a.call(
-            "POST",
-            "/Messages",
-            Some(json!({"recipients": [b_address], "content": mail})),
-        )
-        .await,
+    a.fails(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": mail})),
         400,
         "error.runtime.messages.hasNoActiveRelationship",
     )
     .await;
     relate(&a, &b).await;
     let a_address = a.address().await;
-    let error = assert_error(
-        a.call(
-            "POST",
-            "/Messages",
-            Some(json!({"recipients": [b_address], "content": {"@type": "Mail", "to": [b_address], "cc": [a_address], "subject": "s", "body": "b"}})),
-        )
-        .await,
+    let error = a.fails(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": {"@type": "Mail", "to": [b_address], "cc": [a_address], "subject": "s", "body": "b"}})),
         400,
         invalid,
     )
@@ -391,22 +338,14 @@ async fn bad_input_on_file_and_message_routes_gets_the_real_codes_and_changes_no
             .contains("are not listed among both the Message recipients"),
         "{error}"
     );
-    assert_error(
-        a.call(
-            "POST",
-            "/Messages",
-            Some(json!({"recipients": [b_address], "content": mail, "attachments": ["FILaaaaaaaaaaaaaaaaa"]})),
-        )
-        .await,
+    a.fails(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": mail, "attachments": ["FILaaaaaaaaaaaaaaaaa"]})),
         404,
         "error.runtime.recordNotFound",
     )
     .await;
-    assert_eq!(a.ok("GET", "/Messages", None, 200).await, json!([]));
-    assert_error(
-        a.call("GET", "/Messages/MSGaaaaaaaaaaaaaaaaa", None).await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
+    assert_eq!(a.get("/Messages").await, json!([]));
+    a.get_not_found("/Messages/MSGaaaaaaaaaaaaaaaaa").await;
 }

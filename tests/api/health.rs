@@ -3,6 +3,7 @@
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::helpers::*;
+use crate::rest_peer::start_backbone;
 
 /// A stand-in Backbone that only answers `/health`.
 #[expect(
@@ -78,9 +79,7 @@ async fn support_redacts_secrets() {
 #[tokio::test]
 async fn the_sandbox_connector_serves_with_its_generated_key() {
     use connector::sandbox::{SandboxBackbone, build_dev_connector};
-    let dev_backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let dev_backbone = start_backbone().await;
     let backbone = SandboxBackbone {
         base_url: dev_backbone.base_url(),
         client_id: "test".into(),

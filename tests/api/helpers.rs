@@ -101,11 +101,8 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}, "http://127.0.0.1:9").await
 }
 
-/// Spawns with the test environment, adjusted by `adjust`, against `backbone_url`.
-#[expect(
-    clippy::unused_async,
-    reason = "must run inside the tokio runtime: it spawns the server"
-)]
+/// Spawns with the test environment, adjusted by `adjust`, against `backbone_url` (async: it
+/// must run inside the tokio runtime, as it spawns the server).
 pub async fn spawn_app_with(
     adjust: impl FnOnce(&mut Vec<(String, String)>),
     backbone_url: &str,

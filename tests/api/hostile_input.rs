@@ -26,21 +26,19 @@ async fn create_state(a: &Connector, b: &Connector) -> Ids {
     let template = offer_template(a).await;
     let template_id = template["id"].as_str().unwrap().to_owned();
     let token = a
-        .ok(
-            "POST",
+        .post(
             &format!("/RelationshipTemplates/Own/{template_id}/Token"),
-            Some(json!({})),
-            201,
+            json!({}),
         )
         .await;
     let loaded = load_template(b, &token["reference"]["truncated"]).await;
     let relationship_id = request_relationship(b, &loaded).await;
     accept_relationship(a, b, &relationship_id).await;
-    let b_address = b.ok("GET", "/Account/IdentityInfo", None, 200).await["address"]
+    let b_address = b.get("/Account/IdentityInfo").await["address"]
         .as_str()
         .unwrap()
         .to_owned();
-    let a_address = a.ok("GET", "/Account/IdentityInfo", None, 200).await["address"]
+    let a_address = a.get("/Account/IdentityInfo").await["address"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -60,37 +58,31 @@ async fn create_state(a: &Connector, b: &Connector) -> Ids {
     let file_id = file["result"]["id"].as_str().unwrap().to_owned();
 
     let message = a
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({
+            json!({
                 "recipients": [b_address],
                 "content": {"@type": "ArbitraryMessageContent", "value": {"n": 1}},
                 "attachments": [file_id],
-            })),
-            201,
+            }),
         )
         .await;
     let message_id = message["id"].as_str().unwrap().to_owned();
-    b.ok(
-        "POST",
+    b.post(
         "/Messages",
-        Some(json!({
+        json!({
             "recipients": [a_address],
             "content": {"@type": "ArbitraryMessageContent", "value": {"n": 2}},
-        })),
-        201,
+        }),
     )
     .await;
     let own_token = a
-        .ok(
-            "POST",
+        .post(
             "/Tokens/Own",
-            Some(json!({"content": {"x": 1}, "expiresAt": in_a_day(), "ephemeral": false})),
-            201,
+            json!({"content": {"x": 1}, "expiresAt": in_a_day(), "ephemeral": false}),
         )
         .await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.sync().await;
     Ids {
         template: template_id,
         token: own_token["id"].as_str().unwrap().to_owned(),
@@ -127,7 +119,7 @@ async fn snapshot(a: &Connector, ids: &Ids) -> Vec<(String, Value)> {
         .map(|p| (*p).to_owned())
         .chain(singles)
     {
-        let value = a.ok("GET", &path, None, 200).await;
+        let value = a.get(&path).await;
         snapshot.push((path, value));
     }
     snapshot

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::rest_peer::{Connector, relate, sync_until};
+use crate::rest_peer::{Connector, relate, start_backbone, sync_until};
 use crate::webhooks::{Receiver, webhooks_env};
 
 async fn statuses_and_codes(
@@ -26,9 +26,7 @@ async fn statuses_and_codes(
 
 #[tokio::test]
 async fn concurrent_starts_and_cancels_leave_one_winner() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let a = Connector::start_with_env(&backbone.base_url(), vec![("DEBUG".into(), "true".into())])
         .await;
 
@@ -72,7 +70,7 @@ async fn peer_deleted_after_the_grace_period_reaches_the_webhook() {
     let b = Connector::start_with_env(&backbone.base_url(), vec![("DEBUG".into(), "true".into())])
         .await;
     relate(&a, &b).await;
-    let relationship = a.ok("GET", "/Relationships", None, 200).await[0].clone();
+    let relationship = a.get("/Relationships").await[0].clone();
     let id = relationship["id"].as_str().unwrap().to_owned();
 
     let process = b.ok("POST", "/IdentityDeletionProcess", None, 200).await;
@@ -83,7 +81,7 @@ async fn peer_deleted_after_the_grace_period_reaches_the_webhook() {
         "transport.peerDeleted at the webhook",
         Duration::from_secs(60),
         async || {
-            a.ok("POST", "/Account/Sync", None, 204).await;
+            a.sync().await;
             let hits = receiver.hits("/hook");
             let triggers: Vec<&str> = hits.iter().map(crate::webhooks::Hit::trigger).collect();
             hits.iter()

@@ -5,21 +5,14 @@
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::Connector;
+use crate::rest_peer::{Connector, start_backbone};
 
 async fn create(c: &Connector, value: Value, tags: &[&str]) -> String {
     let mut content = json!({"value": value});
     if !tags.is_empty() {
         content["tags"] = json!(tags);
     }
-    let created = c
-        .ok(
-            "POST",
-            "/Attributes",
-            Some(json!({"content": content})),
-            201,
-        )
-        .await;
+    let created = c.post("/Attributes", json!({"content": content})).await;
     created["id"].as_str().unwrap().to_owned()
 }
 
@@ -55,9 +48,7 @@ fn sorted(ids: &[&String]) -> Vec<String> {
 
 #[tokio::test]
 async fn execute_and_validate_iql_queries_over_own_identity_attributes() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let a = Connector::start(&backbone.base_url()).await;
     let me = a.address().await;
 
@@ -77,11 +68,9 @@ async fn execute_and_validate_iql_queries_over_own_identity_attributes() {
     .await;
     let jon = create(&a, json!({"@type": "GivenName", "value": "Jon"}), &[]).await;
     let succeeded = a
-        .ok(
-            "POST",
+        .post(
             &format!("/Attributes/{jon}/Succeed"),
-            Some(json!({"successorContent": {"value": {"@type": "GivenName", "value": "John"}}})),
-            201,
+            json!({"successorContent": {"value": {"@type": "GivenName", "value": "John"}}}),
         )
         .await;
     let john = succeeded["successor"]["id"].as_str().unwrap().to_owned();
@@ -213,13 +202,15 @@ async fn execute_and_validate_iql_queries_over_own_identity_attributes() {
             "query/@version must be string",
         ),
     ] {
-        let response = a.call("POST", route, Some(body.clone())).await;
-        let error = assert_error(
-            response,
-            400,
-            "error.runtime.validation.invalidPropertyValue",
-        )
-        .await;
+        let error = a
+            .fails(
+                "POST",
+                route,
+                Some(body.clone()),
+                400,
+                "error.runtime.validation.invalidPropertyValue",
+            )
+            .await;
         assert_eq!(error["message"], message, "{route} {body}");
     }
 }

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::notifications::non_empty;
 use crate::processes::{KillOnDrop, connector_start, free_port, serving};
-use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{Connector, load_template, offer_template_with, relate, start_backbone};
 use crate::rest_peer::{read_until, send_request, sync_until};
 use crate::webhooks::{Hit, Receiver, webhooks_env};
 
@@ -91,14 +91,7 @@ struct Onboarded {
 async fn onboard(a: &Connector, b: &Connector) -> Onboarded {
     let (a_address, b_address) = (a.address().await, b.address().await);
     let mail = a
-        .ok(
-            "POST",
-            "/Attributes",
-            Some(
-                json!({"content": {"value": {"@type": "EMailAddress", "value": "a@example.com"}}}),
-            ),
-            201,
-        )
+        .create_attribute(json!({"@type": "EMailAddress", "value": "a@example.com"}))
         .await;
     let relationship_attribute = |owner: &str, key: &str| {
         json!({"@type": "CreateAttributeRequestItem", "mustBeAccepted": true,
@@ -115,21 +108,8 @@ async fn onboard(a: &Connector, b: &Connector) -> Onboarded {
         relationship_attribute("", "customerNo"),
     ]});
     let content = json!({"@type": "RelationshipTemplateContent", "onNewRelationship": request});
-    let template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    b.ok(
-        "POST",
-        "/RelationshipTemplates/Peer",
-        Some(json!({"reference": template["reference"]["truncated"]})),
-        201,
-    )
-    .await;
+    let template = offer_template_with(a, content).await;
+    load_template(b, &template["reference"]["truncated"]).await;
     let offered = sync_until(b, "/Requests/Incoming", non_empty).await;
     let request = id(&offered[0]);
     let given_name = json!({"@type": "IdentityAttribute", "owner": "",
@@ -140,16 +120,9 @@ async fn onboard(a: &Connector, b: &Connector) -> Onboarded {
         {"accept": true},
         {"accept": true},
     ]});
-    b.ok(
-        "PUT",
-        &format!("/Requests/Incoming/{request}/Accept"),
-        Some(decision),
-        200,
-    )
-    .await;
-    let completed = b
-        .ok("GET", &format!("/Requests/Incoming/{request}"), None, 200)
+    b.put(&format!("/Requests/Incoming/{request}/Accept"), decision)
         .await;
+    let completed = b.get(&format!("/Requests/Incoming/{request}")).await;
     assert_eq!(completed["status"], "Completed", "{completed}");
     let relationship = completed["response"]["source"]["reference"]
         .as_str()
@@ -162,16 +135,12 @@ async fn onboard(a: &Connector, b: &Connector) -> Onboarded {
     )
     .await;
 
-    let a_with_b = ids(&a
-        .ok("GET", &format!("/Attributes?peer={b_address}"), None, 200)
-        .await);
-    let b_with_a = ids(&b
-        .ok("GET", &format!("/Attributes?peer={a_address}"), None, 200)
-        .await);
+    let a_with_b = ids(&a.get(&format!("/Attributes?peer={b_address}")).await);
+    let b_with_a = ids(&b.get(&format!("/Attributes?peer={a_address}")).await);
     assert_eq!(a_with_b.len(), 3, "a: given name, contractNo, customerNo");
     assert_eq!(b_with_a.len(), 3, "b: e-mail, contractNo, customerNo");
     let b_given_name = b
-        .ok("GET", "/Attributes/Own/Identity", None, 200)
+        .get("/Attributes/Own/Identity")
         .await
         .as_array()
         .unwrap()
@@ -181,12 +150,7 @@ async fn onboard(a: &Connector, b: &Connector) -> Onboarded {
         .unwrap();
     for (c, attribute) in [(a, id(&mail)), (b, b_given_name.clone())] {
         let details = c
-            .ok(
-                "GET",
-                &format!("/Attributes/{attribute}/ForwardingDetails"),
-                None,
-                200,
-            )
+            .get(&format!("/Attributes/{attribute}/ForwardingDetails"))
             .await;
         assert_eq!(
             details.as_array().unwrap().len(),
@@ -215,7 +179,7 @@ async fn assert_exchange_undone(
     kept: &str,
 ) {
     read_until(c, &format!("/Attributes?peer={peer}"), empty).await;
-    let own = c.ok("GET", &format!("/Attributes/{kept}"), None, 200).await;
+    let own = c.get(&format!("/Attributes/{kept}")).await;
     assert_eq!(own["@type"], "OwnIdentityAttribute");
     read_until(c, &format!("/Attributes/{kept}/ForwardingDetails"), empty).await;
     let hits = receiver
@@ -250,6 +214,20 @@ async fn assert_exchange_undone(
     assert_eq!(last_change["@type"], "OwnIdentityAttribute");
 }
 
+/// After decomposing, `c` holds no attribute and no request with `peer`, and its attribute
+/// `shared` no longer counts as forwarded to anyone.
+async fn assert_nothing_left_with(c: &Connector, peer: &str, shared: &str) {
+    for path in [
+        format!("/Attributes?peer={peer}"),
+        format!("/Attributes/{shared}/ForwardingDetails"),
+        format!("/Requests/Outgoing?peer={peer}"),
+        format!("/Requests/Incoming?peer={peer}"),
+    ] {
+        let left = c.get(&path).await;
+        assert!(empty(&left), "{path}: {left}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn rejected_relationship_deletes_the_exchanged_attributes_on_both_sides() {
     ending_the_pending_relationship_undoes_the_exchange("Reject", "Rejected").await;
@@ -263,9 +241,7 @@ async fn revoked_relationship_deletes_the_exchanged_attributes_on_both_sides() {
 /// The templator a rejects (`Reject`) or the requestor b revokes (`Revoke`) the pending
 /// relationship: first that side, then the other after syncing, holds nothing exchanged in it.
 async fn ending_the_pending_relationship_undoes_the_exchange(step: &str, status: &str) {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let receiver = Receiver::start();
     let a = connector(&backbone.base_url(), &receiver, "a").await;
     let b = connector(&backbone.base_url(), &receiver, "b").await;
@@ -287,10 +263,7 @@ async fn ending_the_pending_relationship_undoes_the_exchange(step: &str, status:
         (b_side, a_side)
     };
     let path = format!("/Relationships/{}", onboarded.relationship);
-    let ended = acting
-        .0
-        .ok("PUT", &format!("{path}/{step}"), Some(json!({})), 200)
-        .await;
+    let ended = acting.0.put(&format!("{path}/{step}"), json!({})).await;
     assert_eq!(ended["status"], status);
     for (side, synced) in [(acting, false), (other, true)] {
         let (c, name, peer, deleted, kept) = side;
@@ -300,13 +273,8 @@ async fn ending_the_pending_relationship_undoes_the_exchange(step: &str, status:
         assert_exchange_undone(c, &receiver, name, peer, deleted, kept).await;
     }
     // The requests stay: only attributes go on Rejected/Revoked.
-    a.ok(
-        "GET",
-        &format!("/Requests/Outgoing/{}", onboarded.request),
-        None,
-        200,
-    )
-    .await;
+    a.get(&format!("/Requests/Outgoing/{}", onboarded.request))
+        .await;
 }
 
 /// Issue 18: a's consumption consumer lags (a debug-build hook delays each event by 100 ms)
@@ -315,9 +283,7 @@ async fn ending_the_pending_relationship_undoes_the_exchange(step: &str, status:
 #[tokio::test(flavor = "multi_thread")]
 async fn lagging_consumer_still_removes_the_exchanged_attributes_on_rejection() {
     const EVENTS: usize = 40;
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let receiver = Receiver::start();
     // a is a process of its own: the hook reads the process environment.
     let dir = tempfile::tempdir().unwrap();
@@ -338,25 +304,15 @@ async fn lagging_consumer_still_removes_the_exchanged_attributes_on_rejection() 
     // Many events ahead of the rejection's in a's outbox (the relationship is still pending, so
     // no messages: a creates attributes, each an event).
     for i in 0..EVENTS {
-        a.ok(
-            "POST",
-            "/Attributes",
-            Some(json!({"content": {"value": {"@type": "EMailAddress",
-                                              "value": format!("a{i}@example.com")}}})),
-            201,
-        )
-        .await;
+        a.create_attribute(json!({"@type": "EMailAddress", "value": format!("a{i}@example.com")}))
+            .await;
     }
     let path = format!("/Relationships/{}", onboarded.relationship);
-    let ended = a
-        .ok("PUT", &format!("{path}/Reject"), Some(json!({})), 200)
-        .await;
+    let ended = a.put(&format!("{path}/Reject"), json!({})).await;
     assert_eq!(ended["status"], "Rejected");
     // The consumer really lags: about 40 events at 100 ms each are ahead of the rejection's, so
     // right after the call a still holds what was exchanged (time is what this checks).
-    let held = a
-        .ok("GET", &format!("/Attributes?peer={b_address}"), None, 200)
-        .await;
+    let held = a.get(&format!("/Attributes?peer={b_address}")).await;
     assert!(!empty(&held), "the consumption consumer does not lag");
     sync_until(&b, &path, |r| r["status"] == "Rejected").await;
     let sides = [
@@ -376,17 +332,14 @@ async fn lagging_consumer_still_removes_the_exchanged_attributes_on_rejection() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn decomposition_marks_the_peers_attributes_deleted_and_then_removes_them() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let receiver = Receiver::start();
     let a = connector(&backbone.base_url(), &receiver, "a").await;
     let b = connector(&backbone.base_url(), &receiver, "b").await;
     let (a_address, b_address) = (a.address().await, b.address().await);
     let onboarded = onboard(&a, &b).await;
     let path = format!("/Relationships/{}", onboarded.relationship);
-    a.ok("PUT", &format!("{path}/Accept"), Some(json!({})), 200)
-        .await;
+    a.put(&format!("{path}/Accept"), json!({})).await;
     sync_until(&b, &path, |r| r["status"] == "Active").await;
 
     // A request by message, so both sides also hold requests of the other direction.
@@ -401,48 +354,11 @@ async fn decomposition_marks_the_peers_attributes_deleted_and_then_removes_them(
     .await;
 
     // a terminates and decomposes: a loses everything it had with b.
-    a.ok("PUT", &format!("{path}/Terminate"), Some(json!({})), 200)
-        .await;
+    a.put(&format!("{path}/Terminate"), json!({})).await;
     sync_until(&b, &path, |r| r["status"] == "Terminated").await;
-    a.ok("DELETE", &path, None, 204).await;
-    assert!(empty(
-        &a.ok("GET", &format!("/Attributes?peer={b_address}"), None, 200)
-            .await
-    ));
-    assert!(empty(
-        &a.ok(
-            "GET",
-            &format!("/Attributes/{}/ForwardingDetails", onboarded.a_mail),
-            None,
-            200
-        )
-        .await
-    ));
-    assert!(empty(
-        &a.ok(
-            "GET",
-            &format!("/Requests/Outgoing?peer={b_address}"),
-            None,
-            200
-        )
-        .await
-    ));
-    assert!(empty(
-        &a.ok(
-            "GET",
-            &format!("/Requests/Incoming?peer={b_address}"),
-            None,
-            200
-        )
-        .await
-    ));
-    a.ok(
-        "GET",
-        &format!("/Attributes/{}", onboarded.a_mail),
-        None,
-        200,
-    )
-    .await;
+    a.delete(&path).await;
+    assert_nothing_left_with(&a, &b_address, &onboarded.a_mail).await;
+    a.get(&format!("/Attributes/{}", onboarded.a_mail)).await;
     receiver
         .wait_for("/a/", WAIT, "forwarding details changed", |hits| {
             of(hits, "consumption.attributeForwardingDetailsChanged")
@@ -485,85 +401,40 @@ async fn decomposition_marks_the_peers_attributes_deleted_and_then_removes_them(
         json!({"deletionStatus": "DeletedByRecipient", "deletionDate": date})
     );
     // A repeated sync changes nothing.
-    b.ok("POST", "/Account/Sync", None, 204).await;
+    b.sync().await;
     assert_eq!(
-        b.ok("GET", &format!("/Attributes?peer={a_address}"), None, 200)
-            .await,
+        b.get(&format!("/Attributes?peer={a_address}")).await,
         marked
     );
 
     // b decomposes too: its requests and attributes with a go.
-    b.ok("DELETE", &path, None, 204).await;
-    assert!(empty(
-        &b.ok("GET", &format!("/Attributes?peer={a_address}"), None, 200)
-            .await
-    ));
-    assert!(empty(
-        &b.ok(
-            "GET",
-            &format!("/Attributes/{}/ForwardingDetails", onboarded.b_given_name),
-            None,
-            200
-        )
-        .await
-    ));
-    assert!(empty(
-        &b.ok(
-            "GET",
-            &format!("/Requests/Incoming?peer={a_address}"),
-            None,
-            200
-        )
-        .await
-    ));
-    assert!(empty(
-        &b.ok(
-            "GET",
-            &format!("/Requests/Outgoing?peer={a_address}"),
-            None,
-            200
-        )
-        .await
-    ));
-    b.ok(
-        "GET",
-        &format!("/Attributes/{}", onboarded.b_given_name),
-        None,
-        200,
-    )
-    .await;
+    b.delete(&path).await;
+    assert_nothing_left_with(&b, &a_address, &onboarded.b_given_name).await;
+    b.get(&format!("/Attributes/{}", onboarded.b_given_name))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn received_mail_is_announced_with_its_relationship() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let receiver = Receiver::start();
     let a = Connector::start(&backbone.base_url()).await;
     let message_module = [("modules__message__enabled", "true")];
     let b = connector_with(&backbone.base_url(), &receiver, "b", &message_module).await;
     relate(&a, &b).await;
     let b_address = b.address().await;
-    let relationship = id(&b.ok("GET", "/Relationships", None, 200).await[0]);
+    let relationship = id(&b.get("/Relationships").await[0]);
 
     let arbitrary = a
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [b_address],
-                "content": {"@type": "ArbitraryMessageContent", "value": {"n": 1}}})),
-            201,
+            json!({"recipients": [b_address],
+                "content": {"@type": "ArbitraryMessageContent", "value": {"n": 1}}}),
         )
         .await;
     let mail = a
-        .ok(
-            "POST",
-            "/Messages",
-            Some(json!({"recipients": [b_address],
-                "content": {"@type": "Mail", "to": [b_address], "subject": "Hello", "body": "World"}})),
-            201,
-        )
+        .post("/Messages", json!({"recipients": [b_address],
+                "content": {"@type": "Mail", "to": [b_address], "subject": "Hello", "body": "World"}}))
         .await;
     sync_until(&b, "/Messages", |list| {
         list.as_array()
@@ -580,17 +451,13 @@ async fn received_mail_is_announced_with_its_relationship() {
 
     let received = of(&hits, "consumption.mailReceived");
     assert_eq!(received.len(), 1, "only the Mail is announced");
-    let rest = b
-        .ok("GET", &format!("/Messages/{}", id(&mail)), None, 200)
-        .await;
+    let rest = b.get(&format!("/Messages/{}", id(&mail))).await;
     assert_eq!(received[0]["id"], rest["id"]);
     assert_eq!(received[0]["content"], rest["content"]);
     assert_eq!(received[0]["createdBy"], rest["createdBy"]);
     let with_relationship = of(&hits, &relationship_event);
     assert_eq!(with_relationship.len(), 1);
-    let rest_relationship = b
-        .ok("GET", &format!("/Relationships/{relationship}"), None, 200)
-        .await;
+    let rest_relationship = b.get(&format!("/Relationships/{relationship}")).await;
     assert_eq!(with_relationship[0]["id"], rest_relationship["id"]);
     assert_eq!(with_relationship[0]["status"], "Active");
     assert_eq!(with_relationship[0]["peer"], rest_relationship["peer"]);
@@ -610,23 +477,19 @@ async fn received_mail_is_announced_with_its_relationship() {
     relate(&a, &c).await;
     let c_address = c.address().await;
     let mail = a
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [c_address],
-                "content": {"@type": "Mail", "to": [c_address], "subject": "Hi", "body": "C"}})),
-            201,
+            json!({"recipients": [c_address],
+                "content": {"@type": "Mail", "to": [c_address], "subject": "Hi", "body": "C"}}),
         )
         .await;
     // A later message: the target's queue is in emission order, so once its event is in, any
     // event about the Mail would be too.
     let later = a
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [c_address],
-                "content": {"@type": "ArbitraryMessageContent", "value": {"n": 2}}})),
-            201,
+            json!({"recipients": [c_address],
+                "content": {"@type": "ArbitraryMessageContent", "value": {"n": 2}}}),
         )
         .await;
     sync_until(&c, "/Messages", |list| {

@@ -18,14 +18,7 @@ async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_pe
     let (_backbone, a, b, a_address, b_address) = related_pair().await;
 
     let mail = a
-        .ok(
-            "POST",
-            "/Attributes",
-            Some(
-                json!({"content": {"value": {"@type": "EMailAddress", "value": "a@example.com"}}}),
-            ),
-            201,
-        )
+        .create_attribute(json!({"@type": "EMailAddress", "value": "a@example.com"}))
         .await;
     let mail_id = mail["id"].as_str().unwrap().to_owned();
 
@@ -42,11 +35,9 @@ async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_pe
         non_empty,
     )
     .await;
-    b.ok(
-        "PUT",
+    b.put(
         &format!("/Requests/Incoming/{request_id}/Accept"),
-        Some(json!({"items": [{"accept": true}]})),
-        200,
+        json!({"items": [{"accept": true}]}),
     )
     .await;
     sync_until(
@@ -57,35 +48,26 @@ async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_pe
     .await;
 
     // NotifyPeer before a succession: b holds this very version.
-    let early = a
-        .call(
-            "POST",
-            &format!("/Attributes/{mail_id}/NotifyPeer"),
-            Some(json!({"peer": b_address})),
-        )
-        .await;
-    assert_error(
-        early,
+    a.fails(
+        "POST",
+        &format!("/Attributes/{mail_id}/NotifyPeer"),
+        Some(json!({"peer": b_address})),
         400,
         "error.runtime.attributes.ownIdentityAttributeHasAlreadyBeenSharedWithPeer",
     )
     .await;
 
     let succeeded = a
-        .ok(
-            "POST",
+        .post(
             &format!("/Attributes/{mail_id}/Succeed"),
-            Some(json!({"successorContent": {"value": {"@type": "EMailAddress", "value": "new@example.com"}}})),
-            201,
+            json!({"successorContent": {"value": {"@type": "EMailAddress", "value": "new@example.com"}}}),
         )
         .await;
     let successor_id = succeeded["successor"]["id"].as_str().unwrap().to_owned();
     let notified = a
-        .ok(
-            "POST",
+        .post(
             &format!("/Attributes/{successor_id}/NotifyPeer"),
-            Some(json!({"peer": b_address})),
-            201,
+            json!({"peer": b_address}),
         )
         .await;
     assert_eq!(notified["predecessor"]["id"], mail_id.as_str());
@@ -106,12 +88,7 @@ async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_pe
     )
     .await;
     let shared = a
-        .ok(
-            "GET",
-            &format!("/Attributes/{successor_id}/ForwardingDetails"),
-            None,
-            200,
-        )
+        .get(&format!("/Attributes/{successor_id}/ForwardingDetails"))
         .await;
     assert_eq!(shared[0]["peer"], b_address.as_str());
     assert_eq!(shared[0]["sourceReference"], notification_id.as_str());
@@ -130,13 +107,9 @@ async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_pe
     assert_eq!(copy["peer"], a_address.as_str());
     assert_eq!(copy["sourceReference"], notification_id.as_str());
     assert_eq!(copy["content"]["value"]["value"], "new@example.com");
-    let old = b
-        .ok("GET", &format!("/Attributes/{mail_id}"), None, 200)
-        .await;
+    let old = b.get(&format!("/Attributes/{mail_id}")).await;
     assert_eq!(old["succeededBy"], successor_id.as_str());
-    let latest = b
-        .ok("GET", &format!("/Attributes/Peer/{a_address}"), None, 200)
-        .await;
+    let latest = b.get(&format!("/Attributes/Peer/{a_address}")).await;
     let latest: Vec<&Value> = latest.as_array().unwrap().iter().collect();
     assert_eq!(
         latest.len(),
@@ -168,10 +141,8 @@ async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_pe
     assert!(gone[0]["deletionInfo"]["deletionDate"].is_string());
 
     // Syncing again (redelivery/catch-up) changes nothing more.
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    let after = b
-        .ok("GET", &format!("/Attributes?peer={a_address}"), None, 200)
-        .await;
+    b.sync().await;
+    let after = b.get(&format!("/Attributes?peer={a_address}")).await;
     assert_eq!(after.as_array().unwrap().len(), 2);
 }
 
@@ -195,11 +166,9 @@ async fn relationship_attribute_succeeded_reaches_the_peer() {
     )
     .await;
     let decided = b
-        .ok(
-            "PUT",
+        .put(
             &format!("/Requests/Incoming/{request_id}/Accept"),
-            Some(json!({"items": [{"accept": true}]})),
-            200,
+            json!({"items": [{"accept": true}]}),
         )
         .await;
     let own_id = decided["response"]["content"]["items"][0]["attributeId"]
@@ -214,11 +183,9 @@ async fn relationship_attribute_succeeded_reaches_the_peer() {
     .await;
 
     let succeeded = b
-        .ok(
-            "POST",
+        .post(
             &format!("/Attributes/{own_id}/Succeed"),
-            Some(json!({"successorContent": {"value": {"@type": "ProprietaryString", "title": "Customer number", "value": "4712"}}})),
-            201,
+            json!({"successorContent": {"value": {"@type": "ProprietaryString", "title": "Customer number", "value": "4712"}}}),
         )
         .await;
     let successor = &succeeded["successor"];
@@ -271,13 +238,8 @@ pub async fn request_decided(
     sync_until(b, &format!("/Requests/Incoming?id={id}"), non_empty).await;
     let accept = decision["items"][0]["accept"] == true;
     let path = if accept { "Accept" } else { "Reject" };
-    b.ok(
-        "PUT",
-        &format!("/Requests/Incoming/{id}/{path}"),
-        Some(decision),
-        200,
-    )
-    .await;
+    b.put(&format!("/Requests/Incoming/{id}/{path}"), decision)
+        .await;
     sync_until(
         a,
         &format!("/Requests/Outgoing?id={id}&status=Completed"),
@@ -294,12 +256,7 @@ async fn delete_attribute_request_accepted_and_rejected() {
     let mut shared = Vec::new();
     for value in ["a@example.com", "other@example.com"] {
         let mail = a
-            .ok(
-                "POST",
-                "/Attributes",
-                Some(json!({"content": {"value": {"@type": "EMailAddress", "value": value}}})),
-                201,
-            )
+            .create_attribute(json!({"@type": "EMailAddress", "value": value}))
             .await;
         let id = mail["id"].as_str().unwrap().to_owned();
         let share = json!({"items": [{"@type": "ShareAttributeRequestItem", "mustBeAccepted": true,
@@ -310,23 +267,13 @@ async fn delete_attribute_request_accepted_and_rejected() {
 
     // canCreate: unknown attribute, and one not shared with b.
     let lonely = a
-        .ok(
-            "POST",
-            "/Attributes",
-            Some(json!({"content": {"value": {"@type": "Surname", "value": "Alone"}}})),
-            201,
-        )
+        .create_attribute(json!({"@type": "Surname", "value": "Alone"}))
         .await;
     for attribute_id in ["ATTxxxxxxxxxxxxxxxxx", lonely["id"].as_str().unwrap()] {
         let result = a
-            .ok(
-                "POST",
-                "/Requests/Outgoing/Validate",
-                Some(json!({"peer": b_address, "content": {"items": [
+            .post("/Requests/Outgoing/Validate", json!({"peer": b_address, "content": {"items": [
                     {"@type": "DeleteAttributeRequestItem", "mustBeAccepted": true, "attributeId": attribute_id}
-                ]}})),
-                201,
-            )
+                ]}}))
             .await;
         assert_eq!(
             result["items"][0]["code"], "error.consumption.requests.invalidRequestItem",
@@ -336,16 +283,7 @@ async fn delete_attribute_request_accepted_and_rejected() {
 
     let forwarding = |id: String| {
         let a = &a;
-        async move {
-            a.ok(
-                "GET",
-                &format!("/Attributes/{id}/ForwardingDetails"),
-                None,
-                200,
-            )
-            .await[0]
-                .clone()
-        }
+        async move { a.get(&format!("/Attributes/{id}/ForwardingDetails")).await[0].clone() }
     };
 
     // Accepted with a deletion date: b's copy ToBeDeleted, a's forwarding ToBeDeletedByRecipient.
@@ -353,9 +291,7 @@ async fn delete_attribute_request_accepted_and_rejected() {
     let delete = |id: &str| json!({"items": [{"@type": "DeleteAttributeRequestItem", "mustBeAccepted": true, "attributeId": id}]});
     let past = b_decides_bad_date(&a, &b, delete(&shared[0])).await;
     request_decided_existing(&b, &a, &past, &deletion_date).await;
-    let copy = b
-        .ok("GET", &format!("/Attributes/{}", shared[0]), None, 200)
-        .await;
+    let copy = b.get(&format!("/Attributes/{}", shared[0])).await;
     assert_eq!(copy["deletionInfo"]["deletionStatus"], "ToBeDeleted");
     assert_eq!(copy["deletionInfo"]["deletionDate"], deletion_date.as_str());
     let f = forwarding(shared[0].clone()).await;
@@ -378,9 +314,7 @@ async fn delete_attribute_request_accepted_and_rejected() {
         f["deletionInfo"]["deletionStatus"],
         "DeletionRequestRejected"
     );
-    let copy = b
-        .ok("GET", &format!("/Attributes/{}", shared[1]), None, 200)
-        .await;
+    let copy = b.get(&format!("/Attributes/{}", shared[1])).await;
     assert!(copy.get("deletionInfo").is_none(), "{copy}");
 
     // b deletes its copy on its own: a's forwarding reads DeletedByRecipient.
@@ -390,7 +324,7 @@ async fn delete_attribute_request_accepted_and_rejected() {
         "a's forwarding reading DeletedByRecipient",
         Duration::from_secs(30),
         async || {
-            a.ok("POST", "/Account/Sync", None, 204).await;
+            a.sync().await;
             let read = forwarding(shared[1].clone()).await;
             if read["deletionInfo"]["deletionStatus"] == "DeletedByRecipient" {
                 Ok(())
@@ -407,29 +341,20 @@ async fn delete_attribute_request_accepted_and_rejected() {
 async fn b_decides_bad_date(a: &Connector, b: &Connector, content: Value) -> String {
     let b_address = b.address().await;
     let created = a
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing",
-            Some(json!({"content": content, "peer": b_address})),
-            201,
+            json!({"content": content, "peer": b_address}),
         )
         .await;
     let id = created["id"].as_str().unwrap().to_owned();
     let attribute_id = content["items"][0]["attributeId"].as_str().unwrap();
-    a.ok(
-        "POST",
+    a.post(
         "/Messages",
-        Some(json!({"recipients": [b_address], "content": created["content"]})),
-        201,
+        json!({"recipients": [b_address], "content": created["content"]}),
     )
     .await;
     let f = a
-        .ok(
-            "GET",
-            &format!("/Attributes/{attribute_id}/ForwardingDetails"),
-            None,
-            200,
-        )
+        .get(&format!("/Attributes/{attribute_id}/ForwardingDetails"))
         .await;
     assert_eq!(
         f[0]["deletionInfo"]["deletionStatus"],
@@ -437,11 +362,9 @@ async fn b_decides_bad_date(a: &Connector, b: &Connector, content: Value) -> Str
     );
     sync_until(b, &format!("/Requests/Incoming?id={id}"), non_empty).await;
     let can = b
-        .ok(
-            "PUT",
+        .put(
             &format!("/Requests/Incoming/{id}/CanAccept"),
-            Some(json!({"items": [{"accept": true, "deletionDate": "2020-01-01T00:00:00.000Z"}]})),
-            200,
+            json!({"items": [{"accept": true, "deletionDate": "2020-01-01T00:00:00.000Z"}]}),
         )
         .await;
     assert_eq!(can["isSuccess"], false, "{can}");
@@ -450,11 +373,9 @@ async fn b_decides_bad_date(a: &Connector, b: &Connector, content: Value) -> Str
 
 /// b accepts the open request `id` with `deletion_date`; a syncs until it is Completed.
 async fn request_decided_existing(b: &Connector, a: &Connector, id: &str, deletion_date: &str) {
-    b.ok(
-        "PUT",
+    b.put(
         &format!("/Requests/Incoming/{id}/Accept"),
-        Some(json!({"items": [{"accept": true, "deletionDate": deletion_date}]})),
-        200,
+        json!({"items": [{"accept": true, "deletionDate": deletion_date}]}),
     )
     .await;
     sync_until(
@@ -485,14 +406,12 @@ async fn transfer_file_ownership_request_accepted() {
 
     // A wrong token is refused by canCreate (the owner asking does not lock the file).
     let wrong = a
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing/Validate",
-            Some(json!({"peer": b_address, "content": {"items": [
+            json!({"peer": b_address, "content": {"items": [
                 {"@type": "TransferFileOwnershipRequestItem", "mustBeAccepted": true,
                  "fileReference": truncated, "ownershipToken": "wrongtoken"}
-            ]}})),
-            201,
+            ]}}),
         )
         .await;
     assert_eq!(
@@ -505,35 +424,24 @@ async fn transfer_file_ownership_request_accepted() {
     let id = request_decided(&a, &b, content, json!({"items": [{"accept": true}]})).await;
 
     // b owns the file and keeps its reference as an OwnIdentityAttribute shared with a.
-    let owned = b.ok("GET", &format!("/Files/{file_id}"), None, 200).await;
+    let owned = b.get(&format!("/Files/{file_id}")).await;
     assert_eq!(owned["isOwn"], true, "{owned}");
     assert_eq!(owned["owner"], b_address.as_str());
-    let response = a
-        .ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
-        .await;
+    let response = a.get(&format!("/Requests/Outgoing/{id}")).await;
     let item = &response["response"]["content"]["items"][0];
     assert_eq!(item["@type"], "TransferFileOwnershipAcceptResponseItem");
     let attribute_id = item["attributeId"].as_str().unwrap();
-    let own = b
-        .ok("GET", &format!("/Attributes/{attribute_id}"), None, 200)
-        .await;
+    let own = b.get(&format!("/Attributes/{attribute_id}")).await;
     assert_eq!(own["@type"], "OwnIdentityAttribute");
     assert_eq!(own["content"]["value"]["@type"], "IdentityFileReference");
     let own_reference = own["content"]["value"]["value"].as_str().unwrap();
     assert!(own_reference.len() > 20, "{own}");
     let forwarded = b
-        .ok(
-            "GET",
-            &format!("/Attributes/{attribute_id}/ForwardingDetails"),
-            None,
-            200,
-        )
+        .get(&format!("/Attributes/{attribute_id}/ForwardingDetails"))
         .await;
     assert_eq!(forwarded[0]["peer"], a_address.as_str());
     // a holds it as a PeerIdentityAttribute under b's id.
-    let copy = a
-        .ok("GET", &format!("/Attributes/{attribute_id}"), None, 200)
-        .await;
+    let copy = a.get(&format!("/Attributes/{attribute_id}")).await;
     assert_eq!(copy["@type"], "PeerIdentityAttribute");
     assert_eq!(copy["peer"], b_address.as_str());
     assert_eq!(copy["content"], own["content"]);

@@ -8,62 +8,26 @@ use connector::routes::openapi::document;
 use connector::startup::{Application, RunOptions};
 use serde_json::{Value, json};
 
-use crate::helpers::{FULL_KEY, isolated_sources, test_env};
+use crate::helpers::{FULL_KEY, TestApp, isolated_sources, spawn_app_with, test_env};
 use crate::rest_peer::{Connector, in_a_day, related_pair};
 
 /// A Connector without a Backbone, with the docs switched on (debug mode) or left at the default.
-struct App {
-    address: String,
-    client: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
-impl App {
-    fn start(docs: bool) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut env = test_env(dir.path(), "http://127.0.0.1:9");
-        if docs {
-            env.push(("debug".into(), "true".into()));
-            env.push(("modules__coreHttpApi__docs__enabled".into(), "true".into()));
-        }
-        let loaded = config::load(&isolated_sources(dir.path(), env)).unwrap();
-        let app = Application::build(
-            loaded,
-            RunOptions {
-                workers: 1,
-                ..RunOptions::default()
-            },
-        )
-        .unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Self {
-            address,
-            client,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.address)
-    }
-
-    async fn get(&self, path: &str, key: Option<&str>) -> reqwest::Response {
-        let mut request = self.client.get(self.url(path));
-        if let Some(key) = key {
-            request = request.header("X-API-KEY", key);
-        }
-        request.send().await.unwrap()
-    }
+async fn docs_app(docs: bool) -> TestApp {
+    spawn_app_with(
+        |env| {
+            if docs {
+                env.push(("debug".into(), "true".into()));
+                env.push(("modules__coreHttpApi__docs__enabled".into(), "true".into()));
+            }
+        },
+        "http://127.0.0.1:9",
+    )
+    .await
 }
 
 #[tokio::test]
 async fn docs_routes_serve_the_document_in_debug_mode() {
-    let app = App::start(true);
+    let app = docs_app(true).await;
     for path in ["/docs", "/api-docs", "/api-docs/anything"] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 301, "{path}");
@@ -94,7 +58,7 @@ async fn docs_routes_serve_the_document_in_debug_mode() {
 
 #[tokio::test]
 async fn swagger_ui_rapidoc_and_favicon_are_served_from_the_binary() {
-    let app = App::start(true);
+    let app = docs_app(true).await;
     // Each page, without an API key; the redirect target of /docs exists.
     for path in ["/docs/swagger", "/docs/swagger/"] {
         let response = app.get(path, None).await;
@@ -146,7 +110,7 @@ async fn swagger_ui_rapidoc_and_favicon_are_served_from_the_binary() {
     assert!(response.bytes().await.unwrap().starts_with(b"\x89PNG"));
 
     // Without the docs the pages and the icon are not there.
-    let app = App::start(false);
+    let app = docs_app(false).await;
     for path in ["/docs/swagger/", "/docs/rapidoc/", "/favicon.ico"] {
         assert_eq!(
             app.get(path, Some(FULL_KEY)).await.status().as_u16(),
@@ -158,7 +122,7 @@ async fn swagger_ui_rapidoc_and_favicon_are_served_from_the_binary() {
 
 #[tokio::test]
 async fn docs_are_off_by_default_and_refused_in_production() {
-    let app = App::start(false);
+    let app = docs_app(false).await;
     let response = app.get("/docs/json", Some(FULL_KEY)).await;
     assert_eq!(response.status().as_u16(), 404);
 

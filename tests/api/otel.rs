@@ -23,6 +23,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::helpers::FULL_KEY;
 use crate::processes::{KillOnDrop, connector_start, free_port};
+use crate::rest_peer::start_backbone;
 
 /// What the receiver got, by OTLP path.
 #[derive(Default)]
@@ -264,9 +265,7 @@ fn start_connector_with(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rest_call_yields_one_connected_trace_and_the_documented_metrics() {
     let dir = tempfile::tempdir().unwrap();
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let (otlp_port, received) = start_receiver().await;
     let port = free_port();
     // Redis leases (their changes are counted), under a key prefix of this test's own.
@@ -473,9 +472,7 @@ fn sync_runs(spans: &[Span]) -> Vec<(String, String, Vec<u8>)> {
 /// spans in its trace, and in the run's log lines.
 #[tokio::test(flavor = "multi_thread")]
 async fn scheduled_and_sse_triggered_syncs_have_their_own_correlation_id() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let cases: [(&[&str], ExtraEnv); 2] = [
         (
             &["start", "schedule"],
@@ -542,9 +539,7 @@ async fn scheduled_and_sse_triggered_syncs_have_their_own_correlation_id() {
 /// specification's meaning of these variables), each with the general endpoint set.
 #[tokio::test(flavor = "multi_thread")]
 async fn exporters_set_to_none_and_a_disabled_sdk_send_nothing_of_that_signal() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let cases: [(&str, ExtraEnv); 3] = [
         ("traces-none", &[("OTEL_TRACES_EXPORTER", "none")]),
         ("metrics-none", &[("OTEL_METRICS_EXPORTER", "none")]),

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{FULL_KEY, assert_error};
-use crate::rest_peer::{Connector, in_a_day, pair};
+use crate::rest_peer::{Connector, in_a_day, load_template, pair};
 
 struct Png {
     status: u16,
@@ -67,14 +67,10 @@ async fn png_variants_encode_the_reference_url() {
     let (_backbone, a, b, _, _) = pair().await;
 
     let template = a
-        .ok(
-            "POST",
+        .post(
             "/RelationshipTemplates/Own",
-            Some(
-                json!({"content": {"@type": "ArbitraryRelationshipTemplateContent", "value": {}},
+            json!({"content": {"@type": "ArbitraryRelationshipTemplateContent", "value": {}},
                         "expiresAt": in_a_day()}),
-            ),
-            201,
         )
         .await;
     let id = template["id"].as_str().unwrap();
@@ -99,30 +95,17 @@ async fn png_variants_encode_the_reference_url() {
     let url = answer.text;
     assert!(url.contains("/r/TOK"), "{url}");
     assert!(
-        a.ok("GET", "/Tokens/Own", None, 200)
-            .await
-            .as_array()
-            .unwrap()
-            .is_empty(),
+        a.get("/Tokens/Own").await.as_array().unwrap().is_empty(),
         "the QR code's token is ephemeral"
     );
-    let loaded = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": url})),
-            201,
-        )
-        .await;
+    let loaded = load_template(&b, &json!(url)).await;
     assert_eq!(loaded["id"], id);
 
     // An own token by id.
     let token = a
-        .ok(
-            "POST",
+        .post(
             "/Tokens/Own",
-            Some(json!({"content": {"@type": "ArbitraryRelationshipTemplateContent", "value": 1}, "expiresAt": in_a_day()})),
-            201,
+            json!({"content": {"@type": "ArbitraryRelationshipTemplateContent", "value": 1}, "expiresAt": in_a_day()}),
         )
         .await;
     let token_id = token["id"].as_str().unwrap();
@@ -165,17 +148,12 @@ async fn png_variants_encode_the_reference_url() {
     assert_eq!(answer.status, 201);
     assert!(answer.text.contains("/r/TOK"), "{}", answer.text);
     let loaded = b
-        .ok(
-            "POST",
-            "/Files/Peer",
-            Some(json!({"reference": answer.text})),
-            201,
-        )
+        .post("/Files/Peer", json!({"reference": answer.text}))
         .await;
     assert_eq!(loaded["id"], file_id);
 
     // JSON stays the default; other image types are not acceptable.
-    a.ok("GET", &format!("/Tokens/{token_id}"), None, 200).await;
+    a.get(&format!("/Tokens/{token_id}")).await;
     let response = reqwest::Client::new()
         .get(a.url(&format!("/Tokens/{token_id}")))
         .header("X-API-KEY", FULL_KEY)

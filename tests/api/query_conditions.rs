@@ -114,7 +114,7 @@ impl QueryConditions {
             let query: String = form_urlencoded::Serializer::new(String::new())
                 .append_pair(key, value)
                 .finish();
-            let listed = c.ok("GET", &format!("{path}?{query}"), None, 200).await;
+            let listed = c.get(&format!("{path}?{query}")).await;
             let contains = listed.as_array().unwrap().contains(&self.object);
             let kind = if *expected { "Positive" } else { "Negative" };
             assert_eq!(

@@ -2,22 +2,16 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, pair, relate};
+use crate::rest_peer::{
+    Connector, in_a_day, load_template, offer_template_with, pair, relate, start_backbone,
+};
 
 #[tokio::test]
 async fn template_token_peer_load_relationship_accept_over_rest() {
     let (_backbone, a, b, a_address, b_address) = pair().await;
 
     let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"x": 1}});
-    let template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
+    let template = offer_template_with(&a, content.clone()).await;
     let template_id = template["id"].as_str().unwrap().to_owned();
     assert_eq!(template["isOwn"], true);
     assert_eq!(template["createdBy"], a_address.as_str());
@@ -34,24 +28,17 @@ async fn template_token_peer_load_relationship_accept_over_rest() {
             .unwrap()
             .contains(&format!("/r/{template_id}#"))
     );
-    let listed = a.ok("GET", "/RelationshipTemplates/Own", None, 200).await;
+    let listed = a.get("/RelationshipTemplates/Own").await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let got = a
-        .ok(
-            "GET",
-            &format!("/RelationshipTemplates/{template_id}"),
-            None,
-            200,
-        )
+        .get(&format!("/RelationshipTemplates/{template_id}"))
         .await;
     assert_eq!(got, template);
 
     let token = a
-        .ok(
-            "POST",
+        .post(
             &format!("/RelationshipTemplates/Own/{template_id}/Token"),
-            Some(json!({})),
-            201,
+            json!({}),
         )
         .await;
     assert_eq!(token["isEphemeral"], true);
@@ -62,36 +49,25 @@ async fn template_token_peer_load_relationship_accept_over_rest() {
     let token_reference = token["reference"]["truncated"].as_str().unwrap();
     assert!(token_reference.starts_with("VE9L"));
 
-    let peer_template = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": token_reference})),
-            201,
-        )
-        .await;
+    let peer_template = load_template(&b, &json!(token_reference)).await;
     assert_eq!(peer_template["id"], template_id.as_str());
     assert_eq!(peer_template["isOwn"], false);
     assert_eq!(peer_template["content"], content);
-    let peer_list = b.ok("GET", "/RelationshipTemplates/Peer", None, 200).await;
+    let peer_list = b.get("/RelationshipTemplates/Peer").await;
     assert_eq!(peer_list.as_array().unwrap().len(), 1);
 
     let can = b
-        .ok(
-            "PUT",
+        .put(
             "/Relationships/CanCreate",
-            Some(json!({"templateId": template_id})),
-            200,
+            json!({"templateId": template_id}),
         )
         .await;
     assert_eq!(can, json!({"isSuccess": true}));
     let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {"y": 2}});
     let relationship = b
-        .ok(
-            "POST",
+        .post(
             "/Relationships",
-            Some(json!({"templateId": template_id, "creationContent": creation})),
-            201,
+            json!({"templateId": template_id, "creationContent": creation}),
         )
         .await;
     let relationship_id = relationship["id"].as_str().unwrap().to_owned();
@@ -100,15 +76,8 @@ async fn template_token_peer_load_relationship_accept_over_rest() {
     assert_eq!(relationship["templateId"], template_id.as_str());
     assert_eq!(relationship["auditLog"][0]["reason"], "Creation");
 
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    let incoming = a
-        .ok(
-            "GET",
-            &format!("/Relationships?peer={b_address}"),
-            None,
-            200,
-        )
-        .await;
+    a.sync().await;
+    let incoming = a.get(&format!("/Relationships?peer={b_address}")).await;
     assert_eq!(incoming[0]["id"], relationship_id.as_str());
     assert_eq!(incoming[0]["status"], "Pending");
     assert_eq!(incoming[0]["creationContent"], creation);
@@ -123,148 +92,101 @@ async fn template_token_peer_load_relationship_accept_over_rest() {
         )
         .await;
     assert_eq!(accepted["status"], "Active");
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    let active = b
-        .ok(
-            "GET",
-            &format!("/Relationships/{relationship_id}"),
-            None,
-            200,
-        )
-        .await;
+    b.sync().await;
+    let active = b.get(&format!("/Relationships/{relationship_id}")).await;
     assert_eq!(active["status"], "Active");
-    let by_status = b.ok("GET", "/Relationships?status=Active", None, 200).await;
+    let by_status = b.get("/Relationships?status=Active").await;
     assert_eq!(by_status.as_array().unwrap().len(), 1);
 
     // Terminate, reactivate, terminate again and decompose on both sides.
     let path = |suffix: &str| format!("/Relationships/{relationship_id}{suffix}");
     let terminated = a.ok("PUT", &path("/Terminate"), None, 200).await;
     assert_eq!(terminated["status"], "Terminated");
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    assert_error(
-        b.call("PUT", &path("/Reactivate/Accept"), None).await,
+    b.sync().await;
+    b.fails(
+        "PUT",
+        &path("/Reactivate/Accept"),
+        None,
         400,
         "error.transport.relationships.reactivationNotRequested",
     )
     .await;
     b.ok("PUT", &path("/Reactivate"), None, 200).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.sync().await;
     let reactivated = a.ok("PUT", &path("/Reactivate/Accept"), None, 200).await;
     assert_eq!(reactivated["status"], "Active");
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    assert_eq!(b.ok("GET", &path(""), None, 200).await["status"], "Active");
+    b.sync().await;
+    assert_eq!(b.get(&path("")).await["status"], "Active");
     b.ok("PUT", &path("/Terminate"), None, 200).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    a.ok("DELETE", &path(""), None, 204).await;
-    assert_error(
-        a.call("GET", &path(""), None).await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    assert_eq!(
-        b.ok("GET", &path(""), None, 200).await["status"],
-        "DeletionProposed"
-    );
-    b.ok("DELETE", &path(""), None, 204).await;
+    a.sync().await;
+    a.delete(&path("")).await;
+    a.get_not_found(&path("")).await;
+    b.sync().await;
+    assert_eq!(b.get(&path("")).await["status"], "DeletionProposed");
+    b.delete(&path("")).await;
 
     // Own tokens with content, and loading them as a peer.
     let own_token = a
-        .ok(
-            "POST",
+        .post(
             "/Tokens/Own",
-            Some(json!({
+            json!({
                 "content": {"value": {"z": 3}},
                 "expiresAt": in_a_day(),
-            })),
-            201,
+            }),
         )
         .await;
     assert_eq!(own_token["isEphemeral"], false);
     let token_id = own_token["id"].as_str().unwrap();
-    assert_eq!(
-        a.ok("GET", &format!("/Tokens/{token_id}"), None, 200).await["id"],
-        token_id
-    );
-    assert_eq!(
-        a.ok("GET", "/Tokens/Own", None, 200)
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(a.get(&format!("/Tokens/{token_id}")).await["id"], token_id);
+    assert_eq!(a.get("/Tokens/Own").await.as_array().unwrap().len(), 1);
     let loaded = b
-        .ok(
-            "POST",
+        .post(
             "/Tokens/Peer",
-            Some(json!({"reference": own_token["reference"]["truncated"]})),
-            201,
+            json!({"reference": own_token["reference"]["truncated"]}),
         )
         .await;
     assert_eq!(loaded["content"], own_token["content"]);
     assert_eq!(loaded["isOwn"], false);
-    assert_eq!(
-        b.ok("GET", "/Tokens/Peer", None, 200)
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(b.get("/Tokens/Peer").await.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn validation_and_not_found_errors() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let a = Connector::start(&backbone.base_url()).await;
     let invalid = "error.runtime.validation.invalidPropertyValue";
-    assert_error(
-        a.call(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"expiresAt": in_a_day()})),
-        )
-        .await,
+    a.fails(
+        "POST",
+        "/RelationshipTemplates/Own",
+        Some(json!({"expiresAt": in_a_day()})),
         400,
         invalid,
     )
     .await;
     // A known class of another kind is deserialised as that class, as in the runtime, and fails
     // on its first missing property.
-    let wrong_kind = assert_error(
-        a.call(
+    let wrong_kind = a
+        .fails(
             "POST",
             "/RelationshipTemplates/Own",
             Some(json!({"content": {"@type": "Mail"}, "expiresAt": in_a_day()})),
+            400,
+            "error.runtime.requestDeserialization",
         )
-        .await,
-        400,
-        "error.runtime.requestDeserialization",
-    )
-    .await;
+        .await;
     assert_eq!(wrong_kind["message"], "Mail.to :: Value is not defined");
-    assert_error(
-        a.call(
-            "POST",
-            "/Tokens/Own",
-            Some(json!({"content": {"@type": "X"}, "expiresAt": "2001-01-01T00:00:00.000Z"})),
-        )
-        .await,
+    a.fails(
+        "POST",
+        "/Tokens/Own",
+        Some(json!({"content": {"@type": "X"}, "expiresAt": "2001-01-01T00:00:00.000Z"})),
         400,
         invalid,
     )
     .await;
-    assert_error(
-        a.call(
-            "POST",
-            "/Relationships",
-            Some(json!({"creationContent": {}})),
-        )
-        .await,
+    a.fails(
+        "POST",
+        "/Relationships",
+        Some(json!({"creationContent": {}})),
         400,
         invalid,
     )
@@ -278,13 +200,10 @@ async fn validation_and_not_found_errors() {
             "expiresAt": in_a_day(),
         })
     };
-    assert_error(
-        a.call(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(request_content("2099-01-01T00:00:00.000Z")),
-        )
-        .await,
+    a.fails(
+        "POST",
+        "/RelationshipTemplates/Own",
+        Some(request_content("2099-01-01T00:00:00.000Z")),
         400,
         "error.runtime.relationshipTemplates.requestCannotExpireAfterRelationshipTemplate",
     )
@@ -294,70 +213,39 @@ async fn validation_and_not_found_errors() {
         .as_object_mut()
         .unwrap()
         .remove("expiresAt");
-    let template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(without_expiry),
-            201,
-        )
-        .await;
+    let template = a.post("/RelationshipTemplates/Own", without_expiry).await;
     assert_eq!(
         template["content"]["onNewRelationship"]["expiresAt"],
         template["expiresAt"]
     );
-    assert_error(
-        a.call(
-            "POST",
-            "/Tokens/Own",
-            Some(json!({
-                "content": {"@type": "X"},
-                "expiresAt": in_a_day(),
-                "passwordProtection": {"password": "1234", "passwordLocationIndicator": "RecoveryKit"},
-            })),
-        )
-        .await,
+    a.fails(
+        "POST",
+        "/Tokens/Own",
+        Some(json!({
+            "content": {"@type": "X"},
+            "expiresAt": in_a_day(),
+            "passwordProtection": {"password": "1234", "passwordLocationIndicator": "RecoveryKit"},
+        })),
         400,
         invalid,
     )
     .await;
-    assert_error(
-        a.call("GET", "/RelationshipTemplates/RLTaaaaaaaaaaaaaaaaa", None)
-            .await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
-    assert_error(
-        a.call("GET", "/Tokens/TOKaaaaaaaaaaaaaaaaa", None).await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
-    assert_error(
-        a.call("GET", "/Relationships/RELaaaaaaaaaaaaaaaaa", None)
-            .await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
-    assert_error(
-        a.call(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": "nonsense"})),
-        )
-        .await,
+    a.get_not_found("/RelationshipTemplates/RLTaaaaaaaaaaaaaaaaa")
+        .await;
+    a.get_not_found("/Tokens/TOKaaaaaaaaaaaaaaaaa").await;
+    a.get_not_found("/Relationships/RELaaaaaaaaaaaaaaaaa").await;
+    a.fails(
+        "POST",
+        "/RelationshipTemplates/Peer",
+        Some(json!({"reference": "nonsense"})),
         400,
         invalid,
     )
     .await;
     let can = a
-        .ok(
-            "PUT",
+        .put(
             "/Relationships/CanCreate",
-            Some(json!({"templateId": "RLTaaaaaaaaaaaaaaaaa"})),
-            200,
+            json!({"templateId": "RLTaaaaaaaaaaaaaaaaa"}),
         )
         .await;
     assert_eq!(can["isSuccess"], false);
@@ -368,16 +256,11 @@ async fn validation_and_not_found_errors() {
 async fn password_protection_and_deletion_over_rest() {
     let (_backbone, a, b, _, _) = pair().await;
     let template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({
+        .post("/RelationshipTemplates/Own", json!({
                 "content": {"@type": "ArbitraryRelationshipTemplateContent", "value": 1},
                 "expiresAt": in_a_day(),
                 "passwordProtection": {"password": "4711", "passwordIsPin": true, "passwordLocationIndicator": "Letter"},
-            })),
-            201,
-        )
+            }))
         .await;
     assert_eq!(
         template["passwordProtection"],
@@ -385,23 +268,18 @@ async fn password_protection_and_deletion_over_rest() {
     );
     let id = template["id"].as_str().unwrap();
     let reference = template["reference"]["url"].as_str().unwrap();
-    assert_error(
-        b.call(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": reference, "password": "0000"})),
-        )
-        .await,
+    b.fails(
+        "POST",
+        "/RelationshipTemplates/Peer",
+        Some(json!({"reference": reference, "password": "0000"})),
         404,
         "error.runtime.recordNotFound",
     )
     .await;
     let loaded = b
-        .ok(
-            "POST",
+        .post(
             "/RelationshipTemplates/Peer",
-            Some(json!({"reference": reference, "password": "4711"})),
-            201,
+            json!({"reference": reference, "password": "4711"}),
         )
         .await;
     assert_eq!(loaded["passwordProtection"]["password"], "4711");
@@ -414,56 +292,33 @@ async fn password_protection_and_deletion_over_rest() {
         ("passwordProtection=", 1),
         ("passwordProtection=!", 0),
     ] {
-        let found = a
-            .ok("GET", &format!("/RelationshipTemplates?{query}"), None, 200)
-            .await;
+        let found = a.get(&format!("/RelationshipTemplates?{query}")).await;
         assert_eq!(found.as_array().unwrap().len(), expected, "{query}");
     }
 
     // Token of the protected template inherits the protection; deleting own and peer records.
-    assert_error(
-        a.call(
-            "POST",
-            &format!("/RelationshipTemplates/Own/{id}/Token"),
-            Some(json!({"ephemeral": false})),
-        )
-        .await,
+    a.fails(
+        "POST",
+        &format!("/RelationshipTemplates/Own/{id}/Token"),
+        Some(json!({"ephemeral": false})),
         400,
         "error.runtime.relationshipTemplates.passwordProtectionMustBeInherited",
     )
     .await;
     let token = a
-        .ok(
-            "POST",
-            &format!("/RelationshipTemplates/Own/{id}/Token"),
-            Some(json!({
+        .post(&format!("/RelationshipTemplates/Own/{id}/Token"), json!({
                 "ephemeral": false,
                 "passwordProtection": {"password": "4711", "passwordIsPin": true, "passwordLocationIndicator": "Letter"},
-            })),
-            201,
-        )
+            }))
         .await;
     assert_eq!(token["passwordProtection"]["passwordIsPin"], true);
     let token_id = token["id"].as_str().unwrap();
-    a.ok("DELETE", &format!("/Tokens/{token_id}"), None, 204)
+    a.delete(&format!("/Tokens/{token_id}")).await;
+    a.get_not_found(&format!("/Tokens/{token_id}")).await;
+    b.delete(&format!("/RelationshipTemplates/{id}")).await;
+    a.delete(&format!("/RelationshipTemplates/{id}")).await;
+    a.get_not_found(&format!("/RelationshipTemplates/{id}"))
         .await;
-    assert_error(
-        a.call("GET", &format!("/Tokens/{token_id}"), None).await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
-    b.ok("DELETE", &format!("/RelationshipTemplates/{id}"), None, 204)
-        .await;
-    a.ok("DELETE", &format!("/RelationshipTemplates/{id}"), None, 204)
-        .await;
-    assert_error(
-        a.call("GET", &format!("/RelationshipTemplates/{id}"), None)
-            .await,
-        404,
-        "error.runtime.recordNotFound",
-    )
-    .await;
 }
 
 /// Decomposing removes what belonged to the relationship locally, as the transport's cleanup does:
@@ -480,41 +335,24 @@ async fn decompose_removes_the_peer_s_messages_templates_and_tokens() {
     let a_address = a.address().await;
 
     let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"t": 2}});
-    let b_template = b
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
-    a.ok(
-        "POST",
-        "/RelationshipTemplates/Peer",
-        Some(json!({"reference": b_template["reference"]["truncated"]})),
-        201,
-    )
-    .await;
+    let b_template = offer_template_with(&b, content).await;
+    load_template(&a, &b_template["reference"]["truncated"]).await;
     let b_token = b
-        .ok(
-            "POST",
+        .post(
             "/Tokens/Own",
-            Some(json!({"content": {"value": {"k": "v"}}, "expiresAt": in_a_day()})),
-            201,
+            json!({"content": {"value": {"k": "v"}}, "expiresAt": in_a_day()}),
         )
         .await;
-    a.ok(
-        "POST",
+    a.post(
         "/Tokens/Peer",
-        Some(json!({"reference": b_token["reference"]["truncated"]})),
-        201,
+        json!({"reference": b_token["reference"]["truncated"]}),
     )
     .await;
 
     let to_b = send(&a, &[&b_address]).await;
     let to_b_and_c = send(&a, &[&b_address, &c_address]).await;
     let from_b = send(&b, &[&a_address]).await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.sync().await;
     let ids = |listed: &Value| -> Vec<Value> {
         listed
             .as_array()
@@ -523,17 +361,10 @@ async fn decompose_removes_the_peer_s_messages_templates_and_tokens() {
             .map(|m| m["id"].clone())
             .collect()
     };
-    let before = a.ok("GET", "/Messages", None, 200).await;
+    let before = a.get("/Messages").await;
     assert!(ids(&before).contains(&from_b), "{before}");
 
-    let relationship = a
-        .ok(
-            "GET",
-            &format!("/Relationships?peer={b_address}"),
-            None,
-            200,
-        )
-        .await[0]["id"]
+    let relationship = a.get(&format!("/Relationships?peer={b_address}")).await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -544,25 +375,14 @@ async fn decompose_removes_the_peer_s_messages_templates_and_tokens() {
         200,
     )
     .await;
-    a.ok(
-        "DELETE",
-        &format!("/Relationships/{relationship}"),
-        None,
-        204,
-    )
-    .await;
+    a.delete(&format!("/Relationships/{relationship}")).await;
 
-    let after = a.ok("GET", "/Messages", None, 200).await;
+    let after = a.get("/Messages").await;
     let left = ids(&after);
     assert!(!left.contains(&to_b) && !left.contains(&from_b), "{after}");
     assert!(left.contains(&to_b_and_c), "{after}");
     let shared = a
-        .ok(
-            "GET",
-            &format!("/Messages/{}", to_b_and_c.as_str().unwrap()),
-            None,
-            200,
-        )
+        .get(&format!("/Messages/{}", to_b_and_c.as_str().unwrap()))
         .await;
     let recipients = shared["recipients"].as_array().unwrap();
     let pseudonym = &recipients[0];
@@ -579,7 +399,7 @@ async fn decompose_removes_the_peer_s_messages_templates_and_tokens() {
     );
     assert_eq!(recipients[1]["address"], c_address.as_str());
 
-    let templates = a.ok("GET", "/RelationshipTemplates", None, 200).await;
+    let templates = a.get("/RelationshipTemplates").await;
     assert!(
         templates
             .as_array()
@@ -588,34 +408,25 @@ async fn decompose_removes_the_peer_s_messages_templates_and_tokens() {
             .all(|t| t["createdBy"] != b_address.as_str()),
         "{templates}"
     );
-    let own = a.ok("GET", "/RelationshipTemplates/Own", None, 200).await;
+    let own = a.get("/RelationshipTemplates/Own").await;
     assert_eq!(
         own.as_array().unwrap().len(),
         2,
         "own templates allowing more allocations stay"
     );
-    let tokens = a.ok("GET", "/Tokens/Peer", None, 200).await;
+    let tokens = a.get("/Tokens/Peer").await;
     assert_eq!(tokens, json!([]));
 
     // The peer decomposes too: the template it used and everything with a is gone there.
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    b.ok(
-        "DELETE",
-        &format!("/Relationships/{relationship}"),
-        None,
-        204,
-    )
-    .await;
-    assert_eq!(b.ok("GET", "/Messages", None, 200).await, json!([]));
-    assert_eq!(
-        b.ok("GET", "/RelationshipTemplates/Peer", None, 200).await,
-        json!([])
-    );
+    b.sync().await;
+    b.delete(&format!("/Relationships/{relationship}")).await;
+    assert_eq!(b.get("/Messages").await, json!([]));
+    assert_eq!(b.get("/RelationshipTemplates/Peer").await, json!([]));
 }
 
 /// Sends an arbitrary message; its id.
 async fn send(from: &Connector, to: &[&str]) -> Value {
     let body =
         json!({"recipients": to, "content": {"@type": "ArbitraryMessageContent", "value": {}}});
-    from.ok("POST", "/Messages", Some(body), 201).await["id"].clone()
+    from.post("/Messages", body).await["id"].clone()
 }

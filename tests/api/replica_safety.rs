@@ -15,7 +15,7 @@ use crate::helpers::FULL_KEY;
 use crate::replicas_set::{
     message_to, spawn_replica, start_standin, sync, sync_until, tag_of, wait_until_serving,
 };
-use crate::rest_peer::{Connector, relate};
+use crate::rest_peer::{Connector, relate, start_backbone};
 
 const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
 
@@ -47,9 +47,7 @@ async fn unique_indexes(mongo_url: &str, db: &str) -> Vec<(String, String)> {
 async fn the_unique_indexes_exist_on_mongodb_after_start() {
     let dir = tempfile::tempdir().unwrap();
     let (_standin, port) = start_standin(dir.path()).await;
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let mongo = format!("mongodb://127.0.0.1:{port}/");
     let connector = Connector::start_with_env(
         &backbone.base_url(),

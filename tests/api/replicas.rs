@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::processes::{KillOnDrop, free_port, wait_until_serving};
 use crate::replicas_set::start_standin;
-use crate::rest_peer::Connector;
+use crate::rest_peer::{Connector, start_backbone};
 
 use crate::helpers::FULL_KEY;
 
@@ -15,9 +15,7 @@ use crate::helpers::FULL_KEY;
 async fn three_replicas_on_an_empty_database_share_one_identity() {
     let dir = tempfile::tempdir().unwrap();
     let (_standin, mongo_port) = start_standin(dir.path()).await;
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let db_name = format!("replicas{}", std::process::id());
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let replicas: Vec<KillOnDrop> = ports

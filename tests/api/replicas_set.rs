@@ -270,7 +270,7 @@ pub fn tag_of(message: &Value) -> Option<String> {
 
 /// `GET /Messages?createdBy=<sender>` on `api`.
 pub async fn messages_from(api: &Connector, sender: &str) -> Vec<Value> {
-    api.ok("GET", &format!("/Messages?createdBy={sender}"), None, 200)
+    api.get(&format!("/Messages?createdBy={sender}"))
         .await
         .as_array()
         .unwrap()

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::helpers::FULL_KEY;
 use crate::processes::{KillOnDrop, connector_start, free_port, serving};
 use crate::replicas_set::{ReplicaSet, messages_from, sync};
-use crate::rest_peer::{Connector, in_a_day, relate};
+use crate::rest_peer::{Connector, in_a_day, relate, start_backbone};
 
 const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
 const ABORT_HOOK: &str = "CONNECTOR_TEST_HOOK_ABORT_AT";
@@ -22,11 +22,9 @@ async fn draft_request(sender: &Connector, peer: &str) -> (String, Value) {
     let items = json!([{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "Comment",
         "settings": {"@type": "StringFormFieldSettings"}}]);
     let created = sender
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing",
-            Some(json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": peer})),
-            201,
+            json!({"content": {"expiresAt": in_a_day(), "items": items}, "peer": peer}),
         )
         .await;
     (
@@ -80,9 +78,7 @@ async fn concurrent_sends_of_one_request_through_two_replicas_send_one_message()
             "round {round}: {refused}"
         );
         let sent = if first.0 == 201 { &first.1 } else { &second.1 };
-        let request = a
-            .ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
-            .await;
+        let request = a.get(&format!("/Requests/Outgoing/{id}")).await;
         assert_eq!(request["status"], "Open", "{request}");
         assert_eq!(request["source"]["reference"], sent["result"]["id"]);
         // Both sends have answered, so whatever was sent is on the Backbone: one sync sees it.
@@ -110,9 +106,7 @@ fn start_process(dir: &Path, backbone: &str, port: u16, abort_at: Option<&str>) 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_send_killed_between_claim_and_send_is_not_stuck() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let peer = Connector::start(&backbone.base_url()).await;
     let peer_address = peer.address().await;
     let dir = tempfile::tempdir().unwrap();
@@ -148,9 +142,7 @@ async fn a_send_killed_between_claim_and_send_is_not_stuck() {
     // claim has expired (2 s; time is under test here) it is sent, exactly once.
     let _process = start_process(dir.path(), &backbone.base_url(), port, None);
     let sender = serving(port).await;
-    let request = sender
-        .ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
-        .await;
+    let request = sender.get(&format!("/Requests/Outgoing/{id}")).await;
     assert_eq!(request["status"], "Draft", "{request}");
     // Time under test: the dead holder's claim runs out (requestSendTtlSeconds = 2).
     let sent =
@@ -166,9 +158,7 @@ async fn a_send_killed_between_claim_and_send_is_not_stuck() {
             Err(body)
         })
         .await;
-    let request = sender
-        .ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
-        .await;
+    let request = sender.get(&format!("/Requests/Outgoing/{id}")).await;
     assert_eq!(request["status"], "Open", "{request}");
     assert_eq!(request["source"]["reference"], sent["result"]["id"]);
     let received = received_requests(&peer, &sender_address, &id).await;

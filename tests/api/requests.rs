@@ -7,7 +7,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, pair, relate, related_pair, sync_until};
+use crate::rest_peer::{
+    Connector, in_a_day, load_template, offer_template_with, pair, relate, related_pair, sync_until,
+};
 
 fn read_create_form_consent() -> Value {
     json!({
@@ -32,21 +34,17 @@ fn read_create_form_consent() -> Value {
 /// Creates the request at `a` for `b_address`, sends it, and returns `(request id, message id)`.
 async fn create_and_send(a: &Connector, b_address: &str, content: Value) -> (String, String) {
     let created = a
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing",
-            Some(json!({"content": content, "peer": b_address})),
-            201,
+            json!({"content": content, "peer": b_address}),
         )
         .await;
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(created["status"], "Draft");
     let message = a
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [b_address], "content": created["content"]})),
-            201,
+            json!({"recipients": [b_address], "content": created["content"]}),
         )
         .await;
     (id, message["id"].as_str().unwrap().to_owned())
@@ -58,11 +56,9 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
 
     let content = read_create_form_consent();
     let validation = a
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing/Validate",
-            Some(json!({"content": content, "peer": b_address})),
-            201,
+            json!({"content": content, "peer": b_address}),
         )
         .await;
     assert_eq!(validation["isSuccess"], true, "{validation}");
@@ -70,11 +66,9 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
     assert_eq!(validation["items"][1]["items"].as_array().unwrap().len(), 2);
 
     let created = a
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing",
-            Some(json!({"content": content, "peer": b_address})),
-            201,
+            json!({"content": content, "peer": b_address}),
         )
         .await;
     let id = created["id"].as_str().unwrap().to_owned();
@@ -102,31 +96,22 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
     )
     .await;
     let message = a
-        .ok(
-            "POST",
+        .post(
             "/Messages",
-            Some(json!({"recipients": [b_address], "content": created["content"]})),
-            201,
+            json!({"recipients": [b_address], "content": created["content"]}),
         )
         .await;
     let message_id = message["id"].as_str().unwrap();
-    let open = a
-        .ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
-        .await;
+    let open = a.get(&format!("/Requests/Outgoing/{id}")).await;
     assert_eq!(open["status"], "Open");
     assert_eq!(
         open["source"],
         json!({"type": "Message", "reference": message_id})
     );
-    let twice = a
-        .call(
-            "POST",
-            "/Messages",
-            Some(json!({"recipients": [b_address], "content": created["content"]})),
-        )
-        .await;
-    assert_error(
-        twice,
+    a.fails(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": created["content"]})),
         400,
         "error.runtime.messages.cannotSendRequestThatWasAlreadySent",
     )
@@ -151,11 +136,8 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
         json!({"type": "Message", "reference": message_id})
     );
     let filtered = b
-        .ok(
-            "GET",
+        .get(
             "/Requests/Incoming?status=ManualDecisionRequired&content.items.@type=ConsentRequestItem",
-            None,
-            200,
         )
         .await;
     assert_eq!(filtered.as_array().unwrap().len(), 1);
@@ -163,27 +145,17 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
     // Decide-body rules.
     let path = |what: &str| format!("/Requests/Incoming/{id}/{what}");
     let too_few = b
-        .ok(
-            "PUT",
-            &path("CanAccept"),
-            Some(json!({"items": [{"accept": true}]})),
-            200,
-        )
+        .put(&path("CanAccept"), json!({"items": [{"accept": true}]}))
         .await;
     assert_eq!(too_few["isSuccess"], false);
     assert_eq!(
         too_few["code"],
         "error.consumption.requests.decide.validation.invalidNumberOfItems"
     );
-    let automation = b
-        .call(
-            "PUT",
-            &path("Accept"),
-            Some(json!({"items": [], "decidedByAutomation": true})),
-        )
-        .await;
-    assert_error(
-        automation,
+    b.fails(
+        "PUT",
+        &path("Accept"),
+        Some(json!({"items": [], "decidedByAutomation": true})),
         400,
         "error.connector.incomingRequests.decidedByAutomation",
     )
@@ -191,9 +163,7 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
     let new_name = json!({"accept": true, "newAttribute": {"@type": "IdentityAttribute", "owner": "",
         "value": {"@type": "GivenName", "value": "Bob"}}});
     let too_long = json!({"items": [new_name, {"items": [{"accept": true}, {"accept": true, "response": "x".repeat(21)}]}, {"accept": true}]});
-    let checked = b
-        .ok("PUT", &path("CanAccept"), Some(too_long.clone()), 200)
-        .await;
+    let checked = b.put(&path("CanAccept"), too_long.clone()).await;
     assert_eq!(checked["isSuccess"], false, "{checked}");
     assert_eq!(
         checked["code"],
@@ -203,26 +173,25 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
         checked["items"][1]["items"][1]["code"],
         "error.consumption.requests.invalidAcceptParameters"
     );
-    let refused = b.call("PUT", &path("Accept"), Some(too_long)).await;
-    assert_error(
-        refused,
+    b.fails(
+        "PUT",
+        &path("Accept"),
+        Some(too_long),
         400,
         "error.consumption.requests.validation.inheritedFromItem",
     )
     .await;
     let must = json!({"items": [new_name, {"items": [{"accept": true}, {"accept": false}]}, {"accept": false}]});
-    let checked = b.ok("PUT", &path("CanAccept"), Some(must), 200).await;
+    let checked = b.put(&path("CanAccept"), must).await;
     assert_eq!(
         checked["code"],
         "error.consumption.requests.decide.validation.mustBeAcceptedItemNotAccepted"
     );
 
     let decision = json!({"items": [new_name, {"items": [{"accept": true}, {"accept": true, "response": "hello"}]}, {"accept": true}]});
-    let ok = b
-        .ok("PUT", &path("CanAccept"), Some(decision.clone()), 200)
-        .await;
+    let ok = b.put(&path("CanAccept"), decision.clone()).await;
     assert_eq!(ok["isSuccess"], true, "{ok}");
-    let decided = b.ok("PUT", &path("Accept"), Some(decision), 200).await;
+    let decided = b.put(&path("Accept"), decision).await;
     assert_eq!(decided["status"], "Decided");
     let response = &decided["response"]["content"];
     assert_eq!(response["result"], "Accepted");
@@ -244,42 +213,30 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
         response["items"][2],
         json!({"@type": "AcceptResponseItem", "result": "Accepted"})
     );
-    let completed = b
-        .ok("GET", &format!("/Requests/Incoming/{id}"), None, 200)
-        .await;
+    let completed = b.get(&format!("/Requests/Incoming/{id}")).await;
     assert_eq!(completed["status"], "Completed");
     assert_eq!(completed["response"]["source"]["type"], "Message");
-    let again = b
-        .call("PUT", &path("Accept"), Some(json!({"items": []})))
-        .await;
-    assert_error(again, 400, "error.consumption.requests.wrongRequestStatus").await;
+    b.fails(
+        "PUT",
+        &path("Accept"),
+        Some(json!({"items": []})),
+        400,
+        "error.consumption.requests.wrongRequestStatus",
+    )
+    .await;
 
     // The recipient's attributes: its new given name, shared with a; the relationship attribute.
     let bob_id = response["items"][0]["attributeId"].as_str().unwrap();
-    let bob = b
-        .ok("GET", &format!("/Attributes/{bob_id}"), None, 200)
-        .await;
+    let bob = b.get(&format!("/Attributes/{bob_id}")).await;
     assert_eq!(bob["@type"], "OwnIdentityAttribute");
     assert_eq!(bob["content"]["owner"], b_address.as_str());
     let forwarded = b
-        .ok(
-            "GET",
-            &format!("/Attributes/{bob_id}/ForwardingDetails"),
-            None,
-            200,
-        )
+        .get(&format!("/Attributes/{bob_id}/ForwardingDetails"))
         .await;
     assert_eq!(forwarded.as_array().unwrap().len(), 1);
     assert_eq!(forwarded[0]["peer"], a_address.as_str());
     assert_eq!(forwarded[0]["sourceReference"], id.as_str());
-    let shared = b
-        .ok(
-            "GET",
-            &format!("/Attributes/Own/Shared/{a_address}"),
-            None,
-            200,
-        )
-        .await;
+    let shared = b.get(&format!("/Attributes/Own/Shared/{a_address}")).await;
     let kinds: Vec<&str> = shared
         .as_array()
         .unwrap()
@@ -289,12 +246,9 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
     assert_eq!(kinds.len(), 2, "{shared}");
     assert!(kinds.contains(&"OwnIdentityAttribute") && kinds.contains(&"OwnRelationshipAttribute"));
     let versions_shared = b
-        .ok(
-            "GET",
-            &format!("/Attributes/{bob_id}/Versions/Shared?peer={a_address}"),
-            None,
-            200,
-        )
+        .get(&format!(
+            "/Attributes/{bob_id}/Versions/Shared?peer={a_address}"
+        ))
         .await;
     assert_eq!(versions_shared[0]["id"], bob_id);
 
@@ -305,9 +259,7 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
     .await;
     assert_eq!(outgoing["response"]["content"], *response);
     assert_eq!(outgoing["response"]["source"]["type"], "Message");
-    let peer_attributes = a
-        .ok("GET", &format!("/Attributes/Peer/{b_address}"), None, 200)
-        .await;
+    let peer_attributes = a.get(&format!("/Attributes/Peer/{b_address}")).await;
     let peer_attributes = peer_attributes.as_array().unwrap();
     assert_eq!(peer_attributes.len(), 2, "{peer_attributes:?}");
     let given = peer_attributes
@@ -324,22 +276,10 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
     assert_eq!(relationship["content"]["owner"], b_address.as_str());
     assert_eq!(relationship["content"]["key"], "customerNo");
     // GET /Relationships/{id}/Attributes: what was exchanged with that relationship's peer.
-    let relationships = a
-        .ok(
-            "GET",
-            &format!("/Relationships?peer={b_address}"),
-            None,
-            200,
-        )
-        .await;
+    let relationships = a.get(&format!("/Relationships?peer={b_address}")).await;
     let relationship_id = relationships[0]["id"].as_str().unwrap();
     let exchanged = a
-        .ok(
-            "GET",
-            &format!("/Relationships/{relationship_id}/Attributes"),
-            None,
-            200,
-        )
+        .get(&format!("/Relationships/{relationship_id}/Attributes"))
         .await;
     let mut exchanged_ids: Vec<&str> = exchanged
         .as_array()
@@ -363,12 +303,7 @@ async fn request_by_message_accepted_creates_attributes_on_both_sides() {
         .await;
     assert_eq!(unknown.status(), 404);
     let completed_list = a
-        .ok(
-            "GET",
-            "/Requests/Outgoing?status=Completed&response.content.result=Accepted",
-            None,
-            200,
-        )
+        .get("/Requests/Outgoing?status=Completed&response.content.result=Accepted")
         .await;
     assert_eq!(completed_list.as_array().unwrap().len(), 1);
 }
@@ -378,58 +313,38 @@ async fn rejected_request_and_validation_errors() {
     let (_backbone, a, b, a_address, b_address) = pair().await;
 
     let consent = json!({"items": [{"@type": "ConsentRequestItem", "mustBeAccepted": false, "consent": "ok?"}]});
-    let stranger = a
-        .call(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": consent, "peer": b_address})),
-        )
-        .await;
-    assert_error(
-        stranger,
+    a.fails(
+        "POST",
+        "/Requests/Outgoing",
+        Some(json!({"content": consent, "peer": b_address})),
         400,
         "error.consumption.requests.missingRelationship",
     )
     .await;
     relate(&a, &b).await;
 
-    let yourself = a
-        .call(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": consent, "peer": a_address})),
-        )
-        .await;
-    assert_error(
-        yourself,
+    a.fails(
+        "POST",
+        "/Requests/Outgoing",
+        Some(json!({"content": consent, "peer": a_address})),
         400,
         "error.consumption.requests.cannotShareRequestWithYourself",
     )
     .await;
     let mut past = consent.clone();
     past["expiresAt"] = "2020-01-01T00:00:00.000Z".into();
-    let expired = a
-        .call(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": past, "peer": b_address})),
-        )
-        .await;
-    assert_error(
-        expired,
+    a.fails(
+        "POST",
+        "/Requests/Outgoing",
+        Some(json!({"content": past, "peer": b_address})),
         400,
         "error.consumption.requests.cannotCreateRequestWithExpirationDateInPast",
     )
     .await;
-    let no_peer = a
-        .call(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": consent})),
-        )
-        .await;
-    assert_error(
-        no_peer,
+    a.fails(
+        "POST",
+        "/Requests/Outgoing",
+        Some(json!({"content": consent})),
         400,
         "error.runtime.validation.invalidPropertyValue",
     )
@@ -439,11 +354,9 @@ async fn rejected_request_and_validation_errors() {
     let own = json!({"items": [{"@type": "CreateAttributeRequestItem", "mustBeAccepted": true,
         "attribute": {"@type": "IdentityAttribute", "owner": a_address, "value": {"@type": "GivenName", "value": "A"}}}]});
     let result = a
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing/Validate",
-            Some(json!({"content": own, "peer": b_address})),
-            201,
+            json!({"content": own, "peer": b_address}),
         )
         .await;
     assert_eq!(result["isSuccess"], false);
@@ -455,15 +368,10 @@ async fn rejected_request_and_validation_errors() {
         result["items"][0]["code"],
         "error.consumption.requests.invalidRequestItem"
     );
-    let refused = a
-        .call(
-            "POST",
-            "/Requests/Outgoing",
-            Some(json!({"content": own, "peer": b_address})),
-        )
-        .await;
-    assert_error(
-        refused,
+    a.fails(
+        "POST",
+        "/Requests/Outgoing",
+        Some(json!({"content": own, "peer": b_address})),
         400,
         "error.consumption.requests.validation.inheritedFromItem",
     )
@@ -471,12 +379,7 @@ async fn rejected_request_and_validation_errors() {
     let bad_form = json!({"items": [{"@type": "FormFieldRequestItem", "mustBeAccepted": false, "title": "n",
         "settings": {"@type": "IntegerFormFieldSettings", "min": 5, "max": 2}}]});
     let result = a
-        .ok(
-            "POST",
-            "/Requests/Outgoing/Validate",
-            Some(json!({"content": bad_form})),
-            201,
-        )
+        .post("/Requests/Outgoing/Validate", json!({"content": bad_form}))
         .await;
     assert_eq!(result["items"][0]["isSuccess"], false, "{result}");
 
@@ -488,23 +391,16 @@ async fn rejected_request_and_validation_errors() {
     .await;
     let path = |what: &str| format!("/Requests/Incoming/{id}/{what}");
     let accepted_item = b
-        .ok(
-            "PUT",
-            &path("CanReject"),
-            Some(json!({"items": [{"accept": true}]})),
-            200,
-        )
+        .put(&path("CanReject"), json!({"items": [{"accept": true}]}))
         .await;
     assert_eq!(
         accepted_item["code"],
         "error.consumption.requests.decide.validation.itemAcceptedButRequestNotAccepted"
     );
     let reject = json!({"items": [{"accept": false, "code": "x:notNow", "message": "not now"}]});
-    let checked = b
-        .ok("PUT", &path("CanReject"), Some(reject.clone()), 200)
-        .await;
+    let checked = b.put(&path("CanReject"), reject.clone()).await;
     assert_eq!(checked["isSuccess"], true);
-    let decided = b.ok("PUT", &path("Reject"), Some(reject), 200).await;
+    let decided = b.put(&path("Reject"), reject).await;
     assert_eq!(decided["status"], "Decided");
     assert_eq!(decided["response"]["content"]["result"], "Rejected");
     assert_eq!(
@@ -517,16 +413,17 @@ async fn rejected_request_and_validation_errors() {
     .await;
     assert_eq!(outgoing["response"]["content"]["result"], "Rejected");
 
-    let missing = b
-        .call("GET", "/Requests/Incoming/REQZZZZZZZZZZZZZZZZZ", None)
+    b.get_not_found("/Requests/Incoming/REQZZZZZZZZZZZZZZZZZ")
         .await;
-    assert_error(missing, 404, "error.runtime.recordNotFound").await;
-    let wrong_direction = a
-        .call("GET", &format!("/Requests/Incoming/{id}"), None)
-        .await;
-    assert_error(wrong_direction, 404, "error.runtime.recordNotFound").await;
-    let bad_id = b.call("GET", "/Requests/Outgoing/nope", None).await;
-    assert_error(bad_id, 400, "error.runtime.validation.invalidPropertyValue").await;
+    a.get_not_found(&format!("/Requests/Incoming/{id}")).await;
+    b.fails(
+        "GET",
+        "/Requests/Outgoing/nope",
+        None,
+        400,
+        "error.runtime.validation.invalidPropertyValue",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -534,22 +431,13 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
     let (_backbone, a, b, a_address, b_address) = related_pair().await;
 
     let mail = a
-        .ok(
-            "POST",
-            "/Attributes",
-            Some(
-                json!({"content": {"value": {"@type": "EMailAddress", "value": "a@example.com"}}}),
-            ),
-            201,
-        )
+        .create_attribute(json!({"@type": "EMailAddress", "value": "a@example.com"}))
         .await;
     let mail_id = mail["id"].as_str().unwrap().to_owned();
     let name = b
-        .ok(
-            "POST",
+        .post(
             "/Attributes",
-            Some(json!({"content": {"value": {"@type": "GivenName", "value": "Bea"}, "tags": ["x:t1"]}})),
-            201,
+            json!({"content": {"value": {"@type": "GivenName", "value": "Bea"}, "tags": ["x:t1"]}}),
         )
         .await;
     let name_id = name["id"].as_str().unwrap().to_owned();
@@ -568,11 +456,9 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
     let mut tampered = content.clone();
     tampered["items"][1]["attribute"]["value"]["value"] = "other@example.com".into();
     let result = a
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing/Validate",
-            Some(json!({"content": tampered, "peer": b_address})),
-            201,
+            json!({"content": tampered, "peer": b_address}),
         )
         .await;
     assert_eq!(
@@ -593,12 +479,7 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
         {"accept": true, "attribute": {"@type": "IdentityAttribute", "owner": "", "value": {"@type": "Surname", "value": "Beeson"}}}
     ]});
     let decided = b
-        .ok(
-            "PUT",
-            &format!("/Requests/Incoming/{id}/Accept"),
-            Some(decision),
-            200,
-        )
+        .put(&format!("/Requests/Incoming/{id}/Accept"), decision)
         .await;
     let items = &decided["response"]["content"]["items"];
     assert_eq!(items[0]["@type"], "AcceptResponseItem");
@@ -607,26 +488,17 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
     assert_eq!(items[3]["@type"], "ProposeAttributeAcceptResponseItem");
 
     // b: the shared copy keeps a's id; the read name was succeeded with the extra tag.
-    let copy = b
-        .ok("GET", &format!("/Attributes/{mail_id}"), None, 200)
-        .await;
+    let copy = b.get(&format!("/Attributes/{mail_id}")).await;
     assert_eq!(copy["@type"], "PeerIdentityAttribute");
     assert_eq!(copy["peer"], a_address.as_str());
     assert_eq!(copy["sourceReference"], id.as_str());
     let successor_id = items[2]["attributeId"].as_str().unwrap();
     assert_ne!(successor_id, name_id);
-    let successor = b
-        .ok("GET", &format!("/Attributes/{successor_id}"), None, 200)
-        .await;
+    let successor = b.get(&format!("/Attributes/{successor_id}")).await;
     assert_eq!(successor["succeeds"], name_id.as_str());
     assert_eq!(successor["content"]["tags"], json!(["x:t1", "x:t2"]));
     let surname = b
-        .ok(
-            "GET",
-            "/Attributes/Own/Identity?content.value.@type=Surname",
-            None,
-            200,
-        )
+        .get("/Attributes/Own/Identity?content.value.@type=Surname")
         .await;
     assert_eq!(surname[0]["content"]["value"]["value"], "Beeson");
 
@@ -636,43 +508,26 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
     })
     .await;
     let forwarded = a
-        .ok(
-            "GET",
-            &format!("/Attributes/{mail_id}/ForwardingDetails"),
-            None,
-            200,
-        )
+        .get(&format!("/Attributes/{mail_id}/ForwardingDetails"))
         .await;
     assert_eq!(forwarded[0]["peer"], b_address.as_str());
     assert_eq!(forwarded[0]["sourceReference"], id.as_str());
-    let shared = a
-        .ok(
-            "GET",
-            &format!("/Attributes/Own/Shared/{b_address}"),
-            None,
-            200,
-        )
-        .await;
+    let shared = a.get(&format!("/Attributes/Own/Shared/{b_address}")).await;
     assert_eq!(shared.as_array().unwrap().len(), 1);
     assert_eq!(shared[0]["id"], mail_id.as_str());
     let peer = a
-        .ok(
-            "GET",
-            &format!("/Attributes/Peer/{b_address}?content.value.@type=GivenName"),
-            None,
-            200,
-        )
+        .get(&format!(
+            "/Attributes/Peer/{b_address}?content.value.@type=GivenName"
+        ))
         .await;
     assert_eq!(peer[0]["id"], successor_id);
     assert_eq!(peer[0]["content"]["tags"], json!(["x:t1", "x:t2"]));
 
     // Sharing the same attribute again is refused.
     let again = a
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing/Validate",
-            Some(json!({"content": {"items": [content["items"][1]]}, "peer": b_address})),
-            201,
+            json!({"content": {"items": [content["items"][1]]}, "peer": b_address}),
         )
         .await;
     assert_eq!(
@@ -684,13 +539,9 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
     // (AttributeSuccessionAcceptResponseItem) and stores the successor in one write, with the
     // request as its source.
     let newer = b
-        .ok(
-            "POST",
+        .post(
             &format!("/Attributes/{successor_id}/Succeed"),
-            Some(
-                json!({"successorContent": {"value": {"@type": "GivenName", "value": "Beatrice"}}}),
-            ),
-            201,
+            json!({"successorContent": {"value": {"@type": "GivenName", "value": "Beatrice"}}}),
         )
         .await;
     let newer_id = newer["successor"]["id"].as_str().unwrap().to_owned();
@@ -702,11 +553,9 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
     })
     .await;
     let answered = b
-        .ok(
-            "PUT",
+        .put(
             &format!("/Requests/Incoming/{second}/Accept"),
-            Some(json!({"items": [{"accept": true, "existingAttributeId": newer_id}]})),
-            200,
+            json!({"items": [{"accept": true, "existingAttributeId": newer_id}]}),
         )
         .await;
     let item = &answered["response"]["content"]["items"][0];
@@ -720,9 +569,7 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
         v["status"] == "Completed"
     })
     .await;
-    let received = a
-        .ok("GET", &format!("/Attributes/{newer_id}"), None, 200)
-        .await;
+    let received = a.get(&format!("/Attributes/{newer_id}")).await;
     assert_eq!(received["@type"], "PeerIdentityAttribute");
     assert_eq!(received["succeeds"], successor_id);
     assert_eq!(received["sourceReference"], second.as_str());
@@ -736,17 +583,15 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
     .to_iso_string();
     let consent = json!({"expiresAt": soon, "items": [{"@type": "ConsentRequestItem", "mustBeAccepted": false, "consent": "ok?"}]});
     let created = a
-        .ok(
-            "POST",
+        .post(
             "/Requests/Outgoing",
-            Some(json!({"content": consent, "peer": b_address})),
-            201,
+            json!({"content": consent, "peer": b_address}),
         )
         .await;
     let path = format!("/Requests/Outgoing/{}", created["id"].as_str().unwrap());
     // Time under test: the request expires 5 s after its creation.
     test_support::eventually("the request expired", Duration::from_secs(30), async || {
-        let read = a.ok("GET", &path, None, 200).await;
+        let read = a.get(&path).await;
         if read["status"] == "Expired" {
             return Ok(());
         }
@@ -754,15 +599,10 @@ async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
         Err(read)
     })
     .await;
-    let late = a
-        .call(
-            "POST",
-            "/Messages",
-            Some(json!({"recipients": [b_address], "content": created["content"]})),
-        )
-        .await;
-    assert_error(
-        late,
+    a.fails(
+        "POST",
+        "/Messages",
+        Some(json!({"recipients": [b_address], "content": created["content"]})),
         400,
         "error.runtime.messages.cannotSendMessageWithExpiredRequest",
     )
@@ -782,32 +622,14 @@ async fn template_request_answered_by_creating_the_relationship() {
            "value": {"@type": "ProprietaryString", "title": "Contract", "value": "C-1"}}}
     ]});
     let validation = a
-        .ok(
-            "POST",
-            "/Requests/Outgoing/Validate",
-            Some(json!({"content": request})),
-            201,
-        )
+        .post("/Requests/Outgoing/Validate", json!({"content": request}))
         .await;
     assert_eq!(validation["isSuccess"], true, "{validation}");
     let content = json!({"@type": "RelationshipTemplateContent", "title": "Join", "onNewRelationship": request});
-    let template = a
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
+    let template = offer_template_with(&a, content).await;
     let template_id = template["id"].as_str().unwrap().to_owned();
     let reference = template["reference"]["truncated"].as_str().unwrap();
-    b.ok(
-        "POST",
-        "/RelationshipTemplates/Peer",
-        Some(json!({"reference": reference})),
-        201,
-    )
-    .await;
+    load_template(&b, &json!(reference)).await;
     let incoming = sync_until(&b, "/Requests/Incoming", |v| {
         v.as_array()
             .is_some_and(|a| !a.is_empty() && a[0]["status"] == "ManualDecisionRequired")
@@ -834,31 +656,17 @@ async fn template_request_answered_by_creating_the_relationship() {
         {"accept": true}
     ]});
     let decided = b
-        .ok(
-            "PUT",
-            &format!("/Requests/Incoming/{id}/Accept"),
-            Some(decision),
-            200,
-        )
+        .put(&format!("/Requests/Incoming/{id}/Accept"), decision)
         .await;
     assert_eq!(decided["status"], "Decided");
-    let completed = b
-        .ok("GET", &format!("/Requests/Incoming/{id}"), None, 200)
-        .await;
+    let completed = b.get(&format!("/Requests/Incoming/{id}")).await;
     assert_eq!(completed["status"], "Completed");
     assert_eq!(completed["response"]["source"]["type"], "Relationship");
     let relationship_id = completed["response"]["source"]["reference"]
         .as_str()
         .unwrap()
         .to_owned();
-    let relationship = b
-        .ok(
-            "GET",
-            &format!("/Relationships/{relationship_id}"),
-            None,
-            200,
-        )
-        .await;
+    let relationship = b.get(&format!("/Relationships/{relationship_id}")).await;
     assert_eq!(relationship["status"], "Pending");
     assert_eq!(
         relationship["creationContent"]["@type"],
@@ -886,26 +694,15 @@ async fn template_request_answered_by_creating_the_relationship() {
         outgoing["response"]["source"],
         json!({"type": "Relationship", "reference": relationship_id})
     );
-    let peer = a
-        .ok("GET", &format!("/Attributes/Peer/{b_address}"), None, 200)
-        .await;
+    let peer = a.get(&format!("/Attributes/Peer/{b_address}")).await;
     assert_eq!(peer.as_array().unwrap().len(), 1, "{peer}");
     assert_eq!(peer[0]["content"]["value"]["value"], "Tom");
-    let own = a
-        .ok(
-            "GET",
-            &format!("/Attributes/Own/Shared/{b_address}"),
-            None,
-            200,
-        )
-        .await;
+    let own = a.get(&format!("/Attributes/Own/Shared/{b_address}")).await;
     assert_eq!(own[0]["@type"], "OwnRelationshipAttribute", "{own}");
     assert_eq!(own[0]["content"]["key"], "contractNo");
-    a.ok(
-        "PUT",
+    a.put(
         &format!("/Relationships/{relationship_id}/Accept"),
-        Some(json!({})),
-        200,
+        json!({}),
     )
     .await;
 }
@@ -930,11 +727,9 @@ async fn concurrent_accepts_decide_and_answer_once() {
     let mut statuses = [first.status().as_u16(), second.status().as_u16()];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 400]);
-    let names = b.ok("GET", "/Attributes/Own/Identity", None, 200).await;
+    let names = b.get("/Attributes/Own/Identity").await;
     assert_eq!(names.as_array().unwrap().len(), 1, "{names}");
-    let answers = b
-        .ok("GET", "/Messages?content.@type=ResponseWrapper", None, 200)
-        .await;
+    let answers = b.get("/Messages?content.@type=ResponseWrapper").await;
     assert_eq!(answers.as_array().unwrap().len(), 1);
     sync_until(&a, &format!("/Requests/Outgoing/{id}"), |v| {
         v["status"] == "Completed"

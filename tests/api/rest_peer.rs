@@ -5,11 +5,13 @@ use connector::config;
 use connector::startup::{Application, RunOptions};
 use serde_json::{Value, json};
 
-use crate::helpers::{FULL_KEY, isolated_sources, test_env};
+use crate::helpers::{FULL_KEY, assert_error, isolated_sources, test_env};
 
 pub struct Connector {
     address: String,
     client: reqwest::Client,
+    /// The actors of an in-process Connector (none for a remote one).
+    actors: Option<connector_actors::Actors>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -39,10 +41,12 @@ impl Connector {
         .await
         .unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
+        let actors = app.actors().cloned();
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
             client: reqwest::Client::new(),
+            actors,
             _dir: Some(dir),
         }
     }
@@ -52,6 +56,7 @@ impl Connector {
         Self {
             address: address.trim_end_matches('/').to_owned(),
             client: reqwest::Client::new(),
+            actors: None,
             _dir: None,
         }
     }
@@ -81,6 +86,64 @@ impl Connector {
             return Value::Null;
         }
         serde_json::from_str::<Value>(&text).unwrap()["result"].clone()
+    }
+
+    /// `GET path`, answered 200; the `result`.
+    pub async fn get(&self, path: &str) -> Value {
+        self.ok("GET", path, None, 200).await
+    }
+
+    /// `POST path` with `body`, answered 201 (created); the `result`.
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        self.ok("POST", path, Some(body), 201).await
+    }
+
+    /// `PUT path` with `body`, answered 200; the `result`.
+    pub async fn put(&self, path: &str, body: Value) -> Value {
+        self.ok("PUT", path, Some(body), 200).await
+    }
+
+    /// `POST /Attributes` of an own identity attribute with `value` (e.g. a `GivenName`); the
+    /// created attribute.
+    pub async fn create_attribute(&self, value: Value) -> Value {
+        self.post("/Attributes", json!({"content": {"value": value}}))
+            .await
+    }
+
+    /// `DELETE path`, answered 204.
+    pub async fn delete(&self, path: &str) {
+        self.ok("DELETE", path, None, 204).await;
+    }
+
+    /// `POST /Account/Sync`, answered 204.
+    pub async fn sync(&self) {
+        self.ok("POST", "/Account/Sync", None, 204).await;
+    }
+
+    /// A call answered with `status` and the error `code` in the real Connector's envelope
+    /// ([`assert_error`]); the error object.
+    pub async fn fails(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        status: u16,
+        code: &str,
+    ) -> Value {
+        assert_error(self.call(method, path, body).await, status, code).await
+    }
+
+    /// `GET path` answered 404 `error.runtime.recordNotFound`; the error object.
+    pub async fn get_not_found(&self, path: &str) -> Value {
+        self.fails("GET", path, None, 404, "error.runtime.recordNotFound")
+            .await
+    }
+
+    /// The actors of an in-process Connector.
+    pub fn actors(&self) -> &connector_actors::Actors {
+        self.actors
+            .as_ref()
+            .expect("an in-process Connector with actors")
     }
 
     /// A call that may fail to connect (a killed or not yet started process): None then, else
@@ -137,11 +200,18 @@ impl Connector {
     }
 
     pub async fn address(&self) -> String {
-        self.ok("GET", "/Account/IdentityInfo", None, 200).await["address"]
+        self.get("/Account/IdentityInfo").await["address"]
             .as_str()
             .unwrap()
             .to_owned()
     }
+}
+
+/// A dev Backbone with the default settings, on a free port (stops when dropped).
+pub async fn start_backbone() -> devbackbone::RunningBackbone {
+    devbackbone::start(devbackbone::BackboneConfig::default())
+        .await
+        .unwrap()
 }
 
 /// Two Connectors on a new dev Backbone: (backbone, a, b, a's address, b's address). The usual
@@ -154,11 +224,23 @@ pub async fn pair() -> (
     String,
     String,
 ) {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
-    let a = Connector::start(&backbone.base_url()).await;
-    let b = Connector::start(&backbone.base_url()).await;
+    pair_with_env(Vec::new(), Vec::new()).await
+}
+
+/// As [`pair`], with more configuration from the environment for `a` and for `b`.
+pub async fn pair_with_env(
+    env_a: Vec<(String, String)>,
+    env_b: Vec<(String, String)>,
+) -> (
+    devbackbone::RunningBackbone,
+    Connector,
+    Connector,
+    String,
+    String,
+) {
+    let backbone = start_backbone().await;
+    let a = Connector::start_with_env(&backbone.base_url(), env_a).await;
+    let b = Connector::start_with_env(&backbone.base_url(), env_b).await;
     let (a_address, b_address) = (a.address().await, b.address().await);
     (backbone, a, b, a_address, b_address)
 }
@@ -186,22 +268,23 @@ pub fn in_a_day() -> String {
 /// `a` offers a relationship template (arbitrary content, expiring in a day); the template.
 pub async fn offer_template(a: &Connector) -> Value {
     let content = json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}});
-    a.ok(
-        "POST",
+    offer_template_with(a, content).await
+}
+
+/// `a` offers a relationship template with `content`, expiring in a day; the template.
+pub async fn offer_template_with(a: &Connector, content: Value) -> Value {
+    a.post(
         "/RelationshipTemplates/Own",
-        Some(json!({"content": content, "expiresAt": in_a_day()})),
-        201,
+        json!({"content": content, "expiresAt": in_a_day()}),
     )
     .await
 }
 
 /// `b` loads a peer's template by `reference` (a truncated reference); the loaded template.
 pub async fn load_template(b: &Connector, reference: &Value) -> Value {
-    b.ok(
-        "POST",
+    b.post(
         "/RelationshipTemplates/Peer",
-        Some(json!({"reference": reference})),
-        201,
+        json!({"reference": reference}),
     )
     .await
 }
@@ -210,11 +293,9 @@ pub async fn load_template(b: &Connector, reference: &Value) -> Value {
 pub async fn request_relationship(b: &Connector, loaded: &Value) -> String {
     let creation = json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}});
     let relationship = b
-        .ok(
-            "POST",
+        .post(
             "/Relationships",
-            Some(json!({"templateId": loaded["id"], "creationContent": creation})),
-            201,
+            json!({"templateId": loaded["id"], "creationContent": creation}),
         )
         .await;
     relationship["id"].as_str().unwrap().to_owned()
@@ -222,15 +303,10 @@ pub async fn request_relationship(b: &Connector, loaded: &Value) -> String {
 
 /// `a` syncs and accepts relationship `id`, then `b` syncs.
 pub async fn accept_relationship(a: &Connector, b: &Connector, id: &str) {
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    a.ok(
-        "PUT",
-        &format!("/Relationships/{id}/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    b.ok("POST", "/Account/Sync", None, 204).await;
+    a.sync().await;
+    a.put(&format!("/Relationships/{id}/Accept"), json!({}))
+        .await;
+    b.sync().await;
 }
 
 /// a templates, b requests, a accepts; all over REST. The relationship's id.
@@ -245,39 +321,29 @@ pub async fn relate(a: &Connector, b: &Connector) -> String {
 /// `a` terminates the relationship at `path` (`/Relationships/{id}`) and asks to reactivate
 /// it; `b` syncs and agrees; `a` syncs.
 pub async fn terminate_and_reactivate(a: &Connector, b: &Connector, path: &str) {
-    a.ok("PUT", &format!("{path}/Terminate"), Some(json!({})), 200)
-        .await;
-    a.ok("PUT", &format!("{path}/Reactivate"), Some(json!({})), 200)
-        .await;
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    b.ok(
-        "PUT",
-        &format!("{path}/Reactivate/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
+    a.put(&format!("{path}/Terminate"), json!({})).await;
+    a.put(&format!("{path}/Reactivate"), json!({})).await;
+    b.sync().await;
+    b.put(&format!("{path}/Reactivate/Accept"), json!({})).await;
+    a.sync().await;
 }
 
 /// `b` starts and cancels its deletion (debug routes); `peer` syncs after each step.
 pub async fn deletion_started_and_cancelled(b: &Connector, peer: &Connector) {
     b.ok("POST", "/IdentityDeletionProcess", None, 200).await;
-    peer.ok("POST", "/Account/Sync", None, 204).await;
+    peer.sync().await;
     b.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
-    peer.ok("POST", "/Account/Sync", None, 204).await;
+    peer.sync().await;
 }
 
 /// `a` creates the outgoing request `body` (`{"content": …, "peer": …}`) and sends it to the
 /// peer by message; the created request.
 pub async fn send_request(a: &Connector, body: Value) -> Value {
     let peer = body["peer"].clone();
-    let created = a.ok("POST", "/Requests/Outgoing", Some(body), 201).await;
-    a.ok(
-        "POST",
+    let created = a.post("/Requests/Outgoing", body).await;
+    a.post(
         "/Messages",
-        Some(json!({"recipients": [peer], "content": created["content"]})),
-        201,
+        json!({"recipients": [peer], "content": created["content"]}),
     )
     .await;
     created
@@ -289,7 +355,7 @@ pub async fn send_request(a: &Connector, body: Value) -> Value {
 pub async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let what = format!("{path} satisfying the condition");
     test_support::eventually(&what, std::time::Duration::from_secs(60), async || {
-        c.ok("POST", "/Account/Sync", None, 204).await;
+        c.sync().await;
         let response = c.call("GET", path, None).await;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or_default();
@@ -307,7 +373,7 @@ pub async fn sync_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool
 pub async fn read_until(c: &Connector, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let what = format!("{path} satisfying the condition");
     test_support::eventually(&what, std::time::Duration::from_secs(60), async || {
-        let value = c.ok("GET", path, None, 200).await;
+        let value = c.get(path).await;
         if done(&value) { Ok(value) } else { Err(value) }
     })
     .await

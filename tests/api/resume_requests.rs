@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::FULL_KEY;
 use crate::processes::{KillOnDrop, connector_start, free_port, serving};
-use crate::rest_peer::{Connector, in_a_day, read_until, relate, send_request, sync_until};
+use crate::rest_peer::{
+    Connector, in_a_day, read_until, relate, send_request, start_backbone, sync_until,
+};
 
 /// The debug-build test hook that aborts the process at a named point.
 const ABORT_HOOK: &str = "CONNECTOR_TEST_HOOK_ABORT_AT";
@@ -74,9 +76,7 @@ async fn a_sent_answer_is_not_sent_again_after_restart() {
 }
 
 async fn crash_and_resume(abort_at: &str) {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let a = Connector::start(&backbone.base_url()).await;
     let a_address = a.address().await;
     let dir = tempfile::tempdir().unwrap();
@@ -128,12 +128,7 @@ async fn crash_and_resume(abort_at: &str) {
     assert_eq!(outgoing[0]["response"]["content"]["result"], "Rejected");
     // Exactly one answer: the one the request names as its source.
     let answers: Vec<Value> = a
-        .ok(
-            "GET",
-            &format!("/Messages?createdBy={b_address}"),
-            None,
-            200,
-        )
+        .get(&format!("/Messages?createdBy={b_address}"))
         .await
         .as_array()
         .unwrap()
@@ -176,7 +171,7 @@ async fn an_answer_failed_while_the_backbone_was_away_is_sent_by_the_retry() {
     let b = serving(port).await;
     let (request_id, b_address) = relate_and_send_a_request(&a, &b).await;
     // b stores the message; its consumer reacts 1.5 s later, by then the Backbone is away.
-    b.ok("POST", "/Account/Sync", None, 204).await;
+    b.sync().await;
     backbone.stop().await;
     let decided = read_until(&b, &format!("/Requests/Incoming?id={request_id}"), |v| {
         v[0]["status"] == "Decided"
@@ -196,14 +191,7 @@ async fn an_answer_failed_while_the_backbone_was_away_is_sent_by_the_retry() {
     })
     .await;
     assert_eq!(outgoing[0]["response"]["content"]["result"], "Rejected");
-    let answers = a
-        .ok(
-            "GET",
-            &format!("/Messages?createdBy={b_address}"),
-            None,
-            200,
-        )
-        .await;
+    let answers = a.get(&format!("/Messages?createdBy={b_address}")).await;
     let answers: Vec<&Value> = answers
         .as_array()
         .unwrap()

@@ -10,7 +10,7 @@ use std::time::Duration;
 use node_harness::NodeProcess;
 use serde_json::{Value, json};
 
-use crate::rest_peer::{Connector, in_a_day};
+use crate::rest_peer::{Connector, in_a_day, load_template, offer_template_with, start_backbone};
 
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -62,7 +62,7 @@ macro_rules! eventually {
 }
 
 async fn rust_sync(rust: &Connector) {
-    rust.ok("POST", "/Account/Sync", None, 204).await;
+    rust.sync().await;
 }
 
 /// TS templates, Rust requests, TS accepts.
@@ -71,22 +71,13 @@ async fn relate_ts_templator(ts: &mut TsRuntime, rust: &Connector) {
     let template = ts
         .call(json!({"cmd": "createOwnTemplate", "content": content, "expiresAt": in_a_day()}))
         .await;
-    let loaded = rust
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Peer",
-            Some(json!({"reference": template["reference"]["truncated"]})),
-            201,
-        )
-        .await;
+    let loaded = load_template(rust, &template["reference"]["truncated"]).await;
     let creation =
         json!({"@type": "ArbitraryRelationshipCreationContent", "value": {"from": "Rust"}});
     let relationship = rust
-        .ok(
-            "POST",
+        .post(
             "/Relationships",
-            Some(json!({"templateId": loaded["id"], "creationContent": creation})),
-            201,
+            json!({"templateId": loaded["id"], "creationContent": creation}),
         )
         .await;
     let id = relationship["id"].clone();
@@ -102,12 +93,7 @@ async fn relate_ts_templator(ts: &mut TsRuntime, rust: &Connector) {
     eventually!("the TS accept reaching Rust", {
         rust_sync(rust).await;
         let r = rust
-            .ok(
-                "GET",
-                &format!("/Relationships/{}", id.as_str().unwrap()),
-                None,
-                200,
-            )
+            .get(&format!("/Relationships/{}", id.as_str().unwrap()))
             .await;
         (r["status"] == "Active").then_some(())
     });
@@ -117,14 +103,7 @@ async fn relate_ts_templator(ts: &mut TsRuntime, rust: &Connector) {
 async fn relate_rust_templator(rust: &Connector, ts: &mut TsRuntime) {
     let content =
         json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {"from": "Rust"}});
-    let template = rust
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
+    let template = offer_template_with(rust, content).await;
     let loaded = ts
         .call(json!({"cmd": "loadPeerTemplate", "reference": template["reference"]["truncated"]}))
         .await;
@@ -141,13 +120,8 @@ async fn relate_rust_templator(rust: &Connector, ts: &mut TsRuntime) {
             .await;
         (r.status().as_u16() == 200).then_some(())
     });
-    rust.ok(
-        "PUT",
-        &format!("/Relationships/{id}/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
+    rust.put(&format!("/Relationships/{id}/Accept"), json!({}))
+        .await;
     eventually!("the Rust accept reaching TS", {
         ts.call(json!({"cmd": "sync"})).await;
         let found = ts.call(json!({"cmd": "getRelationship", "id": id})).await;
@@ -550,9 +524,7 @@ fn report(title: &str, rows: &[(String, &str, Result<String, String>)]) {
 
 #[tokio::test]
 async fn ts_runtime_sends_every_request_item_kind_rust_accepts_over_rest() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let rust = Connector::start(&backbone.base_url()).await;
     let mut ts = TsRuntime::start(&backbone.base_url()).await;
     let rust_address = rust.address().await;
@@ -586,12 +558,7 @@ async fn ts_runtime_sends_every_request_item_kind_rust_accepts_over_rest() {
     eventually!("the TS requests arriving at Rust", {
         rust_sync(&rust).await;
         let incoming = rust
-            .ok(
-                "GET",
-                "/Requests/Incoming?status=ManualDecisionRequired",
-                None,
-                200,
-            )
+            .get("/Requests/Incoming?status=ManualDecisionRequired")
             .await;
         (incoming.as_array().unwrap().len() >= expected).then_some(())
     });
@@ -633,9 +600,7 @@ async fn ts_runtime_sends_every_request_item_kind_rust_accepts_over_rest() {
                         .await;
                     (request["status"] == "Completed").then_some(request)
                 });
-                let at_rust = rust
-                    .ok("GET", &format!("/Requests/Incoming/{id}"), None, 200)
-                    .await;
+                let at_rust = rust.get(&format!("/Requests/Incoming/{id}")).await;
                 let ts_address = ts.address.clone();
                 judge(
                     case,
@@ -658,9 +623,7 @@ async fn ts_runtime_sends_every_request_item_kind_rust_accepts_over_rest() {
 
 #[tokio::test]
 async fn rust_sends_every_request_item_kind_ts_runtime_accepts() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let rust = Connector::start(&backbone.base_url()).await;
     let mut ts = TsRuntime::start(&backbone.base_url()).await;
     let rust_address = rust.address().await;
@@ -668,12 +631,7 @@ async fn rust_sends_every_request_item_kind_ts_runtime_accepts() {
     relate_rust_templator(&rust, &mut ts).await;
 
     let shared = rust
-        .ok(
-            "POST",
-            "/Attributes",
-            Some(json!({"content": {"value": {"@type": "DisplayName", "value": "Rust Org"}}})),
-            201,
-        )
+        .create_attribute(json!({"@type": "DisplayName", "value": "Rust Org"}))
         .await;
     let cases = cases(&rust_address, &ts_address, &shared);
     let mut sent = Vec::new();
@@ -693,11 +651,9 @@ async fn rust_sends_every_request_item_kind_ts_runtime_accepts() {
             continue;
         }
         let created = &body["result"];
-        rust.ok(
-            "POST",
+        rust.post(
             "/Messages",
-            Some(json!({"recipients": [ts_address], "content": created["content"]})),
-            201,
+            json!({"recipients": [ts_address], "content": created["content"]}),
         )
         .await;
         sent.push(Ok(created["id"].as_str().unwrap().to_owned()));
@@ -731,9 +687,7 @@ async fn rust_sends_every_request_item_kind_ts_runtime_accepts() {
             Ok(id) => {
                 let completed = eventually!(format!("the TS response to {id} reaching Rust"), {
                     rust_sync(&rust).await;
-                    let request = rust
-                        .ok("GET", &format!("/Requests/Outgoing/{id}"), None, 200)
-                        .await;
+                    let request = rust.get(&format!("/Requests/Outgoing/{id}")).await;
                     (request["status"] == "Completed").then_some(request)
                 });
                 let at_ts = ts
@@ -762,9 +716,7 @@ async fn rust_sends_every_request_item_kind_ts_runtime_accepts() {
 /// the response, the templator completes an outgoing request from it. Both directions.
 #[tokio::test]
 async fn on_new_relationship_request_in_both_directions() {
-    let backbone = devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap();
+    let backbone = start_backbone().await;
     let mut rows = Vec::new();
 
     // TS templator, Rust accepts the template's request over REST.
@@ -805,21 +757,12 @@ async fn ts_template_rust_accepts(ts: &mut TsRuntime, rust: &Connector) -> Resul
         .call(json!({"cmd": "createOwnTemplate", "content": content, "expiresAt": in_a_day()}))
         .await;
     let template_id = template["id"].as_str().unwrap().to_owned();
-    rust.ok(
-        "POST",
-        "/RelationshipTemplates/Peer",
-        Some(json!({"reference": template["reference"]["truncated"]})),
-        201,
-    )
-    .await;
+    load_template(rust, &template["reference"]["truncated"]).await;
     let incoming = eventually!("an incoming request from the TS template at Rust", {
         let list = rust
-            .ok(
-                "GET",
-                &format!("/Requests/Incoming?source.reference={template_id}"),
-                None,
-                200,
-            )
+            .get(&format!(
+                "/Requests/Incoming?source.reference={template_id}"
+            ))
             .await;
         list.as_array()
             .and_then(|a| a.first())
@@ -827,11 +770,9 @@ async fn ts_template_rust_accepts(ts: &mut TsRuntime, rust: &Connector) -> Resul
             .cloned()
     });
     let id = incoming["id"].as_str().unwrap().to_owned();
-    rust.ok(
-        "PUT",
+    rust.put(
         &format!("/Requests/Incoming/{id}/Accept"),
-        Some(template_accept(&rust_address)),
-        200,
+        template_accept(&rust_address),
     )
     .await;
     // The accept creates the relationship with the response in its creation content.
@@ -856,9 +797,7 @@ async fn ts_template_rust_accepts(ts: &mut TsRuntime, rust: &Connector) -> Resul
     if outgoing["status"] != "Completed" {
         return Err(format!("TS outgoing request from the template: {outgoing}"));
     }
-    let at_rust = rust
-        .ok("GET", &format!("/Requests/Incoming/{id}"), None, 200)
-        .await;
+    let at_rust = rust.get(&format!("/Requests/Incoming/{id}")).await;
     let case = Case {
         kind: "ReadAttribute (IdentityAttributeQuery)",
         item: Value::Null,
@@ -879,14 +818,7 @@ async fn rust_template_ts_accepts(rust: &Connector, ts: &mut TsRuntime) -> Resul
     let rust_address = rust.address().await;
     let content =
         json!({"@type": "RelationshipTemplateContent", "onNewRelationship": template_request()});
-    let template = rust
-        .ok(
-            "POST",
-            "/RelationshipTemplates/Own",
-            Some(json!({"content": content, "expiresAt": in_a_day()})),
-            201,
-        )
-        .await;
+    let template = offer_template_with(rust, content).await;
     let template_id = template["id"].as_str().unwrap().to_owned();
     ts.call(json!({"cmd": "loadPeerTemplate", "reference": template["reference"]["truncated"]}))
         .await;
@@ -910,17 +842,13 @@ async fn rust_template_ts_accepts(rust: &Connector, ts: &mut TsRuntime) -> Resul
     // The runtime's request module creates the relationship with the response.
     let relationship = eventually!("Rust seeing the relationship request", {
         rust_sync(rust).await;
-        let pending = rust
-            .ok("GET", "/Relationships?status=Pending", None, 200)
-            .await;
+        let pending = rust.get("/Relationships?status=Pending").await;
         pending.as_array().and_then(|a| a.first()).cloned()
     });
     let relationship_id = relationship["id"].as_str().unwrap();
-    rust.ok(
-        "PUT",
+    rust.put(
         &format!("/Relationships/{relationship_id}/Accept"),
-        Some(json!({})),
-        200,
+        json!({}),
     )
     .await;
     let outgoing = eventually!("the Rust outgoing request from the template completed", {

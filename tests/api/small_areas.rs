@@ -12,11 +12,9 @@ async fn identity_metadata_upserts_reads_and_deletes() {
     let peer = b.address().await;
 
     let stored = a
-        .ok(
-            "PUT",
+        .put(
             "/IdentityMetadata",
-            Some(json!({"reference": own, "key": "colour", "value": {"hex": "#00f"}})),
-            200,
+            json!({"reference": own, "key": "colour", "value": {"hex": "#00f"}}),
         )
         .await;
     assert_eq!(
@@ -24,24 +22,17 @@ async fn identity_metadata_upserts_reads_and_deletes() {
         json!({"reference": own, "key": "colour", "value": {"hex": "#00f"}})
     );
     // Upsert: the same (reference, key) is replaced, a missing key is its own entry.
-    a.ok(
-        "PUT",
+    a.put(
         "/IdentityMetadata",
-        Some(json!({"reference": own, "key": "colour", "value": "red"})),
-        200,
+        json!({"reference": own, "key": "colour", "value": "red"}),
     )
     .await;
-    a.ok(
-        "PUT",
-        "/IdentityMetadata",
-        Some(json!({"reference": own, "value": 1})),
-        200,
-    )
-    .await;
+    a.put("/IdentityMetadata", json!({"reference": own, "value": 1}))
+        .await;
     let path = format!("/IdentityMetadata?reference={own}&key=colour");
-    assert_eq!(a.ok("GET", &path, None, 200).await["value"], "red");
+    assert_eq!(a.get(&path).await["value"], "red");
     let without_key = format!("/IdentityMetadata?reference={own}");
-    assert_eq!(a.ok("GET", &without_key, None, 200).await["value"], 1);
+    assert_eq!(a.get(&without_key).await["value"], 1);
 
     // A stranger is not a familiar reference until there is a relationship.
     let response = a
@@ -58,15 +49,13 @@ async fn identity_metadata_upserts_reads_and_deletes() {
     )
     .await;
     relate(&a, &b).await;
-    a.ok(
-        "PUT",
+    a.put(
         "/IdentityMetadata",
-        Some(json!({"reference": peer, "value": true})),
-        200,
+        json!({"reference": peer, "value": true}),
     )
     .await;
 
-    a.ok("DELETE", &path, None, 204).await;
+    a.delete(&path).await;
     let response = a.call("GET", &path, None).await;
     assert_error(response, 400, "error.runtime.identityMetadata.notFound").await;
     let response = a.call("DELETE", &path, None).await;
@@ -137,13 +126,11 @@ async fn identity_metadata_upserts_reads_and_deletes() {
         "error.platform.validation.notification.codeDoesNotExist",
     )
     .await;
-    assert_eq!(
-        a.ok("GET", "/Announcements?language=en", None, 200).await,
-        json!([])
-    );
-    let response = a.call("GET", "/Announcements", None).await;
-    assert_error(
-        response,
+    assert_eq!(a.get("/Announcements?language=en").await, json!([]));
+    a.fails(
+        "GET",
+        "/Announcements",
+        None,
         400,
         "error.runtime.validation.invalidPropertyValue",
     )

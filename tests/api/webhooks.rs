@@ -14,6 +14,7 @@ use crate::processes::{connector_start, free_port};
 use crate::replicas_set::{ReplicaSet, sync_until};
 use crate::rest_peer::{
     Connector, deletion_started_and_cancelled, load_template, offer_template, relate,
+    start_backbone,
 };
 
 /// One POST the receiver got.
@@ -294,9 +295,7 @@ pub fn webhooks_env(settings: &Value) -> Vec<(String, String)> {
 }
 
 async fn backbone() -> devbackbone::RunningBackbone {
-    devbackbone::start(devbackbone::BackboneConfig::default())
-        .await
-        .unwrap()
+    start_backbone().await
 }
 
 fn message(recipient: &str, tag: &str) -> Value {
@@ -307,7 +306,7 @@ fn message(recipient: &str, tag: &str) -> Value {
 }
 
 async fn relationship_id(a: &Connector) -> String {
-    a.ok("GET", "/Relationships", None, 200).await[0]["id"]
+    a.get("/Relationships").await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -391,37 +390,20 @@ async fn events_reach_named_wildcard_and_inline_targets_with_the_real_payload() 
     )
     .await;
     for tag in ["b->a 1", "b->a 2"] {
-        b.ok("POST", "/Messages", Some(message(&a_address, tag)), 201)
-            .await;
+        b.post("/Messages", message(&a_address, tag)).await;
     }
     with_correlation(&a, "/Account/Sync", None, "corr-sync").await;
     // The received messages as REST shows them now (the decomposition below deletes them).
-    let received_dtos = a
-        .ok(
-            "GET",
-            &format!("/Messages?createdBy={b_address}"),
-            None,
-            200,
-        )
-        .await;
+    let received_dtos = a.get(&format!("/Messages?createdBy={b_address}")).await;
     // Terminate, reactivate, terminate again, decompose.
     let path = format!("/Relationships/{id}");
-    a.ok("PUT", &format!("{path}/Terminate"), Some(json!({})), 200)
-        .await;
-    a.ok("PUT", &format!("{path}/Reactivate"), Some(json!({})), 200)
-        .await;
-    b.ok("POST", "/Account/Sync", None, 204).await;
-    b.ok(
-        "PUT",
-        &format!("{path}/Reactivate/Accept"),
-        Some(json!({})),
-        200,
-    )
-    .await;
-    a.ok("POST", "/Account/Sync", None, 204).await;
-    a.ok("PUT", &format!("{path}/Terminate"), Some(json!({})), 200)
-        .await;
-    a.ok("DELETE", &path, None, 204).await;
+    a.put(&format!("{path}/Terminate"), json!({})).await;
+    a.put(&format!("{path}/Reactivate"), json!({})).await;
+    b.sync().await;
+    b.put(&format!("{path}/Reactivate/Accept"), json!({})).await;
+    a.sync().await;
+    a.put(&format!("{path}/Terminate"), json!({})).await;
+    a.delete(&path).await;
     // A's own deletion process, started and cancelled.
     let initiated = a.ok("POST", "/IdentityDeletionProcess", None, 200).await;
     let cancelled = a.ok("DELETE", "/IdentityDeletionProcess", None, 200).await;
@@ -584,15 +566,13 @@ async fn oauth2_token_refreshed_ten_seconds_before_expiry() {
     let b = Connector::start(&backbone.base_url()).await;
     relate(&a, &b).await;
     let b_address = b.address().await;
-    a.ok("POST", "/Messages", Some(message(&b_address, "1")), 201)
-        .await;
+    a.post("/Messages", message(&b_address, "1")).await;
     receiver
         .wait_for("/oauth", Duration::from_secs(10), "first", |h| h.len() == 1)
         .await;
     // Time under test: past the refresh point (10 s before the 11 s token's expiry).
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    a.ok("POST", "/Messages", Some(message(&b_address, "2")), 201)
-        .await;
+    a.post("/Messages", message(&b_address, "2")).await;
     let hits = receiver
         .wait_for("/oauth", Duration::from_secs(10), "second", |h| {
             h.len() == 2
@@ -652,12 +632,8 @@ async fn retries_for_server_errors_and_a_slow_receiver_does_not_block() {
     let b_address = b.address().await;
 
     let started = Instant::now();
-    let sent = a
-        .ok("POST", "/Messages", Some(message(&b_address, "x")), 201)
-        .await;
-    let second = a
-        .ok("POST", "/Messages", Some(message(&b_address, "y")), 201)
-        .await;
+    let sent = a.post("/Messages", message(&b_address, "x")).await;
+    let second = a.post("/Messages", message(&b_address, "y")).await;
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "two sends took {:?} with a 10 s receiver",
@@ -744,9 +720,7 @@ async fn standard_webhooks_ids_timestamps_and_signatures() {
     let started = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut sent = Vec::new();
     for tag in ["one", "two"] {
-        let message = a
-            .ok("POST", "/Messages", Some(message(&b_address, tag)), 201)
-            .await;
+        let message = a.post("/Messages", message(&b_address, tag)).await;
         sent.push(message["id"].clone());
     }
     let signed = receiver
@@ -856,12 +830,7 @@ async fn three_replicas_deliver_each_received_message_once() {
     for i in 0..MESSAGES {
         let message = set
             .peer
-            .ok(
-                "POST",
-                "/Messages",
-                Some(message(&set.address, &format!("m{i}"))),
-                201,
-            )
+            .post("/Messages", message(&set.address, &format!("m{i}")))
             .await;
         sent.insert(message["id"].as_str().unwrap().to_owned());
     }

@@ -25,6 +25,14 @@ async fn start_backbone() -> RunningBackbone {
     devbackbone::start(BackboneConfig::default()).await.unwrap()
 }
 
+/// A new dev Backbone and two identities on it.
+async fn two_identities() -> (RunningBackbone, Account, Account) {
+    let backbone = start_backbone().await;
+    let anon = anonymous(&backbone);
+    let (a, b) = (onboard(&anon).await, onboard(&anon).await);
+    (backbone, a, b)
+}
+
 fn anonymous(backbone: &RunningBackbone) -> BackboneClient {
     BackboneClient::new(ClientConfig::new(backbone.base_url(), "test", "test")).unwrap()
 }
@@ -473,9 +481,8 @@ async fn templates_with_password_allocation_and_for_identity() {
 
 #[tokio::test]
 async fn tokens_with_password_empty_tokens_and_listing() {
-    let backbone = start_backbone().await;
+    let (backbone, a, b) = two_identities().await;
     let anon = anonymous(&backbone);
-    let (a, b) = (onboard(&anon).await, onboard(&anon).await);
     let password = password_hash();
     let body = content();
     let created = a
@@ -583,9 +590,7 @@ async fn tokens_with_password_empty_tokens_and_listing() {
 
 #[tokio::test]
 async fn relationship_state_machine() {
-    let backbone = start_backbone().await;
-    let anon = anonymous(&backbone);
-    let (a, b) = (onboard(&anon).await, onboard(&anon).await);
+    let (backbone, a, b) = two_identities().await;
 
     // §9.3: B requests, A discovers it by sync and accepts
     let can = b.client.can_create_relationship(&a.address).await.unwrap();
@@ -748,9 +753,8 @@ async fn relationship_state_machine() {
 
 #[tokio::test]
 async fn messages_with_an_attachment_and_file_download() {
-    let backbone = start_backbone().await;
+    let (backbone, a, b) = two_identities().await;
     let anon = anonymous(&backbone);
-    let (a, b) = (onboard(&anon).await, onboard(&anon).await);
     let id = request_relationship(&a, &b).await;
     a.client.accept_relationship(&id, &content()).await.unwrap();
     sync_all(&a.client).await;
@@ -856,9 +860,7 @@ async fn messages_with_an_attachment_and_file_download() {
 
 #[tokio::test]
 async fn file_ownership_and_deletion() {
-    let backbone = start_backbone().await;
-    let anon = anonymous(&backbone);
-    let (a, b) = (onboard(&anon).await, onboard(&anon).await);
+    let (backbone, a, b) = two_identities().await;
     let bytes = random_bytes::<100>().to_vec();
     let file = a
         .client
@@ -930,9 +932,7 @@ async fn file_ownership_and_deletion() {
 
 #[tokio::test]
 async fn sync_runs_redeliver_failed_events_and_datawallet_modifications() {
-    let backbone = start_backbone().await;
-    let anon = anonymous(&backbone);
-    let (a, b) = (onboard(&anon).await, onboard(&anon).await);
+    let (backbone, a, b) = two_identities().await;
     let started = a
         .client
         .start_sync_run(SyncRunType::ExternalEventSync, None)

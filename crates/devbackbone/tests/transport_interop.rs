@@ -81,6 +81,16 @@ fn assert_passed(stdout: &str, flows: usize, name: &str) {
     );
 }
 
+/// Each of `steps` is a line of the script's stdout.
+fn assert_steps(stdout: &str, steps: &[&str]) {
+    for step in steps {
+        assert!(
+            stdout.lines().any(|l| l == *step),
+            "missing `{step}`:\n{stdout}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn full_flow_against_in_memory_server() {
     require_node();
@@ -90,19 +100,17 @@ async fn full_flow_against_in_memory_server() {
     let stdout = flow.finish(SINGLE_FLOW_TIMEOUT).await;
     println!("{stdout}");
     assert_passed(&stdout, 1, "full flow");
-    for step in [
-        "ok B syncs and sees the relationship active",
-        "ok B downloads the attachment",
-        "ok B loads the file through the token and downloads it",
-        "ok A loads the file through its reference and downloads it",
-        "ok B syncs, sees the relationship active and gets the held-back message",
-        "ok B decomposes the relationship",
-    ] {
-        assert!(
-            stdout.lines().any(|l| l == step),
-            "missing `{step}`:\n{stdout}"
-        );
-    }
+    assert_steps(
+        &stdout,
+        &[
+            "ok B syncs and sees the relationship active",
+            "ok B downloads the attachment",
+            "ok B loads the file through the token and downloads it",
+            "ok A loads the file through its reference and downloads it",
+            "ok B syncs, sees the relationship active and gets the held-back message",
+            "ok B decomposes the relationship",
+        ],
+    );
     server.stop().await;
 }
 
@@ -214,21 +222,19 @@ async fn restart_with_data_dir_mid_flow() {
         "the second pause is not where it should be:\n{before_second_restart}"
     );
     assert_passed(&stdout, 1, "restart flow");
-    for step in [
-        "ok A logs in again from its local data",
-        "ok B authenticates again",
-        "ok B syncs and receives the message with the attachment",
-        "ok B downloads the attachment",
-        "ok C loads the template through the token and the template reference",
-        "ok A and B authenticate again after the second restart",
-        "ok B syncs, sees the relationship active and gets the held-back message",
-        "ok B decomposes the relationship",
-    ] {
-        assert!(
-            stdout.lines().any(|l| l == step),
-            "missing `{step}`:\n{stdout}"
-        );
-    }
+    assert_steps(
+        &stdout,
+        &[
+            "ok A logs in again from its local data",
+            "ok B authenticates again",
+            "ok B syncs and receives the message with the attachment",
+            "ok B downloads the attachment",
+            "ok C loads the template through the token and the template reference",
+            "ok A and B authenticate again after the second restart",
+            "ok B syncs, sees the relationship active and gets the held-back message",
+            "ok B decomposes the relationship",
+        ],
+    );
     server.stop().await;
 }
 

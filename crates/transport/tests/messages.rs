@@ -11,44 +11,18 @@ use connector_store::Filter;
 use connector_transport::Transport;
 use connector_transport::files::NewFile;
 use connector_transport::messages::NewMessage;
-use connector_transport::templates::NewTemplate;
 use serde_json::json;
 
 use common::{in_days, pair};
 
 /// a is the templator, b the requestor; returns the relationship id.
 async fn relate(a: &Transport, b: &Transport) -> String {
-    let own = a
-        .create_own_template(NewTemplate {
-            content: json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}}),
-            expires_at: in_days(2),
-            max_number_of_allocations: None,
-            for_identity: None,
-            password_protection: None,
-        })
-        .await
-        .unwrap();
-    let token = a
-        .create_template_token(&own.id, None, false, None)
-        .await
-        .unwrap();
-    let reference = token.reference(&a.config().base_url).unwrap().truncate();
-    b.load_peer_template(&reference, None).await.unwrap();
-    let created = b
-        .create_relationship(
-            &own.id,
-            json!({"@type": "ArbitraryRelationshipCreationContent", "value": {}}),
-        )
-        .await
-        .unwrap();
-    a.sync_everything().await.unwrap();
-    a.accept_relationship(&created.id).await.unwrap();
-    b.sync_everything().await.unwrap();
+    let id = common::relate(a, b).await;
     assert_eq!(
-        b.relationship(&created.id).await.unwrap().record.status,
+        b.relationship(&id).await.unwrap().record.status,
         RelationshipStatus::Active
     );
-    created.id
+    id
 }
 
 fn mail(to: &Transport, subject: &str) -> serde_json::Value {

@@ -1,4 +1,4 @@
-//! What the Transport tests share: a Transport on a fresh in-memory store, dates ahead, a
+//! What the Transport tests (and the actors' tests, by `#[path]`) share: a Transport on a fresh in-memory store, dates ahead, a
 //! relationship between two Transports.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
@@ -34,8 +34,9 @@ pub async fn pair() -> (devbackbone::RunningBackbone, Transport, Transport) {
     (backbone, a, b)
 }
 
-/// A offers a template, B requests, A accepts; the relationship id.
-pub async fn relate(a: &Transport, b: &Transport) -> String {
+/// A offers a template, B loads it and asks for a relationship; the relationship's id. A has
+/// not synced it yet.
+pub async fn request_relationship(a: &Transport, b: &Transport) -> String {
     let own = a
         .create_own_template(NewTemplate {
             content: json!({"@type": "ArbitraryRelationshipTemplateContent", "value": {}}),
@@ -55,8 +56,14 @@ pub async fn relate(a: &Transport, b: &Transport) -> String {
         )
         .await
         .unwrap();
-    a.sync_everything().await.unwrap();
-    a.accept_relationship(&created.id).await.unwrap();
-    b.sync_everything().await.unwrap();
     created.id
+}
+
+/// A offers a template, B requests, A accepts; the relationship id.
+pub async fn relate(a: &Transport, b: &Transport) -> String {
+    let id = request_relationship(a, b).await;
+    a.sync_everything().await.unwrap();
+    a.accept_relationship(&id).await.unwrap();
+    b.sync_everything().await.unwrap();
+    id
 }
