@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::rest_peer::{
     Connector, accept_relationship, deletion_started_and_cancelled, load_template, offer_template,
-    relate, request_relationship, start_backbone, terminate_and_reactivate,
+    pair_with_env, relate, request_relationship, start_backbone, terminate_and_reactivate,
 };
 
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -146,6 +146,51 @@ pub async fn delete_exchange(connection: &Connection, exchange: &str) {
     let _ = channel
         .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
         .await;
+}
+
+/// A fresh AMQP exchange (named after `prefix`) with a consumer of everything published to it.
+pub struct AmqpExchange {
+    pub name: String,
+    connection: Connection,
+    pub received: Received,
+}
+
+impl AmqpExchange {
+    pub async fn new(prefix: &str) -> Self {
+        let name = unique(prefix);
+        let (connection, received) = amqp_consumer(&name).await;
+        Self {
+            name,
+            connection,
+            received,
+        }
+    }
+
+    pub async fn delete(&self) {
+        delete_exchange(&self.connection, &self.name).await;
+    }
+}
+
+/// Two Connectors on a new dev Backbone, each publishing to an AMQP exchange of its own: `a`
+/// with `env("a", a's exchange)`, `b` likewise. (backbone, a, b, a's address, b's address, a's
+/// exchange, b's exchange.)
+pub async fn publishing_pair(
+    prefix: &str,
+    env: impl Fn(&str, &str) -> Vec<(String, String)>,
+) -> (
+    devbackbone::RunningBackbone,
+    Connector,
+    Connector,
+    String,
+    String,
+    AmqpExchange,
+    AmqpExchange,
+) {
+    let amqp_a = AmqpExchange::new(&format!("{prefix}-a")).await;
+    let amqp_b = AmqpExchange::new(&format!("{prefix}-b")).await;
+    let (backbone, a, b, a_address, b_address) =
+        pair_with_env(env("a", &amqp_a.name), env("b", &amqp_b.name)).await;
+    (backbone, a, b, a_address, b_address, amqp_a, amqp_b)
 }
 
 /// A subscription on `transport/#`, acknowledged before this returns.

@@ -4,6 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::helpers::JsonBody;
 use crate::processes::{KillOnDrop, free_port};
 use serde_json::{Value, json};
 
@@ -50,12 +51,8 @@ async fn backbone_command_serves_and_keeps_state_in_its_data_dir() {
     let created: Value = client
         .post(format!("{base}/api/v2/Tokens"))
         .json(&json!({ "expiresAt": expires }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let id = created["result"]["id"].as_str().unwrap().to_owned();
     drop(first);
 
@@ -93,21 +90,9 @@ async fn backbone_command_serves_and_keeps_state_in_its_data_dir() {
             ("password", "x"),
         ])
     };
-    let wrong_client: Value = token("test", "test")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let wrong_client: Value = token("test", "test").json_body().await;
     assert_eq!(wrong_client["error"], "invalid_client");
-    let right_client: Value = token("mine", "secret")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let right_client: Value = token("mine", "secret").json_body().await;
     assert_eq!(
         right_client["error"], "invalid_grant",
         "client accepted, user unknown"

@@ -10,13 +10,12 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::brokers::{
-    AMQP_URL, REDIS_URL, amqp_consumer, broker_env, collect, delete_exchange, redis_consumer_on,
-    unique,
+    AMQP_URL, REDIS_URL, broker_env, collect, publishing_pair, redis_consumer_on,
 };
 use crate::notifications::non_empty;
 use crate::rest_peer::sync_until;
 use crate::rest_peer::{
-    Connector, in_a_day, load_template, offer_template, offer_template_with, pair_with_env,
+    Connector, email, in_a_day, load_template, offer_template, offer_template_with,
 };
 use crate::webhooks::{Receiver, webhooks_env};
 
@@ -114,41 +113,27 @@ async fn response_items(c: &Connector, id: &str) -> Value {
     c.get(&format!("/Requests/Outgoing/{id}")).await["response"]["content"]["items"].clone()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
-    let receiver = Receiver::start();
-    let mut redis = redis_consumer_on(&["consumption.*"]).await;
-    let (exchange_a, exchange_b) = (unique("consumption-a"), unique("consumption-b"));
-    let (amqp_connection_a, mut amqp_a) = amqp_consumer(&exchange_a).await;
-    let (amqp_connection_b, mut amqp_b) = amqp_consumer(&exchange_b).await;
-    let (_backbone, a, b, a_address, b_address) = pair_with_env(
-        publishing_env(&receiver, "a", &exchange_a),
-        publishing_env(&receiver, "b", &exchange_b),
-    )
-    .await;
-    // 1. Template request flow: b loads a's template, accepts its request with a new GivenName,
-    //    which creates the relationship; a completes its outgoing request and accepts.
-    let onboarding = json!({"items": [
+/// The request items of a template's `onNewRelationship`: the peer's GivenName, required.
+pub fn read_given_name() -> Value {
+    json!({"items": [
         {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
          "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}}
-    ]});
-    let content = json!({"@type": "RelationshipTemplateContent", "onNewRelationship": onboarding});
-    let template = offer_template_with(&a, content).await;
-    let loaded = load_template(&b, &template["reference"]["truncated"]).await;
-    let offered = sync_until(&b, "/Requests/Incoming", left_to_a_person).await;
-    let template_request = offered[0]["id"].as_str().unwrap().to_owned();
-    let given_name = json!({"@type": "IdentityAttribute", "owner": "", "value": {"@type": "GivenName", "value": "Tom"}});
-    b.put(
-        &format!("/Requests/Incoming/{template_request}/Accept"),
-        json!({"items": [{"accept": true, "newAttribute": given_name}]}),
-    )
-    .await;
-    sync_until(
-        &a,
-        &format!("/Requests/Outgoing?id={template_request}"),
-        non_empty,
-    )
-    .await;
+    ]})
+}
+
+/// `b` accepts `a`'s template request `request` with a new GivenName "Tom", which creates the
+/// relationship; `a` syncs until its outgoing request is completed, accepts the relationship, and
+/// `b` syncs. (b's decided request, the relationship's id.)
+pub async fn accept_onboarding(a: &Connector, b: &Connector, request: &str) -> (Value, String) {
+    let given_name = json!({"@type": "IdentityAttribute", "owner": "",
+        "value": {"@type": "GivenName", "value": "Tom"}});
+    let decided = b
+        .put(
+            &format!("/Requests/Incoming/{request}/Accept"),
+            json!({"items": [{"accept": true, "newAttribute": given_name}]}),
+        )
+        .await;
+    sync_until(a, &format!("/Requests/Outgoing?id={request}"), non_empty).await;
     let relationship_id = a.get("/Relationships").await[0]["id"]
         .as_str()
         .unwrap()
@@ -159,6 +144,27 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     )
     .await;
     b.sync().await;
+    (decided, relationship_id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
+    let receiver = Receiver::start();
+    let mut redis = redis_consumer_on(&["consumption.*"]).await;
+    let (_backbone, a, b, a_address, b_address, mut amqp_a, mut amqp_b) =
+        publishing_pair("consumption", |name, exchange| {
+            publishing_env(&receiver, name, exchange)
+        })
+        .await;
+    // 1. Template request flow: b loads a's template, accepts its request with a new GivenName,
+    //    which creates the relationship; a completes its outgoing request and accepts.
+    let onboarding = read_given_name();
+    let content = json!({"@type": "RelationshipTemplateContent", "onNewRelationship": onboarding});
+    let template = offer_template_with(&a, content).await;
+    let loaded = load_template(&b, &template["reference"]["truncated"]).await;
+    let offered = sync_until(&b, "/Requests/Incoming", left_to_a_person).await;
+    let template_request = offered[0]["id"].as_str().unwrap().to_owned();
+    let (_, relationship_id) = accept_onboarding(&a, &b, &template_request).await;
 
     // b loads a's first template again: the active relationship leaves nothing to offer.
     let loaded_again = load_template(&b, &template["reference"]["truncated"]).await;
@@ -205,9 +211,7 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     .await;
 
     // 3. a's own identity attribute: created, succeeded, deleted (with its predecessor).
-    let mail = a
-        .create_attribute(json!({"@type": "EMailAddress", "value": "a@example.com"}))
-        .await;
+    let mail = a.create_attribute(email("a@example.com")).await;
     let mail_id = mail["id"].as_str().unwrap().to_owned();
     let mail_succeeded = a
         .post(
@@ -305,13 +309,13 @@ async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
             .filter(|(key, _)| key.starts_with("consumption."))
             .collect()
     };
-    let from_amqp_a = consumption_only(collect(&mut amqp_a, &as_strs(&keys_a)).await);
-    let from_amqp_b = consumption_only(collect(&mut amqp_b, &as_strs(&keys_b)).await);
+    let from_amqp_a = consumption_only(collect(&mut amqp_a.received, &as_strs(&keys_a)).await);
+    let from_amqp_b = consumption_only(collect(&mut amqp_b.received, &as_strs(&keys_b)).await);
     let mut all_keys = keys_a.clone();
     all_keys.extend(keys_b.iter().cloned());
     let from_redis = collect(&mut redis, &as_strs(&all_keys)).await;
-    delete_exchange(&amqp_connection_a, &exchange_a).await;
-    delete_exchange(&amqp_connection_b, &exchange_b).await;
+    amqp_a.delete().await;
+    amqp_b.delete().await;
     assert_eq!(from_amqp_a, hooks_a, "a: AMQP and the webhook differ");
     assert_eq!(from_amqp_b, hooks_b, "b: AMQP and the webhook differ");
     // The Redis channels are shared by both Connectors (and other tests): what they carried of

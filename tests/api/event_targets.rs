@@ -12,12 +12,11 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use crate::brokers::{
-    AMQP_URL, REDIS_URL, amqp_consumer, broker_env, collect, delete_exchange, mqtt_consumer_on,
-    redis_consumer_on, unique,
+    AMQP_URL, REDIS_URL, broker_env, collect, mqtt_consumer_on, publishing_pair, redis_consumer_on,
 };
-use crate::consumption_events::{Events, webhook_events};
+use crate::consumption_events::{Events, accept_onboarding, read_given_name, webhook_events};
 use crate::notifications::{non_empty, request_decided};
-use crate::rest_peer::{Connector, in_a_day, load_template, pair_with_env};
+use crate::rest_peer::{Connector, email, in_a_day, load_template};
 use crate::rest_peer::{
     deletion_started_and_cancelled, send_request, sync_until, terminate_and_reactivate,
 };
@@ -224,20 +223,14 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     let receiver = Receiver::start();
     let mut mqtt = mqtt_consumer_on(&["transport/#", "consumption/#"]).await;
     let mut redis = redis_consumer_on(&["transport.*", "consumption.*"]).await;
-    let (exchange_a, exchange_b) = (unique("targets-a"), unique("targets-b"));
-    let (amqp_connection_a, mut amqp_a) = amqp_consumer(&exchange_a).await;
-    let (amqp_connection_b, mut amqp_b) = amqp_consumer(&exchange_b).await;
-    let (_backbone, a, b, _, b_address) = pair_with_env(
-        all_targets_env(&receiver, "a", &exchange_a),
-        all_targets_env(&receiver, "b", &exchange_b),
-    )
-    .await;
+    let (_backbone, a, b, _, b_address, mut amqp_a, mut amqp_b) =
+        publishing_pair("targets", |name, exchange| {
+            all_targets_env(&receiver, name, exchange)
+        })
+        .await;
     // 1. The relationship from a's template with a request: b shares a new GivenName. b's load
     //    takes the template's only allocation (a learns it by sync).
-    let onboarding = json!({"items": [
-        {"@type": "ReadAttributeRequestItem", "mustBeAccepted": true,
-         "query": {"@type": "IdentityAttributeQuery", "valueType": "GivenName"}}
-    ]});
+    let onboarding = read_given_name();
     let content = json!({"@type": "RelationshipTemplateContent", "onNewRelationship": onboarding,
         "onExistingRelationship": {"items": [
             {"@type": "AuthenticationRequestItem", "mustBeAccepted": true, "title": "Login"}]}});
@@ -251,31 +244,12 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     load_template(&b, &reference).await;
     let offered = sync_until(&b, "/Requests/Incoming", non_empty).await;
     let onboarding_request = offered[0]["id"].as_str().unwrap().to_owned();
-    let given_name = json!({"@type": "IdentityAttribute", "owner": "",
-        "value": {"@type": "GivenName", "value": "Tom"}});
-    let decided = b
-        .put(
-            &format!("/Requests/Incoming/{onboarding_request}/Accept"),
-            json!({"items": [{"accept": true, "newAttribute": given_name}]}),
-        )
-        .await;
+    let (decided, relationship_id) = accept_onboarding(&a, &b, &onboarding_request).await;
     let tom = decided["response"]["content"]["items"][0]["attributeId"]
         .as_str()
         .unwrap()
         .to_owned();
-    sync_until(
-        &a,
-        &format!("/Requests/Outgoing?id={onboarding_request}"),
-        non_empty,
-    )
-    .await;
-    let relationship_id = a.get("/Relationships").await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let relationship = format!("/Relationships/{relationship_id}");
-    a.put(&format!("{relationship}/Accept"), json!({})).await;
-    b.sync().await;
 
     // 2. The same template loaded again over the active relationship: b answers its
     //    onExistingRelationship request (the first, Completed, has the same source), a creates
@@ -379,9 +353,7 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     //    it shared (a: ownAttributeDeletedByOwner); a deletes its copies of the file reference
     //    (b: forwardedAttributeDeletedByPeer) and of the relationship attribute
     //    (b: peerRelationshipAttributeDeletedByPeer).
-    let mail = a
-        .create_attribute(json!({"@type": "EMailAddress", "value": "a@example.com"}))
-        .await;
+    let mail = a.create_attribute(email("a@example.com")).await;
     let succeeded = a
         .post(
             &format!("/Attributes/{}/Succeed", mail["id"].as_str().unwrap()),
@@ -438,10 +410,10 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     let (keys_a, keys_b) = (keys(&hooks_a), keys(&hooks_b));
     let wanted_a: Vec<&str> = keys_a.iter().map(String::as_str).collect();
     let wanted_b: Vec<&str> = keys_b.iter().map(String::as_str).collect();
-    let from_amqp_a = collect(&mut amqp_a, &wanted_a).await;
-    let from_amqp_b = collect(&mut amqp_b, &wanted_b).await;
-    delete_exchange(&amqp_connection_a, &exchange_a).await;
-    delete_exchange(&amqp_connection_b, &exchange_b).await;
+    let from_amqp_a = collect(&mut amqp_a.received, &wanted_a).await;
+    let from_amqp_b = collect(&mut amqp_b.received, &wanted_b).await;
+    amqp_a.delete().await;
+    amqp_b.delete().await;
 
     // Both Connectors' webhook payloads, by namespace: what the shared brokers must carry.
     let mut published = hooks_a.clone();

@@ -2,6 +2,7 @@
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 
+use crate::helpers::JsonBody;
 use crate::helpers::*;
 use crate::rest_peer::start_backbone;
 
@@ -118,14 +119,7 @@ async fn the_sandbox_connector_serves_with_its_generated_key() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let body: serde_json::Value = client
-        .get(format!("{address}/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: serde_json::Value = client.get(format!("{address}/health")).json_body().await;
     assert_eq!(
         body["services"]["backboneConnection"], "healthy",
         "the sandbox points at its Backbone: {body}"
@@ -137,12 +131,8 @@ async fn the_sandbox_connector_serves_with_its_generated_key() {
     let info: serde_json::Value = client
         .get(format!("{address}/api/core/v1/Account/IdentityInfo"))
         .header("X-API-KEY", &key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert!(
         info["result"]["address"]
             .as_str()

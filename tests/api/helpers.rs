@@ -168,3 +168,14 @@ pub async fn assert_error(
     );
     error
 }
+
+/// Sends a request that must answer with a JSON body, and reads it.
+pub(crate) trait JsonBody {
+    async fn json_body(self) -> serde_json::Value;
+}
+
+impl JsonBody for reqwest::RequestBuilder {
+    async fn json_body(self) -> serde_json::Value {
+        self.send().await.unwrap().json().await.unwrap()
+    }
+}

@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 
 use crate::notifications::non_empty;
 use crate::processes::{KillOnDrop, connector_start, free_port, serving};
-use crate::rest_peer::{Connector, load_template, offer_template_with, relate, start_backbone};
+use crate::rest_peer::{
+    Connector, email, load_template, offer_template_with, relate, start_backbone,
+};
 use crate::rest_peer::{read_until, send_request, sync_until};
 use crate::webhooks::{Hit, Receiver, webhooks_env};
 
@@ -90,9 +92,7 @@ struct Onboarded {
 /// relationship; a completes its outgoing request.
 async fn onboard(a: &Connector, b: &Connector) -> Onboarded {
     let (a_address, b_address) = (a.address().await, b.address().await);
-    let mail = a
-        .create_attribute(json!({"@type": "EMailAddress", "value": "a@example.com"}))
-        .await;
+    let mail = a.create_attribute(email("a@example.com")).await;
     let relationship_attribute = |owner: &str, key: &str| {
         json!({"@type": "CreateAttributeRequestItem", "mustBeAccepted": true,
             "attribute": {"@type": "RelationshipAttribute", "owner": owner, "key": key,
@@ -304,7 +304,7 @@ async fn lagging_consumer_still_removes_the_exchanged_attributes_on_rejection() 
     // Many events ahead of the rejection's in a's outbox (the relationship is still pending, so
     // no messages: a creates attributes, each an event).
     for i in 0..EVENTS {
-        a.create_attribute(json!({"@type": "EMailAddress", "value": format!("a{i}@example.com")}))
+        a.create_attribute(email(&format!("a{i}@example.com")))
             .await;
     }
     let path = format!("/Relationships/{}", onboarded.relationship);

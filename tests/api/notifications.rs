@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
-use crate::rest_peer::{Connector, in_a_day, related_pair, send_request, sync_until};
+use crate::rest_peer::{Connector, email, in_a_day, related_pair, send_request, sync_until};
 
 pub fn non_empty(v: &Value) -> bool {
     v.as_array().is_some_and(|a| !a.is_empty())
@@ -17,9 +17,7 @@ pub fn non_empty(v: &Value) -> bool {
 async fn shared_identity_attribute_succeeded_notified_and_deleted_reaches_the_peer() {
     let (_backbone, a, b, a_address, b_address) = related_pair().await;
 
-    let mail = a
-        .create_attribute(json!({"@type": "EMailAddress", "value": "a@example.com"}))
-        .await;
+    let mail = a.create_attribute(email("a@example.com")).await;
     let mail_id = mail["id"].as_str().unwrap().to_owned();
 
     // Share it with b by a request b accepts; a applies the response (forwarding to b).

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::assert_error;
 use crate::rest_peer::{
-    Connector, in_a_day, load_template, offer_template_with, pair, relate, related_pair, sync_until,
+    Connector, email, in_a_day, load_template, offer_template_with, pair, relate, related_pair,
+    sync_until,
 };
 
 fn read_create_form_consent() -> Value {
@@ -430,9 +431,7 @@ async fn rejected_request_and_validation_errors() {
 async fn share_read_existing_propose_and_authentication_and_lazy_expiry() {
     let (_backbone, a, b, a_address, b_address) = related_pair().await;
 
-    let mail = a
-        .create_attribute(json!({"@type": "EMailAddress", "value": "a@example.com"}))
-        .await;
+    let mail = a.create_attribute(email("a@example.com")).await;
     let mail_id = mail["id"].as_str().unwrap().to_owned();
     let name = b
         .post(

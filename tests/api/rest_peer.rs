@@ -65,16 +65,21 @@ impl Connector {
         format!("{}/api/core/v1{path}", self.address)
     }
 
-    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+    /// A request with the full key and, if given, a JSON body.
+    fn request(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::RequestBuilder {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self
+        let request = self
             .client
             .request(method, self.url(path))
             .header("X-API-KEY", FULL_KEY);
-        if let Some(body) = body {
-            request = request.json(&body);
+        match body {
+            Some(body) => request.json(&body),
+            None => request,
         }
-        request.send().await.unwrap()
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+        self.request(method, path, body).send().await.unwrap()
     }
 
     pub async fn ok(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
@@ -154,15 +159,7 @@ impl Connector {
         path: &str,
         body: Option<Value>,
     ) -> Option<(u16, String)> {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self
-            .client
-            .request(method, self.url(path))
-            .header("X-API-KEY", FULL_KEY);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.ok()?;
+        let response = self.request(method, path, body).send().await.ok()?;
         let status = response.status().as_u16();
         Some((status, response.text().await.ok()?))
     }
@@ -263,6 +260,11 @@ pub fn in_a_day() -> String {
         time::OffsetDateTime::now_utc() + time::Duration::days(1),
     )
     .to_iso_string()
+}
+
+/// An `EMailAddress` attribute value.
+pub fn email(address: &str) -> Value {
+    json!({"@type": "EMailAddress", "value": address})
 }
 
 /// `a` offers a relationship template (arbitrary content, expiring in a day); the template.
