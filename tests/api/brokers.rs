@@ -17,8 +17,9 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::rest_peer::{
-    Connector, accept_relationship, deletion_started_and_cancelled, load_template, offer_template,
-    pair_with_env, relate, request_relationship, start_backbone, terminate_and_reactivate,
+    Connector, Pair, accept_relationship, deletion_started_and_cancelled, load_template,
+    offer_template, pair_with_env, relate, request_relationship, start_backbone,
+    terminate_and_reactivate,
 };
 
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -172,25 +173,15 @@ impl AmqpExchange {
 }
 
 /// Two Connectors on a new dev Backbone, each publishing to an AMQP exchange of its own: `a`
-/// with `env("a", a's exchange)`, `b` likewise. (backbone, a, b, a's address, b's address, a's
-/// exchange, b's exchange.)
+/// with `env("a", a's exchange)`, `b` likewise. The [`Pair`] and a's and b's exchange.
 pub async fn publishing_pair(
     prefix: &str,
     env: impl Fn(&str, &str) -> Vec<(String, String)>,
-) -> (
-    devbackbone::RunningBackbone,
-    Connector,
-    Connector,
-    String,
-    String,
-    AmqpExchange,
-    AmqpExchange,
-) {
+) -> (Pair, AmqpExchange, AmqpExchange) {
     let amqp_a = AmqpExchange::new(&format!("{prefix}-a")).await;
     let amqp_b = AmqpExchange::new(&format!("{prefix}-b")).await;
-    let (backbone, a, b, a_address, b_address) =
-        pair_with_env(env("a", &amqp_a.name), env("b", &amqp_b.name)).await;
-    (backbone, a, b, a_address, b_address, amqp_a, amqp_b)
+    let pair = pair_with_env(env("a", &amqp_a.name), env("b", &amqp_b.name)).await;
+    (pair, amqp_a, amqp_b)
 }
 
 /// A subscription on `transport/#`, acknowledged before this returns.

@@ -151,7 +151,7 @@ pub async fn accept_onboarding(a: &Connector, b: &Connector, request: &str) -> (
 async fn consumption_events_reach_webhooks_amqp_and_redis_with_the_dtos() {
     let receiver = Receiver::start();
     let mut redis = redis_consumer_on(&["consumption.*"]).await;
-    let (_backbone, a, b, a_address, b_address, mut amqp_a, mut amqp_b) =
+    let ((_backbone, a, b, a_address, b_address), mut amqp_a, mut amqp_b) =
         publishing_pair("consumption", |name, exchange| {
             publishing_env(&receiver, name, exchange)
         })

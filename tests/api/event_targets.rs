@@ -223,7 +223,7 @@ async fn every_event_type_reaches_every_target_kind_with_the_real_payload() {
     let receiver = Receiver::start();
     let mut mqtt = mqtt_consumer_on(&["transport/#", "consumption/#"]).await;
     let mut redis = redis_consumer_on(&["transport.*", "consumption.*"]).await;
-    let (_backbone, a, b, _, b_address, mut amqp_a, mut amqp_b) =
+    let ((_backbone, a, b, _, b_address), mut amqp_a, mut amqp_b) =
         publishing_pair("targets", |name, exchange| {
             all_targets_env(&receiver, name, exchange)
         })

@@ -211,30 +211,23 @@ pub async fn start_backbone() -> devbackbone::RunningBackbone {
         .unwrap()
 }
 
-/// Two Connectors on a new dev Backbone: (backbone, a, b, a's address, b's address). The usual
-/// preamble of a two-party test; keep the backbone bound for the test's length (dropping it
-/// stops the Backbone).
-pub async fn pair() -> (
+/// A dev Backbone and two Connectors on it: (backbone, a, b, a's address, b's address). Keep the
+/// backbone bound for the test's length (dropping it stops the Backbone).
+pub type Pair = (
     devbackbone::RunningBackbone,
     Connector,
     Connector,
     String,
     String,
-) {
+);
+
+/// Two Connectors on a new dev Backbone: the usual preamble of a two-party test.
+pub async fn pair() -> Pair {
     pair_with_env(Vec::new(), Vec::new()).await
 }
 
 /// As [`pair`], with more configuration from the environment for `a` and for `b`.
-pub async fn pair_with_env(
-    env_a: Vec<(String, String)>,
-    env_b: Vec<(String, String)>,
-) -> (
-    devbackbone::RunningBackbone,
-    Connector,
-    Connector,
-    String,
-    String,
-) {
+pub async fn pair_with_env(env_a: Vec<(String, String)>, env_b: Vec<(String, String)>) -> Pair {
     let backbone = start_backbone().await;
     let a = Connector::start_with_env(&backbone.base_url(), env_a).await;
     let b = Connector::start_with_env(&backbone.base_url(), env_b).await;
@@ -243,13 +236,7 @@ pub async fn pair_with_env(
 }
 
 /// As [`pair`], related by [`relate`] (`a` offers the template).
-pub async fn related_pair() -> (
-    devbackbone::RunningBackbone,
-    Connector,
-    Connector,
-    String,
-    String,
-) {
+pub async fn related_pair() -> Pair {
     let pair = pair().await;
     relate(&pair.1, &pair.2).await;
     pair
