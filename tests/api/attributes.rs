@@ -148,7 +148,8 @@ async fn own_identity_attributes_create_succeed_query_filter_delete() {
                 "attributeCreationHints": {"title": "t", "valueType": "ProprietaryString", "confidentiality": "public"}}})),
         404,
         "error.runtime.recordNotFound",
-    ).await;
+    )
+    .await;
 
     // 404 / 400 for ids.
     a.get_not_found("/Attributes/ATTZZZZZZZZZZZZZZZZZ").await;
@@ -184,7 +185,8 @@ async fn own_identity_attributes_create_succeed_query_filter_delete() {
         Some(json!({"content": {"value": {"@type": "GivenName", "value": "Max"}, "tags": ["bkb:unknown", "x:fine"]}})),
         400,
         "error.consumption.attributes.invalidTags",
-    ).await;
+    )
+    .await;
     assert!(
         error["message"].as_str().unwrap().contains("bkb:unknown"),
         "{error}"
